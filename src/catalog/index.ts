@@ -1,0 +1,132 @@
+import { CALICO_DEFECTS, CALICO_RELEASES, type CalicoRelease, type KnownDefect } from './calico.js';
+import { ISTIO_RELEASES, type IstioRelease } from './istio.js';
+import { KIND_NODE_REPOSITORY, KIND_RELEASES, type KindRelease } from './kind.js';
+import { compareVersions, minorOf, parseVersion } from '../util/version.js';
+
+export * from './calico.js';
+export * from './istio.js';
+export * from './kind.js';
+export * from './types.js';
+export * from './tools.js';
+export { BOUTIQUE } from './boutique.js';
+
+/** A lookup either finds one entry or says why not and what is known. */
+export type Lookup<T> = { ok: true; value: T } | { ok: false; why: string; known: readonly string[] };
+
+const byVersion = (a: string, b: string) => compareVersions(a, b);
+
+export function knownCalicoVersions(): string[] {
+  return CALICO_RELEASES.map((r) => r.latest);
+}
+
+/** `v3.32.1` exact (any patch up to the newest known), or `3.32` / `v3.32` for the newest known patch. */
+export function lookupCalico(spec: string): Lookup<{ version: string; release: CalicoRelease }> {
+  const v = parseVersion(spec);
+  const known = knownCalicoVersions();
+  if (!v) return { ok: false, why: 'is not a version', known };
+  const release = CALICO_RELEASES.find((r) => r.minor === minorOf(v));
+  if (!release) return { ok: false, why: `Calico ${minorOf(v)} is not in the catalog`, known };
+  if (v.patch === undefined) return { ok: true, value: { version: release.latest, release } };
+  const version = `v${v.major}.${v.minor}.${v.patch}`;
+  if (compareVersions(version, release.latest) > 0) {
+    return {
+      ok: false,
+      why: `${version} is newer than the newest known ${release.minor} patch (${release.latest})`,
+      known,
+    };
+  }
+  return { ok: true, value: { version, release } };
+}
+
+export function knownIstioVersions(): string[] {
+  return ISTIO_RELEASES.map((r) => r.latest);
+}
+
+export function lookupIstio(spec: string): Lookup<{ version: string; release: IstioRelease }> {
+  const v = parseVersion(spec);
+  const known = knownIstioVersions();
+  if (!v || spec.trim().startsWith('v'))
+    return { ok: false, why: 'is not a version (Istio tags have no "v")', known };
+  const release = ISTIO_RELEASES.find((r) => r.minor === minorOf(v));
+  if (!release) return { ok: false, why: `Istio ${minorOf(v)} is not in the catalog`, known };
+  if (v.patch === undefined) return { ok: true, value: { version: release.latest, release } };
+  const version = `${v.major}.${v.minor}.${v.patch}`;
+  if (compareVersions(version, release.latest) > 0) {
+    return {
+      ok: false,
+      why: `${version} is newer than the newest known ${release.minor} patch (${release.latest})`,
+      known,
+    };
+  }
+  return { ok: true, value: { version, release } };
+}
+
+/** Every Kubernetes patch some kind release has a node image for, newest first. */
+export function knownKubernetesVersions(): string[] {
+  const all = new Set(KIND_RELEASES.flatMap((r) => Object.keys(r.images)));
+  return [...all].sort(byVersion).reverse();
+}
+
+export interface NodeImageChoice {
+  readonly kubernetes: string;
+  readonly kind: string;
+  readonly image: string;
+}
+
+function newestFirst(releases: readonly KindRelease[]): KindRelease[] {
+  return [...releases].sort((a, b) => byVersion(b.version, a.version));
+}
+
+/**
+ * Picks the kind release and pinned node image for `1.34` (newest patch) or `1.34.8`,
+ * optionally within one kind release.
+ */
+export function lookupNodeImage(kubernetes: string, kindVersion?: string): Lookup<NodeImageChoice> {
+  const v = parseVersion(kubernetes);
+  const known = knownKubernetesVersions();
+  if (!v || kubernetes.trim().startsWith('v'))
+    return { ok: false, why: 'is not a version such as 1.34 or 1.34.8', known };
+  const releases = kindVersion ? KIND_RELEASES.filter((r) => r.version === kindVersion) : KIND_RELEASES;
+  for (const release of newestFirst(releases)) {
+    const patches = Object.keys(release.images)
+      .filter((k) => {
+        const p = parseVersion(k);
+        return (
+          p && p.major === v.major && p.minor === v.minor && (v.patch === undefined || p.patch === v.patch)
+        );
+      })
+      .sort(byVersion)
+      .reverse();
+    const patch = patches[0];
+    if (patch) {
+      const digest = release.images[patch];
+      return {
+        ok: true,
+        value: {
+          kubernetes: patch,
+          kind: release.version,
+          image: `${KIND_NODE_REPOSITORY}:v${patch}@${digest}`,
+        },
+      };
+    }
+  }
+  const where = kindVersion ? ` in kind ${kindVersion}` : '';
+  const scope = kindVersion
+    ? Object.keys(KIND_RELEASES.find((r) => r.version === kindVersion)?.images ?? {})
+    : known;
+  return {
+    ok: false,
+    why: `no pinned kindest/node image for Kubernetes ${kubernetes}${where}`,
+    known: scope,
+  };
+}
+
+export function knownKindVersions(): string[] {
+  return KIND_RELEASES.map((r) => r.version);
+}
+
+export function defectFor(calicoVersion: string): KnownDefect | undefined {
+  return CALICO_DEFECTS.find(
+    (d) => compareVersions(calicoVersion, d.from) >= 0 && compareVersions(calicoVersion, d.to) <= 0,
+  );
+}

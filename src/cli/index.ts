@@ -1,0 +1,93 @@
+import { Command, CommanderError, Option } from 'commander';
+import { resolve as resolvePath } from 'node:path';
+import { resolveCell } from '../catalog/resolve.js';
+import { InputError, parseCellConfig } from '../config/cell-config.js';
+import { INPUTS, cliNaming, type RawInputs } from '../config/inputs.js';
+import { buildPlan } from '../plan/build.js';
+import { writePlan } from '../plan/write.js';
+import { VERSION } from '../version.js';
+import { catalogJson, catalogTable } from './versions.js';
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const processIo: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/** Adds one option per cell input (same names as the action's, without `-version`). */
+function addCellOptions(cmd: Command): Command {
+  for (const i of INPUTS) {
+    const opt = new Option(`--${i.flag} <${i.arg}>`, i.description);
+    if (i.name === 'mirrors') opt.argParser((v: string, prev: string[] = []) => [...prev, v]);
+    cmd.addOption(opt);
+  }
+  return cmd;
+}
+
+/** Commander's camelCase option bag → the same raw record the action reads. */
+function rawInputs(opts: Record<string, unknown>): RawInputs {
+  const raw: RawInputs = {};
+  for (const i of INPUTS) {
+    const key = i.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const v = opts[key];
+    if (v === undefined) continue;
+    raw[i.name] = Array.isArray(v) ? v.join('\n') : String(v);
+  }
+  return raw;
+}
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('calico-istio-conformance')
+    .description('Calico application-layer policy conformance through Istio + Dikastes, on kind.')
+    .version(VERSION)
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  addCellOptions(
+    program
+      .command('plan')
+      .description('Render the cell offline: plan.json, manifests/ and runbook.sh')
+      .option('--out <dir>', 'output directory', 'plan'),
+  ).action(async (opts: Record<string, unknown>) => {
+    const config = parseCellConfig(rawInputs(opts), cliNaming);
+    const cell = resolveCell(config);
+    const rendered = buildPlan(cell);
+    const dir = resolvePath(String(opts.out));
+    const files = await writePlan(dir, rendered);
+    io.out(`Planned cell ${cell.id}: ${rendered.plan.steps.length} steps, ${files.length} files in ${dir}\n`);
+    for (const s of cell.support) io.out(`  ${s.component} ${s.version}: ${s.status} — ${s.detail}\n`);
+  });
+
+  program
+    .command('versions')
+    .description('Print the version catalog')
+    .option('--json', 'as JSON')
+    .action((opts: { json?: boolean }) => {
+      io.out(opts.json ? `${JSON.stringify(catalogJson(), null, 2)}\n` : catalogTable());
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code (0 ok, 1 failed, 2 bad usage or input). */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof InputError) {
+      io.err(`${e.message}\n`);
+      return 2;
+    }
+    io.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Every input, once: action.yml, the CLI flags and the README table are checked against this list.
+ * Values stay strings here; `cell-config.ts` turns them into a typed config.
+ */
+export interface InputSpec {
+  readonly name: string;
+  readonly flag: string;
+  readonly description: string;
+  readonly default: string;
+  /** Shown in the CLI help as the value's shape. */
+  readonly arg: string;
+}
+
+export const INPUTS = [
+  {
+    name: 'kubernetes-version',
+    flag: 'kubernetes',
+    arg: 'version',
+    default: '1.34',
+    description:
+      'Kubernetes version of the kind node, `1.34` (newest known patch) or `1.34.8`. 1.29 or newer (native sidecars).',
+  },
+  {
+    name: 'calico-version',
+    flag: 'calico',
+    arg: 'version',
+    default: 'v3.32.1',
+    description: 'Calico release, `v3.32.1`, `3.32` or `v3.32` (newest known patch).',
+  },
+  {
+    name: 'istio-version',
+    flag: 'istio',
+    arg: 'version',
+    default: '1.28.1',
+    description:
+      'Istio release, `1.28.1` or `1.28` (newest known patch). 1.22+ use templates; 1.15 and 1.10 the legacy patch.',
+  },
+  {
+    name: 'kind-version',
+    flag: 'kind',
+    arg: 'version',
+    default: '',
+    description:
+      'kind release, e.g. `v0.32.0`. Empty, the newest release that has a node image for the Kubernetes version.',
+  },
+  {
+    name: 'node-image',
+    flag: 'node-image',
+    arg: 'image@sha256:digest',
+    default: '',
+    description: 'kind node image override; must be pinned by digest (`kindest/node:v1.34.8@sha256:…`).',
+  },
+  {
+    name: 'strict-mtls',
+    flag: 'strict-mtls',
+    arg: 'bool',
+    default: 'true',
+    description: 'Apply a mesh-wide STRICT PeerAuthentication (`true`/`false`).',
+  },
+  {
+    name: 'suite',
+    flag: 'suite',
+    arg: 'path',
+    default: '',
+    description: 'Probe suite file (YAML). Empty, the built-in Online Boutique deny-then-allow suite.',
+  },
+  {
+    name: 'cluster',
+    flag: 'cluster',
+    arg: 'kind|existing',
+    default: 'kind',
+    description: '`kind`: create an ephemeral kind cluster. `existing`: use the current kubeconfig context.',
+  },
+  {
+    name: 'keep-cluster',
+    flag: 'keep-cluster',
+    arg: 'never|on-failure|always',
+    default: 'never',
+    description: 'When to keep the kind cluster after the run: `never`, `on-failure` or `always`.',
+  },
+  {
+    name: 'install',
+    flag: 'install',
+    arg: 'list',
+    default: 'auto',
+    description:
+      'Components to install: `auto` (everything on kind, nothing on an existing cluster), `none`, or a comma list of `calico`, `istio`, `alp`, `workload`.',
+  },
+  {
+    name: 'ingress-url',
+    flag: 'ingress-url',
+    arg: 'url',
+    default: '',
+    description:
+      'Base URL of the ingress gateway to probe. Empty, the kind NodePort mapping (http://127.0.0.1:30080); required with cluster `existing`.',
+  },
+  {
+    name: 'results-dir',
+    flag: 'results-dir',
+    arg: 'dir',
+    default: 'conformance-results',
+    description: 'Where the plan, results, reports and diagnostics are written.',
+  },
+  {
+    name: 'mirrors',
+    flag: 'mirror',
+    arg: 'FROM=TO',
+    default: '',
+    description:
+      'Redirect upstream URLs (tool downloads, manifests): one `FROM=TO` URL-prefix rule per line (CLI: repeat `--mirror`).',
+  },
+] as const satisfies readonly InputSpec[];
+
+export type InputName = (typeof INPUTS)[number]['name'];
+export type RawInputs = Partial<Record<InputName, string>>;
+
+/** How a message names an input: the action says `input "x"`, the CLI says `--flag`. */
+export type InputNaming = (name: InputName) => string;
+
+export const actionNaming: InputNaming = (name) => `input "${name}"`;
+export const cliNaming: InputNaming = (name) => `--${INPUTS.find((i) => i.name === name)?.flag ?? name}`;

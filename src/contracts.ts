@@ -1,0 +1,38 @@
+import type { SuiteResult } from './result/schema.js';
+
+/**
+ * Seams between the run engine (src/run), the suite runner (src/suite) and the reports (src/report).
+ * Each side depends on these types only; the bindings are made in one place (the entry points).
+ */
+
+/** Applies and deletes suite manifests on the cluster (kubectl apply/delete -f FILE). */
+export interface PolicyApplier {
+  apply(file: string, signal: AbortSignal): Promise<void>;
+  delete(file: string, signal: AbortSignal): Promise<void>;
+}
+
+/** Where a suite points: read from the suite file before the run, for the trust gate. */
+export interface SuiteTarget {
+  readonly name: string;
+  readonly namespace: string;
+  /** Pod label selector of the workload behind the gateway (e.g. app=frontend), if the suite names one. */
+  readonly selector?: string;
+  readonly host?: string;
+}
+
+export interface SuiteRunRequest {
+  /** Path of the suite YAML; manifests are relative to it. */
+  readonly suiteFile: string;
+  /** Base URL of the ingress gateway, e.g. http://127.0.0.1:30080. */
+  readonly ingressUrl: string;
+  /** Full Calico version, so a deny-all baseline can name a catalog defect. */
+  readonly calicoVersion?: string;
+  /** Trust gate: a 403 only counts as a policy denial once Dikastes was seen Ready in the target pods. */
+  readonly dikastesReady: { readonly ready: boolean; readonly evidence: string };
+  readonly policies: PolicyApplier;
+  readonly signal: AbortSignal;
+  readonly log: (line: string) => void;
+}
+
+export type SuiteRunner = (req: SuiteRunRequest) => Promise<SuiteResult>;
+export type SuiteTargetLoader = (suiteFile: string) => Promise<SuiteTarget>;

@@ -1,0 +1,17 @@
+/** Names and ports the harness chooses (not upstream facts): one place, so checks and probes agree with the plan. */
+export const WORKLOAD_NAMESPACE = 'boutique';
+export const ISTIO_NAMESPACE = 'istio-system';
+export const INGRESS_SERVICE = 'istio-ingressgateway';
+/** Fixed NodePort of the gateway's http2 port, mapped to the same port on 127.0.0.1. */
+export const INGRESS_NODE_PORT = 30080;
+export const INGRESS_HOST_PORT = 30080;
+export const POD_SUBNET = '192.168.0.0/16';
+export const GATEWAY_CANARY = 'dikastes-gateway-canary';
+/** Lowers the gateway's upstream connect timeout so an L4 denial surfaces well inside a probe's timeout. */
+export const FRONTEND_CONNECT_TIMEOUT = '2s';
+/** Requests lowered so Online Boutique fits a 4-CPU runner. */
+export const RESOURCES = {
+  proxy: { cpu: '20m', memory: '64Mi' },
+  istiod: { cpu: '100m', memory: '256Mi' },
+  gateway: { cpu: '50m', memory: '64Mi' },
+} as const;

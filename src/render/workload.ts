@@ -1,0 +1,102 @@
+import type { ResolvedCell } from '../catalog/resolve.js';
+import {
+  FRONTEND_CONNECT_TIMEOUT,
+  GATEWAY_CANARY,
+  ISTIO_NAMESPACE,
+  WORKLOAD_NAMESPACE,
+} from './constants.js';
+
+export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
+
+/** The annotation a workload pod carries; legacy flavours patch Dikastes into `sidecar`, so none. */
+export function workloadTemplates(cell: ResolvedCell): string | undefined {
+  return cell.istio.release.flavour === 'templates' ? 'sidecar,dikastes' : undefined;
+}
+
+export function renderNamespace() {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: WORKLOAD_NAMESPACE, labels: { 'istio-injection': 'enabled' } },
+  };
+}
+
+/** Mesh-wide STRICT mTLS, as in the guide (root namespace). */
+export function renderPeerAuthentication() {
+  return {
+    apiVersion: 'security.istio.io/v1beta1',
+    kind: 'PeerAuthentication',
+    metadata: { name: 'default-strict-mode', namespace: ISTIO_NAMESPACE },
+    spec: { mtls: { mode: 'STRICT' } },
+  };
+}
+
+/** Classic Istio Gateway + VirtualService routing every host to the frontend. */
+export function renderFrontendGateway() {
+  return [
+    {
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'Gateway',
+      metadata: { name: 'frontend-gateway', namespace: WORKLOAD_NAMESPACE },
+      spec: {
+        selector: { istio: 'ingressgateway' },
+        servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }],
+      },
+    },
+    {
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'VirtualService',
+      metadata: { name: 'frontend-ingress', namespace: WORKLOAD_NAMESPACE },
+      spec: {
+        hosts: ['*'],
+        gateways: ['frontend-gateway'],
+        http: [{ route: [{ destination: { host: 'frontend', port: { number: 80 } } }] }],
+      },
+    },
+  ];
+}
+
+/** An L4 denial shows as a connect failure only after this timeout (Istio's default is 10 s). */
+export function renderFrontendDestinationRule() {
+  return {
+    apiVersion: 'networking.istio.io/v1beta1',
+    kind: 'DestinationRule',
+    metadata: { name: 'frontend-connect-timeout', namespace: WORKLOAD_NAMESPACE },
+    spec: {
+      host: `frontend.${WORKLOAD_NAMESPACE}.svc.cluster.local`,
+      trafficPolicy: { connectionPool: { tcp: { connectTimeout: FRONTEND_CONNECT_TIMEOUT } } },
+    },
+  };
+}
+
+/**
+ * A gateway-style workload deployed by injection with the guide's gateway annotation, so the root
+ * `dikastes-gateway` template is proven to inject and become Ready. It idles in the proxy image the
+ * node already has.
+ */
+export function renderGatewayCanary(cell: ResolvedCell) {
+  const labels = { app: GATEWAY_CANARY };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: GATEWAY_CANARY, namespace: WORKLOAD_NAMESPACE, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels, annotations: { 'inject.istio.io/templates': 'sidecar,dikastes-gateway' } },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'gateway',
+              image: `docker.io/istio/proxyv2:${cell.istio.version}`,
+              command: ['sleep', '2147483647'],
+              resources: { requests: { cpu: '10m', memory: '16Mi' } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}

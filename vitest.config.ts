@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Contract tests spawn the bundle; keep the 2-core machine from thrashing.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
