@@ -11,10 +11,6 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-imports': [
-        'error',
-        { paths: [{ name: 'child_process', message: 'Use node:child_process through src/exec only.' }] },
-      ],
     },
   },
 );
