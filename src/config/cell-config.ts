@@ -35,6 +35,8 @@ export interface CellConfig {
   readonly install: readonly Component[];
   readonly resultsDir: string;
   readonly ingressUrl?: string;
+  readonly onUnsupported: 'run' | 'skip';
+  readonly toolsFromPath: boolean;
   readonly mirrors: readonly MirrorRule[];
 }
 
@@ -162,8 +164,13 @@ const schema = raw.transform((r, ctx): CellConfig => {
   const cluster = enumOf(ctx, 'cluster', r.cluster, ['kind', 'existing'] as const) ?? 'kind';
   const keepCluster =
     enumOf(ctx, 'keep-cluster', r['keep-cluster'], ['never', 'on-failure', 'always'] as const) ?? 'never';
-  const strict = BOOL[r['strict-mtls'].toLowerCase()];
+  const strict = BOOL[r['strict-mtls'].trim().toLowerCase()];
   if (strict === undefined) refuse(ctx, 'strict-mtls', r['strict-mtls'], 'is not a boolean', 'true or false');
+  const toolsFromPath = BOOL[r['tools-from-path'].trim().toLowerCase()];
+  if (toolsFromPath === undefined)
+    refuse(ctx, 'tools-from-path', r['tools-from-path'], 'is not a boolean', 'true or false');
+  const onUnsupported =
+    enumOf(ctx, 'on-unsupported', r['on-unsupported'].trim(), ['run', 'skip'] as const) ?? 'run';
 
   const k8s = r['kubernetes-version'].trim();
   const k8sVersion = k8s.startsWith('v') ? undefined : parseVersion(k8s);
@@ -274,6 +281,8 @@ const schema = raw.transform((r, ctx): CellConfig => {
     install,
     resultsDir,
     ...(ingressUrl ? { ingressUrl } : {}),
+    onUnsupported,
+    toolsFromPath: toolsFromPath ?? false,
     mirrors,
   };
 });

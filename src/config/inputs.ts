@@ -95,6 +95,22 @@ export const INPUTS = [
       'Base URL of the ingress gateway to probe. Empty, the kind NodePort mapping (http://127.0.0.1:30080); required with cluster `existing`.',
   },
   {
+    name: 'on-unsupported',
+    flag: 'on-unsupported',
+    arg: 'run|skip',
+    default: 'run',
+    description:
+      'A cell outside an upstream support window or with a known defect: `run` it and report it as such, or `skip` it (verdict `unsupported`).',
+  },
+  {
+    name: 'tools-from-path',
+    flag: 'tools-from-path',
+    arg: 'bool',
+    default: 'false',
+    description:
+      'Use kind, kubectl and istioctl from PATH when they are at the required version (else download).',
+  },
+  {
     name: 'results-dir',
     flag: 'results-dir',
     arg: 'dir',
