@@ -25,13 +25,13 @@ export function lookupCalico(spec: string): Lookup<{ version: string; release: C
   const known = knownCalicoVersions();
   if (!v) return { ok: false, why: 'is not a version', known };
   const release = CALICO_RELEASES.find((r) => r.minor === minorOf(v));
-  if (!release) return { ok: false, why: `Calico ${minorOf(v)} is not in the catalog`, known };
+  if (!release) return { ok: false, why: `names Calico ${minorOf(v)}, which is not in the catalog`, known };
   if (v.patch === undefined) return { ok: true, value: { version: release.latest, release } };
   const version = `v${v.major}.${v.minor}.${v.patch}`;
   if (compareVersions(version, release.latest) > 0) {
     return {
       ok: false,
-      why: `${version} is newer than the newest known ${release.minor} patch (${release.latest})`,
+      why: `is newer than the newest known ${release.minor} patch (${release.latest})`,
       known,
     };
   }
@@ -48,13 +48,13 @@ export function lookupIstio(spec: string): Lookup<{ version: string; release: Is
   if (!v || spec.trim().startsWith('v'))
     return { ok: false, why: 'is not a version (Istio tags have no "v")', known };
   const release = ISTIO_RELEASES.find((r) => r.minor === minorOf(v));
-  if (!release) return { ok: false, why: `Istio ${minorOf(v)} is not in the catalog`, known };
+  if (!release) return { ok: false, why: `names Istio ${minorOf(v)}, which is not in the catalog`, known };
   if (v.patch === undefined) return { ok: true, value: { version: release.latest, release } };
   const version = `${v.major}.${v.minor}.${v.patch}`;
   if (compareVersions(version, release.latest) > 0) {
     return {
       ok: false,
-      why: `${version} is newer than the newest known ${release.minor} patch (${release.latest})`,
+      why: `is newer than the newest known ${release.minor} patch (${release.latest})`,
       known,
     };
   }
@@ -116,7 +116,7 @@ export function lookupNodeImage(kubernetes: string, kindVersion?: string): Looku
     : known;
   return {
     ok: false,
-    why: `no pinned kindest/node image for Kubernetes ${kubernetes}${where}`,
+    why: `has no pinned kindest/node image${where}`,
     known: scope,
   };
 }

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { InputError, parseCellConfig } from '../../src/config/cell-config.js';
+import { actionNaming, cliNaming, type RawInputs } from '../../src/config/inputs.js';
+
+const DIGEST = 'sha256:' + 'a'.repeat(64);
+
+describe('parseCellConfig: defaults and normalisation', () => {
+  it('gives the default cell when nothing is set', () => {
+    const c = parseCellConfig({}, actionNaming);
+    expect(c).toMatchObject({
+      kubernetes: '1.34',
+      calico: 'v3.32.1',
+      istio: '1.28.1',
+      strictMtls: true,
+      cluster: 'kind',
+      keepCluster: 'never',
+      install: ['calico', 'istio', 'alp', 'workload'],
+      resultsDir: 'conformance-results',
+      onUnsupported: 'run',
+      toolsFromPath: false,
+      mirrors: [],
+    });
+  });
+
+  it.each([
+    [{ 'calico-version': '3.32' }, 'calico', 'v3.32.1'],
+    [{ 'calico-version': 'v3.32' }, 'calico', 'v3.32.1'],
+    [{ 'calico-version': 'v3.31' }, 'calico', 'v3.31.7'],
+    [{ 'calico-version': '3.30.2' }, 'calico', 'v3.30.2'],
+    [{ 'istio-version': '1.28' }, 'istio', '1.28.10'],
+    [{ 'istio-version': '1.15' }, 'istio', '1.15.7'],
+    [{ 'istio-version': ' 1.22.3 ' }, 'istio', '1.22.3'],
+  ] as [RawInputs, 'calico' | 'istio', string][])('%o → %s %s', (raw, key, want) => {
+    expect(parseCellConfig(raw, actionNaming)[key]).toBe(want);
+  });
+
+  it('treats empty strings as defaults, as the action delivers unset inputs', () => {
+    expect(parseCellConfig({ 'calico-version': '', 'strict-mtls': '  ' }, actionNaming)).toMatchObject({
+      calico: 'v3.32.1',
+      strictMtls: true,
+    });
+  });
+
+  it('reads booleans, install lists in install order, and mirror rules', () => {
+    const c = parseCellConfig(
+      {
+        'strict-mtls': 'false',
+        install: 'workload, calico',
+        mirrors:
+          'https://dl.k8s.io=https://m.example/k8s\n\nhttps://kind.sigs.k8s.io=http://127.0.0.1:8080/kind',
+      },
+      actionNaming,
+    );
+    expect(c.strictMtls).toBe(false);
+    expect(c.install).toEqual(['calico', 'workload']);
+    expect(c.mirrors).toEqual([
+      { from: 'https://dl.k8s.io', to: 'https://m.example/k8s' },
+      { from: 'https://kind.sigs.k8s.io', to: 'http://127.0.0.1:8080/kind' },
+    ]);
+  });
+
+  it('installs nothing by default on an existing cluster', () => {
+    expect(parseCellConfig({ cluster: 'existing' }, actionNaming).install).toEqual([]);
+  });
+
+  it('accepts a digest-pinned node image of the same minor', () => {
+    const c = parseCellConfig({ 'node-image': `kindest/node:v1.34.8@${DIGEST}` }, actionNaming);
+    expect(c.nodeImage).toBe(`kindest/node:v1.34.8@${DIGEST}`);
+  });
+});
+
+/** [inputs, fragments the message must contain] — each names the input, the value, why, and what is accepted. */
+const BAD: [RawInputs, string[]][] = [
+  [
+    { 'kubernetes-version': '1.28' },
+    ['input "kubernetes-version"', '"1.28"', 'older than 1.29', 'Accepted: 1.29 or newer'],
+  ],
+  [{ 'kubernetes-version': '1.27.3' }, ['"1.27.3"', 'older than 1.29']],
+  [{ 'kubernetes-version': '1.10' }, ['"1.10"', 'older than 1.29']],
+  [{ 'kubernetes-version': 'latest' }, ['"latest"', 'is not a version', 'known: 1.36.1']],
+  [{ 'kubernetes-version': 'v1.34' }, ['"v1.34"', 'is not a version']],
+  [{ 'kubernetes-version': '1.34.x' }, ['"1.34.x"', 'is not a version']],
+  [{ 'kubernetes-version': '1.34.99' }, ['"1.34.99"', 'has no pinned kindest/node image', '1.34.8']],
+  [{ 'kubernetes-version': '1.40' }, ['"1.40"', 'has no pinned kindest/node image', 'known:']],
+  [
+    { 'kubernetes-version': '1.29', 'kind-version': 'v0.32.0' },
+    ['"1.29" has no pinned kindest/node image in kind v0.32.0', '1.34.8'],
+  ],
+  [
+    { 'kind-version': 'v0.20.0' },
+    ['input "kind-version"', '"v0.20.0"', 'not a kind release in the catalog', 'v0.27.0, v0.31.0, v0.32.0'],
+  ],
+  [{ 'kind-version': '0.32.0' }, ['"0.32.0"', 'not a kind release']],
+  [
+    { 'node-image': 'kindest/node:v1.34.8' },
+    ['input "node-image"', 'not pinned by digest', '@sha256:<64 hex>'],
+  ],
+  [{ 'node-image': 'kindest/node:v1.34.8@sha256:abc' }, ['malformed digest']],
+  [
+    { 'node-image': `kindest/node:v1.33.12@${DIGEST}` },
+    ['is Kubernetes 1.33.12, not 1.34', 'a node image of Kubernetes 1.34'],
+  ],
+  [{ 'node-image': 'kindest/node:latest' }, ['not pinned by digest']],
+  [
+    { 'calico-version': 'v3.26.4' },
+    ['input "calico-version"', 'names Calico 3.26, which is not in the catalog', 'v3.27.5, v3.28.5'],
+  ],
+  [{ 'calico-version': 'v3.32.9' }, ['newer than the newest known 3.32 patch (v3.32.1)']],
+  [{ 'calico-version': 'master' }, ['"master"', 'is not a version', 'v3.32.1, 3.32 or v3.32']],
+  [{ 'calico-version': 'v3' }, ['"v3"', 'is not a version']],
+  [{ 'calico-version': 'v4.0.0' }, ['names Calico 4.0, which is not in the catalog']],
+  [
+    { 'istio-version': '1.21.0' },
+    ['input "istio-version"', 'names Istio 1.21, which is not in the catalog', '1.10.6, 1.15.7, 1.22.8'],
+  ],
+  [{ 'istio-version': 'v1.28.1' }, ['"v1.28.1"', 'Istio tags have no "v"']],
+  [{ 'istio-version': '1.28.11' }, ['newer than the newest known 1.28 patch (1.28.10)']],
+  [{ 'istio-version': '1.30' }, ['names Istio 1.30, which is not in the catalog']],
+  [{ 'strict-mtls': 'maybe' }, ['input "strict-mtls"', '"maybe"', 'not a boolean', 'true or false']],
+  [{ 'tools-from-path': 'sure' }, ['input "tools-from-path"', 'not a boolean']],
+  [{ cluster: 'minikube' }, ['input "cluster"', '"minikube"', 'kind, existing']],
+  [{ 'keep-cluster': 'sometimes' }, ['input "keep-cluster"', 'never, on-failure, always']],
+  [{ 'keep-cluster': 'Always' }, ['"Always"', 'never, on-failure, always']],
+  [
+    { install: 'calico,cilium' },
+    ['input "install"', 'unknown components (cilium)', 'calico, istio, alp, workload'],
+  ],
+  [{ install: 'everything' }, ['unknown components (everything)']],
+  [{ 'on-unsupported': 'fail' }, ['input "on-unsupported"', 'run, skip']],
+  [{ mirrors: 'https://dl.k8s.io' }, ['input "mirrors"', 'not a FROM=TO pair']],
+  [{ mirrors: 'ftp://a=https://b' }, ['"ftp://a=https://b"', 'not a FROM=TO pair']],
+  [{ mirrors: 'https://dl.k8s.io=https://user:secret@m.example' }, ['not a FROM=TO pair']],
+  [{ 'ingress-url': 'localhost:30080' }, ['input "ingress-url"', 'not an http(s) URL']],
+  [{ 'results-dir': 'a\u0000b' }, ['input "results-dir"', 'control character']],
+  [{ suite: 'suite.yaml\nrm -rf /' }, ['input "suite"', 'control character']],
+];
+
+describe('parseCellConfig: refused inputs', () => {
+  it('has at least 30 cases', () => expect(BAD.length).toBeGreaterThanOrEqual(30));
+
+  it.each(BAD)('%o', (raw, fragments) => {
+    let err: unknown;
+    try {
+      parseCellConfig(raw, actionNaming);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    const message = (err as InputError).message;
+    for (const f of fragments) expect(message).toContain(f);
+  });
+
+  it('lists every problem at once', () => {
+    const err = (() => {
+      try {
+        parseCellConfig({ cluster: 'x', 'strict-mtls': 'y', 'istio-version': '9.9' }, actionNaming);
+      } catch (e) {
+        return e as InputError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(err.problems.map((p) => p.input).sort()).toEqual(['cluster', 'istio-version', 'strict-mtls']);
+  });
+
+  it('names CLI flags when called from the CLI', () => {
+    expect(() => parseCellConfig({ 'kubernetes-version': '1.28' }, cliNaming)).toThrow(
+      /Invalid --kubernetes: "1.28"/,
+    );
+    expect(() => parseCellConfig({ mirrors: 'x' }, cliNaming)).toThrow(/Invalid --mirror:/);
+  });
+});
