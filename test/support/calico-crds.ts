@@ -11,12 +11,13 @@ interface Crd {
 }
 
 /** CRD patterns are Go RE2: turn its `(?i)` into JavaScript's `i` flag. */
-function goRegExp(pattern: string, flags: string): RegExp {
-  return pattern.includes('(?i)')
-    ? new RegExp(pattern.replaceAll('(?i)', ''), `${flags}i`)
-    : new RegExp(pattern, flags);
-}
-(goRegExp as unknown as { code: string }).code = 'goRegExp';
+const goRegExp = Object.assign(
+  (pattern: string, flags: string): RegExp =>
+    pattern.includes('(?i)')
+      ? new RegExp(pattern.replaceAll('(?i)', ''), `${flags}i`)
+      : new RegExp(pattern, flags),
+  { code: 'goRegExp' },
+);
 
 /** Calico versions whose policy CRDs are in ../shared/upstream. */
 export const CALICO_CRD_VERSIONS = ['v3.29.7', 'v3.32.1'] as const;
