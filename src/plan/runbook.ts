@@ -27,9 +27,21 @@ function stepBlock(step: PlanStep, index: number, total: number): string {
   lines.push(`# Bound: ${step.timeoutSeconds}s`);
   for (const argv of step.commands) {
     const cmd = shellJoin(argv);
-    if (step.retry && argv[0] !== FETCH) {
-      for (const pre of step.retry.beforeRetry ?? []) lines.push(`# before a retry: ${shellJoin(pre)}`);
-      lines.push(`retry ${step.retry.attempts} ${step.retry.delaySeconds} ${cmd}`);
+    const retry = argv[0] === FETCH ? undefined : step.retry;
+    if (retry?.beforeRetry?.length) {
+      // e.g. a half-created cluster must go before the next attempt
+      lines.push(
+        `for attempt in $(seq ${retry.attempts}); do`,
+        `  ${cmd} && break`,
+        `  [ "$attempt" -lt ${retry.attempts} ] || exit 1`,
+        ...retry.beforeRetry.map((b) => `  ${shellJoin(b)} || true`),
+        `  sleep ${retry.delaySeconds}`,
+        'done',
+      );
+    } else if (retry) {
+      lines.push(`retry ${retry.attempts} ${retry.delaySeconds} ${cmd}`);
+    } else if (step.optional) {
+      lines.push(`${cmd} || echo ${shellQuote(`warning: optional step ${step.id} failed; continuing`)} >&2`);
     } else {
       lines.push(cmd);
     }
