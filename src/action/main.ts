@@ -1,18 +1,20 @@
 import * as core from '@actions/core';
 import { join } from 'node:path';
 import { resolveCell } from '../catalog/resolve.js';
-import { parseCellConfig } from '../config/cell-config.js';
+import { parseCellConfig, type CellConfig } from '../config/cell-config.js';
 import { actionNaming } from '../config/inputs.js';
+import { actionsLog } from '../exec/log.js';
 import { buildPlan } from '../plan/build.js';
 import { writePlan } from '../plan/write.js';
+import { runCell } from '../run/engine.js';
+import { packageRootOf, realEngineDeps } from '../run/real-deps.js';
+import { actionsToolCache } from '../tools/install.js';
 import { readCellInputs, readMode } from './inputs.js';
+import { reportMode } from './report-mode.js';
 import { Outputs, State } from './state.js';
 
-/** Main step: inputs → config → plan, written before anything touches a cluster. */
-export async function main(): Promise<void> {
-  core.saveState(State.IsPost, 'true');
-  const mode = readMode();
-  const config = parseCellConfig(readCellInputs(), actionNaming);
+/** `mode: plan`: render the plan, touch no cluster. */
+async function planOnly(config: CellConfig): Promise<void> {
   const cell = resolveCell(config);
   const rendered = buildPlan(cell);
   const planDir = join(config.resultsDir, 'plan');
@@ -27,6 +29,69 @@ export async function main(): Promise<void> {
     if (s.status === 'supported') core.info(line);
     else core.warning(line);
   }
-  if (mode === 'plan') return;
-  throw new Error('mode "run" needs the executor, which this build does not include yet; use mode: plan');
+}
+
+/** Main step: inputs → config → engine; state is saved as soon as known so post can clean up after a cancel. */
+export async function main(): Promise<void> {
+  core.saveState(State.IsPost, 'true');
+  const mode = readMode();
+  // Report mode reads results, not a cell: no cell inputs to validate, nothing for post to clean.
+  if (mode === 'report') return reportMode();
+  const config = parseCellConfig(readCellInputs(), actionNaming);
+  if (mode === 'plan') return planOnly(config);
+
+  // The runner sends SIGINT then SIGTERM on cancel: stop the steps, still clean up and write results.
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    core.warning(`Received ${sig}: cancelling the run; cleanup still runs`);
+    controller.abort(new Error(`cancelled by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const outcome = await runCell(
+      {
+        config,
+        naming: actionNaming,
+        signal: controller.signal,
+        hooks: {
+          onClusterPlanned: ({ name, keep, planDir, kubeconfig }) => {
+            core.saveState(State.ClusterName, name);
+            core.saveState(State.KeepCluster, keep);
+            core.saveState(State.PlanDir, planDir);
+            core.saveState(State.Kubeconfig, kubeconfig);
+          },
+          onClusterMayExist: ({ kind }) => {
+            core.saveState(State.KindPath, kind);
+            core.saveState(State.ClusterCreated, 'true');
+          },
+          onCleanup: (status) => core.saveState(State.Cleanup, status),
+          onVerdict: (verdict) => core.saveState(State.Verdict, verdict),
+        },
+      },
+      realEngineDeps({
+        log: actionsLog(),
+        toolCache: actionsToolCache(),
+        packageRoot: packageRootOf(import.meta.url),
+      }),
+    );
+    const { result } = outcome;
+    core.setOutput(Outputs.CellId, outcome.cell.id);
+    core.setOutput(Outputs.PlanDir, outcome.planDir);
+    core.setOutput(Outputs.Support, JSON.stringify(result.support));
+    core.setOutput(Outputs.Verdict, result.verdict);
+    core.setOutput(Outputs.Reason, result.reason);
+    core.setOutput(Outputs.ResultsFile, outcome.resultsFile);
+    if (outcome.reports) {
+      core.setOutput(Outputs.JunitFile, outcome.reports.junitFile);
+      await core.summary.addRaw(outcome.reports.summaryMarkdown, true).write();
+    }
+    if (outcome.diagnosticsArchive) core.setOutput(Outputs.Diagnostics, outcome.diagnosticsArchive);
+    if (result.verdict !== 'pass' && result.verdict !== 'unsupported') {
+      core.setFailed(`${result.verdict}: ${result.reason}`);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

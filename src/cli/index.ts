@@ -6,6 +6,10 @@ import { INPUTS, cliNaming, type RawInputs } from '../config/inputs.js';
 import { buildPlan } from '../plan/build.js';
 import { writePlan } from '../plan/write.js';
 import { VERSION } from '../version.js';
+import { registerProbeCommand } from './probe-command.js';
+import { registerRunCommand } from './run-command.js';
+import { registerReportCommand } from './report-command.js';
+import { versionsMatrixLine, type VersionsMatrixOptions } from './versions-matrix.js';
 import { catalogJson, catalogTable } from './versions.js';
 
 export interface CliIo {
@@ -62,13 +66,23 @@ export function buildProgram(io: CliIo): Command {
     for (const s of cell.support) io.out(`  ${s.component} ${s.version}: ${s.status} — ${s.detail}\n`);
   });
 
+  registerRunCommand(program, io);
+  registerProbeCommand(program, io);
+
   program
     .command('versions')
     .description('Print the version catalog')
     .option('--json', 'as JSON')
-    .action((opts: { json?: boolean }) => {
+    .option('--matrix', 'print a GitHub Actions matrix {"include": [...]} as one JSON line')
+    .option('--calico <range>', "with --matrix: Calico range, e.g. '>=3.29', 3.29-3.31, '*' (default)")
+    .option('--istio <range>', "with --matrix: Istio range, e.g. 1.22-1.28, '>=1.27', 1.28.1, '*' (default)")
+    .option('--kubernetes <range>', 'with --matrix: Kubernetes range, e.g. 1.34 (default), 1.33-1.35')
+    .action((opts: VersionsMatrixOptions & { json?: boolean; matrix?: boolean }) => {
+      if (opts.matrix) return io.out(versionsMatrixLine(opts));
       io.out(opts.json ? `${JSON.stringify(catalogJson(), null, 2)}\n` : catalogTable());
     });
+
+  registerReportCommand(program, io);
 
   return program;
 }

@@ -1,0 +1,92 @@
+import { Option, type Command } from 'commander';
+import { parseCellConfig } from '../config/cell-config.js';
+import { INPUTS, cliNaming, type RawInputs } from '../config/inputs.js';
+import { streamLog } from '../exec/log.js';
+import { runCell, type EngineDeps } from '../run/engine.js';
+import { packageRootOf, realEngineDeps } from '../run/real-deps.js';
+import { dirToolCache } from '../tools/install.js';
+import type { CliIo } from './index.js';
+
+/** A run that finished with a verdict other than pass/unsupported: exit 1 with its reason. */
+export class VerdictError extends Error {
+  override name = 'VerdictError';
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The same cell flags as `plan`, from the one input list. */
+function cellOptions(cmd: Command): Command {
+  for (const i of INPUTS) {
+    const opt = new Option(`--${i.flag} <${i.arg}>`, i.description);
+    if (i.name === 'mirrors') opt.argParser((v: string, prev: string[] = []) => [...prev, v]);
+    cmd.addOption(opt);
+  }
+  return cmd;
+}
+
+function rawInputs(opts: Record<string, unknown>): RawInputs {
+  const raw: RawInputs = {};
+  for (const i of INPUTS) {
+    const v = opts[camel(i.flag)];
+    if (v === undefined) continue;
+    raw[i.name] = Array.isArray(v) ? v.join('\n') : String(v);
+  }
+  return raw;
+}
+
+/** `run`: the whole cell (or a suite against an existing cluster); exit 0 pass/unsupported, 1 fail/error, 2 bad input. */
+export function registerRunCommand(
+  program: Command,
+  io: CliIo,
+  makeDeps: (cwd: string) => EngineDeps = (cwd) =>
+    realEngineDeps({
+      log: streamLog(process.stderr),
+      toolCache: dirToolCache(),
+      packageRoot: packageRootOf(import.meta.url),
+      cwd,
+    }),
+): void {
+  cellOptions(
+    program
+      .command('run')
+      .description(
+        'Run the cell: tools, kind cluster, Calico, Istio, Dikastes, Boutique, checks, suite, reports, cleanup',
+      ),
+  ).action(async (opts: Record<string, unknown>) => {
+    const config = parseCellConfig(rawInputs(opts), cliNaming);
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        io.err(`${sig} again: exiting without cleanup\n`);
+        process.exit(130);
+      }
+      io.err(`${sig}: cancelling; cleanup still runs (send it again to exit at once)\n`);
+      controller.abort(new Error(`cancelled by ${sig}`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const outcome = await runCell(
+        { config, naming: cliNaming, signal: controller.signal },
+        makeDeps(process.cwd()),
+      );
+      const { result } = outcome;
+      io.out(`${result.verdict.toUpperCase()} ${result.cell.id}: ${result.reason}\n`);
+      io.out(`results: ${outcome.resultsFile}\n`);
+      if (outcome.reports) io.out(`junit: ${outcome.reports.junitFile}\n`);
+      if (outcome.diagnosticsArchive) io.out(`diagnostics: ${outcome.diagnosticsArchive}\n`);
+      if (result.cleanup?.status === 'failed')
+        io.err(`warning: cleanup failed: ${result.cleanup.detail ?? ''}\n`);
+      if (result.verdict !== 'pass' && result.verdict !== 'unsupported') {
+        throw new VerdictError(`verdict ${result.verdict}: ${result.reason}`);
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+}

@@ -1,0 +1,457 @@
+import { isAbsolute, resolve } from 'node:path';
+import { FETCH, type Argv, type PlanStep } from '../plan/types.js';
+import type { PhaseResult } from '../result/schema.js';
+import { shellJoin } from '../util/shell.js';
+import { TransientFetchError, undiciFetcher, type Fetcher } from './fetch.js';
+import type { Log } from './log.js';
+import { execaRunner, type ProcessRunner, type RunResult } from './process.js';
+
+export interface ExecutorDeps {
+  readonly runner: ProcessRunner;
+  readonly fetcher: Fetcher;
+  readonly log: Log;
+  readonly now: () => number;
+  /** Resolves after ms, or early (resolve or reject) when signal aborts. */
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export interface ExecuteOptions {
+  /** Commands run with cwd = planDir; fetch DEST is relative to it. */
+  readonly planDir: string;
+  /** Extra env for every command (the caller resolves plan.env paths). */
+  readonly env: Readonly<Record<string, string>>;
+  /** argv[0] → absolute binary path; a step awaits each tool it uses before its first command. */
+  readonly tools: Readonly<Record<string, string | Promise<string>>>;
+  /** Cancellation: running commands are killed, nothing new starts, remaining steps 'cancelled'. */
+  readonly signal: AbortSignal;
+  readonly onStep?: (r: PhaseResult) => void;
+  /** After a required step fails, how long steps still running may go on before they are stopped (default 60). */
+  readonly drainSeconds?: number;
+}
+
+/** Lines of stderr (or stdout) kept in a PhaseResult error. */
+const ERROR_TAIL_LINES = 15;
+const ERROR_TAIL_CHARS = 2_000;
+const DEFAULT_DRAIN_SECONDS = 60;
+
+/** Resolves after ms or as soon as signal aborts (never rejects). */
+export function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    if (signal.aborted) return done();
+    const finish = (): void => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', finish);
+      done();
+    };
+    const t = setTimeout(finish, ms);
+    signal.addEventListener('abort', finish, { once: true });
+  });
+}
+
+export function realExecutorDeps(log: Log): ExecutorDeps {
+  return { runner: execaRunner(), fetcher: undiciFetcher(), log, now: Date.now, sleep: sleepFor };
+}
+
+/** `fetch [--sha256 HEX] URL DEST` → its parts, or a message saying what is wrong. */
+export function parseFetchArgv(argv: Argv): { url: string; dest: string; sha256?: string } {
+  const args = argv.slice(1);
+  let sha256: string | undefined;
+  if (args[0] === '--sha256') {
+    sha256 = args[1];
+    args.splice(0, 2);
+    if (!sha256 || !/^[0-9a-fA-F]{64}$/.test(sha256)) {
+      throw new Error(`${shellJoin(argv)}: --sha256 needs 64 hex digits`);
+    }
+  }
+  if (args.length !== 2 || args.some((a) => a.startsWith('--'))) {
+    throw new Error(`${shellJoin(argv)}: expected "fetch [--sha256 HEX] URL DEST"`);
+  }
+  const [url, dest] = args as [string, string];
+  if (!/^https?:\/\//.test(url)) throw new Error(`${shellJoin(argv)}: URL must be http(s), got ${url}`);
+  return sha256 ? { url, dest, sha256 } : { url, dest };
+}
+
+/** Checks ids, dependencies (known, acyclic) and retry regexes before anything runs. */
+function validate(steps: readonly PlanStep[]): Map<string, RegExp[]> {
+  const ids = new Set<string>();
+  for (const s of steps) {
+    if (ids.has(s.id)) throw new Error(`plan: step id "${s.id}" appears twice`);
+    ids.add(s.id);
+  }
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  for (const s of steps) {
+    for (const d of s.dependsOn) {
+      if (!byId.has(d)) throw new Error(`plan: step "${s.id}" depends on unknown step "${d}"`);
+    }
+    if (!(s.timeoutSeconds > 0)) throw new Error(`plan: step "${s.id}" needs a positive timeoutSeconds`);
+    if (s.commands.some((c) => c.length === 0)) throw new Error(`plan: step "${s.id}" has an empty command`);
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, path: string[]): void => {
+    if (state.get(id) === 'done') return;
+    if (state.get(id) === 'visiting') throw new Error(`plan: dependency cycle ${[...path, id].join(' → ')}`);
+    state.set(id, 'visiting');
+    for (const d of byId.get(id)!.dependsOn) visit(d, [...path, id]);
+    state.set(id, 'done');
+  };
+  for (const s of steps) visit(s.id, []);
+  const transient = new Map<string, RegExp[]>();
+  for (const s of steps) {
+    transient.set(
+      s.id,
+      (s.retry?.transient ?? []).map((src) => {
+        try {
+          return new RegExp(src);
+        } catch (e) {
+          throw new Error(`plan: step "${s.id}" retry.transient ${JSON.stringify(src)}: ${String(e)}`, {
+            cause: e,
+          });
+        }
+      }),
+    );
+  }
+  return transient;
+}
+
+function tail(text: string): string {
+  const lines = text.trimEnd().split('\n').slice(-ERROR_TAIL_LINES).join('\n');
+  return lines.length > ERROR_TAIL_CHARS ? `…${lines.slice(-ERROR_TAIL_CHARS)}` : lines;
+}
+
+/** What one command did, reduced to what the step needs. */
+interface CommandOutcome {
+  readonly ok: boolean;
+  /** One line: which command, how it failed. */
+  readonly reason: string;
+  /** Text the transient regexes are matched against, and whose tail goes into the error. */
+  readonly output: string;
+  readonly errorTail: string;
+  readonly transientHint: boolean;
+  readonly timedOut: boolean;
+  readonly cancelled: boolean;
+}
+
+type StopReason = 'cancelled' | 'timed-out' | 'drained';
+
+class StepRun {
+  attempts = 0;
+  private readonly timeout: AbortSignal;
+  readonly signal: AbortSignal;
+  private readonly deadline: number;
+
+  constructor(
+    readonly step: PlanStep,
+    private readonly opts: ExecuteOptions,
+    private readonly deps: ExecutorDeps,
+    private readonly transient: readonly RegExp[],
+    drain: AbortSignal,
+  ) {
+    const ms = step.timeoutSeconds * 1000;
+    this.timeout = AbortSignal.timeout(ms);
+    this.deadline = performance.now() + ms;
+    this.signal = AbortSignal.any([opts.signal, this.timeout, drain]);
+  }
+
+  stopReason(): StopReason | undefined {
+    if (this.opts.signal.aborted) return 'cancelled';
+    if (this.timeout.aborted) return 'timed-out';
+    if (this.signal.aborted) return 'drained';
+    return undefined;
+  }
+
+  private remainingMs(): number {
+    return Math.max(1, Math.ceil(this.deadline - performance.now()));
+  }
+
+  /** Waits for every tool the step's commands name, within the step's bound. */
+  async resolveTools(): Promise<Map<string, string>> {
+    const names = new Set<string>();
+    for (const c of [...this.step.commands, ...(this.step.retry?.beforeRetry ?? [])]) {
+      if (c[0] !== FETCH && c[0] && c[0] in this.opts.tools) names.add(c[0]);
+    }
+    const paths = new Map<string, string>();
+    const aborted = new Promise<never>((_, reject) => {
+      const fail = (): void => reject(new Error('stopped while waiting for tools'));
+      if (this.signal.aborted) fail();
+      else this.signal.addEventListener('abort', fail, { once: true });
+    });
+    aborted.catch(() => undefined);
+    for (const name of names) {
+      try {
+        paths.set(name, await Promise.race([Promise.resolve(this.opts.tools[name]!), aborted]));
+      } catch (e) {
+        if (this.signal.aborted) throw e;
+        throw new Error(`tool ${name} is not available: ${e instanceof Error ? e.message : String(e)}`, {
+          cause: e,
+        });
+      }
+    }
+    return paths;
+  }
+
+  async command(argv: Argv, tools: ReadonlyMap<string, string>): Promise<CommandOutcome> {
+    const printed = shellJoin(argv);
+    this.deps.log.info(`$ ${printed}`);
+    if (argv[0] === FETCH) return this.fetch(argv, printed);
+    const resolved = [tools.get(argv[0]!) ?? argv[0]!, ...argv.slice(1)];
+    let streamed = false;
+    const r: RunResult = await this.deps.runner.run(resolved, {
+      cwd: this.opts.planDir,
+      env: this.opts.env,
+      timeoutMs: this.remainingMs(),
+      signal: this.signal,
+      onLine: (line) => {
+        streamed = true;
+        this.deps.log.info(line);
+      },
+    });
+    const output = [r.stdout, r.stderr].filter(Boolean).join('\n');
+    if (!streamed && output.trim()) for (const l of output.trimEnd().split('\n')) this.deps.log.info(l);
+    const ok = r.exitCode === 0 && !r.timedOut && !r.cancelled;
+    const how = r.timedOut
+      ? 'was killed at the step time bound'
+      : r.cancelled
+        ? 'was stopped'
+        : r.exitCode === null
+          ? 'could not run or was killed'
+          : `exited ${r.exitCode}`;
+    return {
+      ok,
+      reason: `${printed} ${how}`,
+      output,
+      errorTail: tail(r.stderr || r.stdout),
+      transientHint: false,
+      timedOut: r.timedOut,
+      cancelled: r.cancelled,
+    };
+  }
+
+  private async fetch(argv: Argv, printed: string): Promise<CommandOutcome> {
+    const fail = (msg: string, transientHint: boolean): CommandOutcome => ({
+      ok: false,
+      reason: `${printed} failed`,
+      output: msg,
+      errorTail: msg,
+      transientHint,
+      timedOut: false,
+      cancelled: this.signal.aborted,
+    });
+    let parsed;
+    try {
+      parsed = parseFetchArgv(argv);
+    } catch (e) {
+      return fail((e as Error).message, false);
+    }
+    const dest = isAbsolute(parsed.dest) ? parsed.dest : resolve(this.opts.planDir, parsed.dest);
+    try {
+      const got = await this.deps.fetcher.fetchToFile(parsed.url, dest, {
+        ...(parsed.sha256 ? { sha256: parsed.sha256 } : {}),
+        signal: this.signal,
+      });
+      this.deps.log.info(`${got.bytes} bytes, sha256 ${got.sha256}`);
+      return {
+        ok: true,
+        reason: '',
+        output: '',
+        errorTail: '',
+        transientHint: false,
+        timedOut: false,
+        cancelled: false,
+      };
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      this.deps.log.info(msg);
+      return fail(msg, e instanceof TransientFetchError);
+    }
+  }
+
+  isTransient(o: CommandOutcome): RegExp | 'network' | undefined {
+    if (o.transientHint) return 'network';
+    return this.transient.find((re) => re.test(o.output));
+  }
+
+  async sleep(ms: number): Promise<void> {
+    try {
+      await this.deps.sleep(ms, this.signal);
+    } catch {
+      // Aborted: the caller checks stopReason().
+    }
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+async function runStep(
+  run: StepRun,
+  deps: ExecutorDeps,
+): Promise<Pick<PhaseResult, 'status' | 'error' | 'attempts'>> {
+  const { step } = run;
+  const stopped = (
+    reason: StopReason,
+    detail?: string,
+  ): Pick<PhaseResult, 'status' | 'error' | 'attempts'> => {
+    const base =
+      reason === 'timed-out'
+        ? `timed out after ${step.timeoutSeconds} s`
+        : reason === 'cancelled'
+          ? 'cancelled'
+          : 'stopped after another step failed';
+    return {
+      status: reason === 'timed-out' ? 'timed-out' : 'cancelled',
+      error: detail ? `${base}: ${detail}` : base,
+      attempts: run.attempts,
+    };
+  };
+  let tools: Map<string, string>;
+  try {
+    tools = await run.resolveTools();
+  } catch (e) {
+    const why = run.stopReason();
+    if (why) return stopped(why, 'while waiting for tools');
+    return { status: 'failed', error: oneLine((e as Error).message), attempts: 0 };
+  }
+  const policy = step.retry;
+  const maxAttempts = Math.max(1, policy?.attempts ?? 1);
+  for (const argv of step.commands) {
+    for (let attempt = 1; ; attempt++) {
+      run.attempts++;
+      const o = await run.command(argv, tools);
+      if (o.ok) break;
+      const why = run.stopReason();
+      if (why) return stopped(why, oneLine(o.reason) + (o.errorTail ? `\n${o.errorTail}` : ''));
+      const transient = policy ? run.isTransient(o) : undefined;
+      if (!transient || attempt >= maxAttempts) {
+        const note = transient ? ` (${attempt} attempts)` : '';
+        return {
+          status: 'failed',
+          error: `${oneLine(o.reason)}${note}${o.errorTail ? `\n${o.errorTail}` : ''}`,
+          attempts: run.attempts,
+        };
+      }
+      const matched = transient === 'network' ? 'a network error' : `/${transient.source}/`;
+      deps.log.warn(
+        `${step.id}: attempt ${attempt}/${maxAttempts} failed with ${matched}; retrying in ${policy!.delaySeconds} s`,
+      );
+      await run.sleep(policy!.delaySeconds * 1000);
+      const whyNow = run.stopReason();
+      if (whyNow) return stopped(whyNow, oneLine(o.reason));
+      for (const before of policy!.beforeRetry ?? []) {
+        const b = await run.command(before, tools);
+        if (!b.ok) deps.log.warn(`${step.id}: before retry: ${oneLine(b.reason)} (going on)`);
+        const whyB = run.stopReason();
+        if (whyB) return stopped(whyB, oneLine(o.reason));
+      }
+    }
+  }
+  return { status: 'passed', attempts: run.attempts };
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * Runs the plan's steps as a DAG: a step starts once each dependency passed (or failed while
+ * optional). After a required step fails nothing new starts, running steps get drainSeconds to
+ * finish, and the rest are skipped. Results come back in plan order.
+ */
+export async function executePlan(
+  steps: readonly PlanStep[],
+  opts: ExecuteOptions,
+  deps: ExecutorDeps,
+): Promise<PhaseResult[]> {
+  const transient = validate(steps);
+  // A tool promise no step ends up awaiting (the run stopped first) must not reject unhandled.
+  for (const t of Object.values(opts.tools)) if (typeof t !== 'string') t.catch(() => undefined);
+  const results = new Map<string, PhaseResult>();
+  const running = new Map<string, Promise<void>>();
+  const drain = new AbortController();
+  let blockedBy: string | undefined;
+  let drainTimer: NodeJS.Timeout | undefined;
+
+  const settled = (id: string): boolean => {
+    const r = results.get(id);
+    if (!r) return false;
+    const step = steps.find((s) => s.id === id)!;
+    return (
+      r.status === 'passed' || (step.optional === true && r.status !== 'skipped' && r.status !== 'cancelled')
+    );
+  };
+
+  const finish = (r: PhaseResult): void => {
+    results.set(r.id, r);
+    opts.onStep?.(r);
+  };
+
+  const start = (step: PlanStep): void => {
+    const run = new StepRun(step, opts, deps, transient.get(step.id) ?? [], drain.signal);
+    const startedMs = deps.now();
+    const p = deps.log
+      .group(`${step.id} — ${step.title}`, async () => {
+        const outcome = await runStep(run, deps);
+        const durationMs = Math.max(0, deps.now() - startedMs);
+        const line = `${step.id}: ${outcome.status} in ${formatSeconds(durationMs)} (${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'})`;
+        if (outcome.status === 'passed') deps.log.info(line);
+        else if (step.optional) deps.log.warn(`${line}; optional, going on: ${outcome.error ?? ''}`);
+        else deps.log.error(`${line}: ${outcome.error ?? ''}`);
+        return { ...outcome, durationMs };
+      })
+      .then((o) => {
+        const error = o.error ? (deps.log.redact?.(o.error) ?? o.error) : undefined;
+        const r: PhaseResult = {
+          id: step.id,
+          title: step.title,
+          phase: step.phase,
+          status: o.status,
+          startedAt: new Date(startedMs).toISOString(),
+          durationMs: o.durationMs,
+          attempts: o.attempts,
+          ...(error ? { error } : {}),
+        };
+        finish(r);
+        if (r.status !== 'passed' && !step.optional && !blockedBy) {
+          blockedBy = step.id;
+          const grace = (opts.drainSeconds ?? DEFAULT_DRAIN_SECONDS) * 1000;
+          drainTimer = setTimeout(() => drain.abort(new Error(`step ${step.id} failed`)), grace);
+        }
+      })
+      .finally(() => running.delete(step.id));
+    running.set(step.id, p);
+  };
+
+  try {
+    for (;;) {
+      if (!blockedBy && !opts.signal.aborted) {
+        for (const s of steps) {
+          if (results.has(s.id) || running.has(s.id)) continue;
+          if (s.dependsOn.every(settled)) start(s);
+        }
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+  } finally {
+    if (drainTimer) clearTimeout(drainTimer);
+  }
+
+  for (const s of steps) {
+    if (results.has(s.id)) continue;
+    const cancelled = opts.signal.aborted;
+    finish({
+      id: s.id,
+      title: s.title,
+      phase: s.phase,
+      status: cancelled ? 'cancelled' : 'skipped',
+      durationMs: 0,
+      attempts: 0,
+      error: cancelled
+        ? 'not started: the run was cancelled'
+        : blockedBy
+          ? `not started: step ${blockedBy} failed`
+          : 'not started: a dependency did not pass',
+    });
+  }
+  return steps.map((s) => results.get(s.id)!);
+}

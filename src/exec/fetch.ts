@@ -1,0 +1,153 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { EnvHttpProxyAgent, fetch, type Dispatcher } from 'undici';
+
+export interface Fetcher {
+  /** Downloads url to dest (atomically); with sha256, dest only appears when the digest matches. */
+  fetchToFile(
+    url: string,
+    dest: string,
+    opts: { sha256?: string; signal: AbortSignal },
+  ): Promise<{ sha256: string; bytes: number }>;
+}
+
+/** The download is not what its published checksum says: never retried, never used. */
+export class ChecksumMismatchError extends Error {
+  constructor(
+    readonly url: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`sha256 mismatch for ${url}: expected ${expected}, got ${actual}; the download was removed`);
+    this.name = 'ChecksumMismatchError';
+  }
+}
+
+/** A failure worth another attempt: network errors, truncation, 5xx, 408, 429. */
+export class TransientFetchError extends Error {
+  override name = 'TransientFetchError';
+}
+
+const RETRY_STATUS = (s: number): boolean => s >= 500 || s === 408 || s === 429;
+const SHA256_RE = /^[0-9a-f]{64}$/;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function reason(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
+  return `${e.message}${cause}`;
+}
+
+/** Self-hosted runners behind a proxy: honour HTTP(S)_PROXY / NO_PROXY when set. */
+function proxyDispatcher(): Dispatcher | undefined {
+  const e = process.env;
+  const set = e.HTTPS_PROXY || e.https_proxy || e.HTTP_PROXY || e.http_proxy;
+  return set ? new EnvHttpProxyAgent() : undefined;
+}
+
+async function download(
+  url: string,
+  dest: string,
+  signal: AbortSignal,
+  dispatcher: Dispatcher | undefined,
+): Promise<{ sha256: string; bytes: number }> {
+  let res;
+  try {
+    // identity: so content-length is the size of the bytes we hash.
+    res = await fetch(url, {
+      signal,
+      headers: { 'accept-encoding': 'identity' },
+      ...(dispatcher ? { dispatcher } : {}),
+    });
+  } catch (e) {
+    if (signal.aborted) throw e;
+    throw new TransientFetchError(`GET ${url}: ${reason(e)}`);
+  }
+  if (!res.ok || !res.body) {
+    await res.body?.cancel().catch(() => undefined);
+    const msg = `GET ${url}: HTTP ${res.status} ${res.statusText}`.trim();
+    throw RETRY_STATUS(res.status) ? new TransientFetchError(msg) : new Error(msg);
+  }
+  const encoded = (res.headers.get('content-encoding') ?? 'identity') !== 'identity';
+  const lengthHeader = res.headers.get('content-length');
+  const expectedBytes = lengthHeader !== null && !encoded ? Number(lengthHeader) : undefined;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const out = createWriteStream(dest, { mode: 0o644 });
+  const closed = new Promise<void>((resolve, reject) => {
+    out.on('close', resolve);
+    out.on('error', reject);
+  });
+  try {
+    for await (const chunk of res.body) {
+      const buf = chunk as Uint8Array;
+      hash.update(buf);
+      bytes += buf.byteLength;
+      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
+    }
+  } catch (e) {
+    out.destroy();
+    await closed.catch(() => undefined);
+    if (signal.aborted) throw e;
+    throw new TransientFetchError(`GET ${url}: body interrupted after ${bytes} bytes: ${reason(e)}`);
+  }
+  out.end();
+  await closed;
+  if (expectedBytes !== undefined && Number.isFinite(expectedBytes) && bytes !== expectedBytes) {
+    throw new TransientFetchError(
+      `GET ${url}: truncated download: ${bytes} of ${expectedBytes} bytes (content-length)`,
+    );
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+export function undiciFetcher(opts: { retries?: number; retryDelayMs?: number } = {}): Fetcher {
+  const retries = opts.retries ?? 3;
+  const delay = opts.retryDelayMs ?? 2_000;
+  const dispatcher = proxyDispatcher();
+  return {
+    async fetchToFile(url, dest, { sha256, signal }) {
+      const expected = sha256?.toLowerCase();
+      if (expected !== undefined && !SHA256_RE.test(expected)) {
+        throw new Error(`fetch ${url}: --sha256 must be 64 hex digits, got ${JSON.stringify(sha256)}`);
+      }
+      await mkdir(dirname(dest), { recursive: true });
+      for (let attempt = 0; ; attempt++) {
+        const tmp = `${dest}.part-${randomBytes(4).toString('hex')}`;
+        try {
+          const got = await download(url, tmp, signal, dispatcher);
+          if (expected !== undefined && got.sha256 !== expected) {
+            throw new ChecksumMismatchError(url, expected, got.sha256);
+          }
+          await rename(tmp, dest);
+          return got;
+        } catch (e) {
+          await rm(tmp, { force: true });
+          if (!(e instanceof TransientFetchError) || signal.aborted) throw e;
+          if (attempt >= retries) {
+            throw new TransientFetchError(`${e.message} (gave up after ${attempt + 1} attempts)`, {
+              cause: e,
+            });
+          }
+          await sleep(delay * 2 ** attempt, signal);
+        }
+      }
+    },
+  };
+}

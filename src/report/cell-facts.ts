@@ -1,0 +1,77 @@
+import type { CellResult, ExpectationResult, SuiteStepResult } from '../result/schema.js';
+
+/** Derived facts every renderer needs, computed one way. */
+
+export interface StepExpectation {
+  readonly step: SuiteStepResult;
+  readonly expectation: ExpectationResult;
+}
+
+export function expectationsOf(result: CellResult): StepExpectation[] {
+  return (result.suite?.steps ?? []).flatMap((step) =>
+    step.expectations.map((expectation) => ({ step, expectation })),
+  );
+}
+
+/** Propagation latencies (policy applied → first of the agreeing probes), in ms, in suite order. */
+export function propagationsOf(result: CellResult): number[] {
+  return expectationsOf(result)
+    .map((e) => e.expectation.propagationMs)
+    .filter((v): v is number => v !== undefined);
+}
+
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
+}
+
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const s = [...values].sort((a, b) => a - b);
+  const idx = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
+  return s[idx];
+}
+
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return `${m} min ${s} s`;
+}
+
+const PROBE_WORDS: Readonly<Record<string, string>> = {
+  allowed: 'allowed',
+  'denied-l7': 'denied at L7 (403 from Envoy ext_authz)',
+  'denied-l4': 'denied at L4 (connection refused/reset)',
+  unavailable: 'unavailable',
+};
+
+/** "GET /cart" expected allow, observed denied at L7 (HTTP 403) after 5 probes: message */
+export function describeExpectation(step: SuiteStepResult, e: ExpectationResult): string {
+  const req = `${e.request.method} ${e.request.path}`;
+  const obs = e.observed
+    ? `${PROBE_WORDS[e.observed.verdict] ?? e.observed.verdict}${e.observed.status !== undefined ? ` (HTTP ${e.observed.status})` : ''}${e.observed.reason ? `, ${e.observed.reason}` : ''}`
+    : 'nothing (no probe answered)';
+  const head = `step "${step.name}": ${req} expected ${e.expected}${e.layer ? ` at ${e.layer.toUpperCase()}` : ''}, observed ${obs} after ${e.probes} probe${e.probes === 1 ? '' : 's'}`;
+  return e.message ? `${head}: ${e.message}` : head;
+}
+
+/** Phases that stopped the run. */
+export function failedPhases(result: CellResult) {
+  return result.phases.filter((p) => p.status === 'failed' || p.status === 'timed-out');
+}
+
+/** What a reader should do next, from what the result says. */
+export function nextStep(result: CellResult): string {
+  if (result.knownDefect?.symptomObserved) {
+    return `known upstream defect ${result.knownDefect.id}: ${result.knownDefect.title} (${result.knownDefect.issue}); use a Calico release outside the affected range`;
+  }
+  const where = result.diagnostics
+    ? `diagnostics in ${result.diagnostics.artifact ?? result.diagnostics.archive ?? result.diagnostics.dir}`
+    : 'rerun with keep-cluster: on-failure to inspect the cluster';
+  return where;
+}

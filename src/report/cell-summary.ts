@@ -1,0 +1,161 @@
+import type { CellResult } from '../result/schema.js';
+import { BoundedLines, SUMMARY_LIMIT_BYTES } from './bounded-text.js';
+import { expectationsOf, formatMs, median, percentile, propagationsOf } from './cell-facts.js';
+import { html, md, mdShort, safeUrl } from './escape.js';
+
+/** Status marks shared by the summary and the matrix. */
+export const MARK: Readonly<Record<string, string>> = {
+  pass: '✅',
+  passed: '✅',
+  fail: '❌',
+  failed: '❌',
+  'timed-out': '⏱️',
+  error: '⚠️',
+  unavailable: '⚠️',
+  skip: '⏭️',
+  skipped: '⏭️',
+  cancelled: '⏹️',
+  unsupported: '⏭️',
+  supported: '✅',
+  'outside-window': '🚫',
+  'known-defect': '🐞',
+};
+
+const mark = (s: string) => MARK[s] ?? '•';
+
+function link(text: string, url: string | undefined): string {
+  const safe = safeUrl(url);
+  return safe ? `<a href="${html(safe)}">${md(text)}</a>` : md(text);
+}
+
+const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+const header = (cells: readonly string[]) => [row(cells), row(cells.map(() => '---'))];
+
+/**
+ * The GitHub job summary of one cell. Every value from the result is escaped; the whole stays under
+ * the 1 MiB summary limit (rows past it are dropped with a note pointing at results.json).
+ */
+export function cellSummaryMarkdown(result: CellResult, limitBytes = SUMMARY_LIMIT_BYTES): string {
+  const out = new BoundedLines(limitBytes, 'results.json and junit.xml');
+  const c = result.cell;
+  out.add(
+    `## ${mark(result.verdict)} Calico ALP conformance: ${md(result.verdict)} — ${md(c.id)}`,
+    '',
+    `**${md(result.reason)}**`,
+    '',
+  );
+
+  if (result.knownDefect) {
+    const d = result.knownDefect;
+    out.add(
+      `> 🐞 Known upstream defect ${link(d.id, d.issue)}: ${md(d.title)} — symptom ${d.symptomObserved ? 'observed in this run' : 'not observed in this run'}.`,
+      '',
+    );
+  }
+  if (result.suite?.diagnosis) out.add(`> Diagnosis: ${md(result.suite.diagnosis)}`, '');
+
+  out.add(...header(['Component', 'Version', 'Support']));
+  const support = (component: 'calico' | 'istio') => {
+    const s = result.support.find((x) => x.component === component);
+    return s ? `${mark(s.status)} ${md(s.status)} — ${md(s.detail)}` : '–';
+  };
+  out.add(
+    row(['Kubernetes', `${md(c.kubernetes)} (kind ${md(c.kind)}, ${md(c.cluster)})`, '–']),
+    row(['Calico', md(c.calico), support('calico')]),
+    row(['Istio', `${md(c.istio)} (${md(c.istioFlavour)})`, support('istio')]),
+    row(['Dikastes', md(c.dikastesImage), '–']),
+    row(['Online Boutique', md(c.boutique), '–']),
+    row(['Strict mTLS', c.strictMtls ? 'yes' : 'no', '–']),
+    '',
+  );
+
+  if (result.phases.length > 0) {
+    out.add('### Phases', '', ...header(['', 'Phase', 'Step', 'Duration', 'Attempts', 'Error']));
+    for (const p of result.phases) {
+      out.add(
+        row([
+          mark(p.status),
+          md(p.phase),
+          md(p.title),
+          formatMs(p.durationMs),
+          String(p.attempts),
+          p.error ? mdShort(p.error, 300) : '',
+        ]),
+      );
+    }
+    out.add('');
+  }
+
+  if (result.checks.length > 0) {
+    out.add('### Checks', '', ...header(['', 'Check', 'Evidence']));
+    for (const ch of result.checks) out.add(row([mark(ch.status), md(ch.title), mdShort(ch.evidence, 400)]));
+    out.add('');
+  }
+
+  const exps = expectationsOf(result);
+  if (result.suite) {
+    out.add(
+      `### Suite ${md(result.suite.name)}: ${mark(result.suite.status)} ${md(result.suite.status)}`,
+      '',
+    );
+    if (exps.length > 0) {
+      out.add(
+        ...header(['', 'Step', 'Expectation', 'Request', 'Expected', 'Observed', 'Probes', 'Propagation']),
+      );
+      for (const { step, expectation: e } of exps) {
+        const o = e.observed;
+        const observed = o
+          ? `${md(o.verdict)}${o.status !== undefined ? ` (${o.status})` : ''}${o.reason ? ` — ${mdShort(o.reason, 160)}` : ''}`
+          : '–';
+        out.add(
+          row([
+            mark(e.status),
+            md(step.name),
+            e.message && e.status !== 'pass' ? `${md(e.name)}: ${mdShort(e.message, 240)}` : md(e.name),
+            `${md(e.request.method)} ${md(e.request.path)}`,
+            `${md(e.expected)}${e.layer ? ` (${md(e.layer)})` : ''}`,
+            observed,
+            String(e.probes),
+            formatMs(e.propagationMs),
+          ]),
+        );
+      }
+      out.add('');
+    }
+    const brokenSteps = result.suite.steps.filter((s) => s.status === 'error' && s.message);
+    for (const s of brokenSteps) out.add(`- ⚠️ step ${md(s.name)}: ${mdShort(s.message ?? '', 400)}`);
+    if (brokenSteps.length > 0) out.add('');
+  }
+
+  const prop = propagationsOf(result);
+  if (prop.length > 0) {
+    out.add(
+      '### Propagation latency',
+      '',
+      `Policy applied → first agreeing probe, over ${prop.length} expectation${prop.length === 1 ? '' : 's'}: median ${formatMs(median(prop))}, p90 ${formatMs(percentile(prop, 90))}, max ${formatMs(Math.max(...prop))}.`,
+      '',
+    );
+  }
+
+  const foot: string[] = [];
+  if (result.diagnostics) {
+    const d = result.diagnostics;
+    foot.push(
+      `Diagnostics: ${md(d.artifact ?? d.archive ?? d.dir)}${d.archive && d.artifact ? ` (${md(d.archive)})` : ''}`,
+    );
+  }
+  if (result.cleanup)
+    foot.push(
+      `Cluster: ${md(result.cleanup.status)}${result.cleanup.detail ? ` — ${md(result.cleanup.detail)}` : ''}`,
+    );
+  foot.push(
+    `Ran ${md(result.startedAt)} → ${md(result.finishedAt)} (${formatMs(result.durationMs)}) on ${md(result.runner.os)}/${md(result.runner.arch)}, node ${md(result.runner.node)}${result.runner.githubRunUrl ? `, ${link('run', result.runner.githubRunUrl)}` : ''}; ${md(result.generator)}`,
+  );
+  if (result.tools.length > 0) {
+    foot.push(
+      `Tools: ${result.tools.map((t) => `${md(t.name)} ${md(t.version)} (${md(t.source)})`).join(', ')}`,
+    );
+  }
+  out.add(...foot.map((l) => `<sub>${l}</sub><br>`));
+  return out.toString();
+}

@@ -1,0 +1,128 @@
+import { glob, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { z } from 'zod';
+import { CellResultSchema, RESULT_SCHEMA_VERSION, type CellResult } from '../result/schema.js';
+
+/** A results.json that parsed and validated. `file` is as shown to people (relative to cwd when inside it). */
+export interface LoadedResult {
+  readonly file: string;
+  readonly result: CellResult;
+}
+
+/** A file that is not a valid results.json, with every reason. */
+export interface InvalidResult {
+  readonly file: string;
+  readonly problems: readonly string[];
+}
+
+export interface LoadOutcome {
+  readonly results: readonly LoadedResult[];
+  readonly invalid: readonly InvalidResult[];
+  /** Globs that matched nothing (not an error: a matrix job may have uploaded no artifact). */
+  readonly unmatched: readonly string[];
+}
+
+/** A path or pattern that cannot be read at all: reported before anything is written. */
+export class ReportInputError extends Error {
+  override readonly name = 'ReportInputError';
+}
+
+/** The file name looked for inside directories. */
+export const RESULTS_FILE = 'results.json';
+
+const GLOB_CHARS = /[*?[\]{}]/;
+const MAX_PROBLEMS = 20;
+
+function display(cwd: string, file: string): string {
+  const rel = relative(cwd, file);
+  const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+  return shown.split(sep).join('/');
+}
+
+async function resultsUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile() && e.name === RESULTS_FILE).map((e) => join(e.parentPath, e.name));
+}
+
+async function expand(input: string, cwd: string): Promise<{ files: string[]; unmatched: boolean }> {
+  const abs = resolve(cwd, input);
+  const st = await stat(abs).catch(() => undefined);
+  if (st?.isDirectory()) return { files: await resultsUnder(abs), unmatched: false };
+  if (st?.isFile()) return { files: [abs], unmatched: false };
+  if (!GLOB_CHARS.test(input)) {
+    throw new ReportInputError(
+      `results path ${JSON.stringify(input)} does not exist (looked at ${abs}). Accepted: results.json files, directories (searched recursively for ${RESULTS_FILE}) and glob patterns.`,
+    );
+  }
+  const files: string[] = [];
+  for await (const match of glob(input, { cwd })) {
+    const m = resolve(cwd, match);
+    const s = await stat(m);
+    if (s.isDirectory()) files.push(...(await resultsUnder(m)));
+    else if (s.isFile()) files.push(m);
+  }
+  return { files, unmatched: files.length === 0 };
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  const lines = issues.slice(0, MAX_PROBLEMS).map((i) => {
+    const where = i.path.length > 0 ? i.path.map(String).join('.') : '(top level)';
+    return `${where}: ${i.message}`;
+  });
+  if (issues.length > MAX_PROBLEMS) lines.push(`… and ${issues.length - MAX_PROBLEMS} more problems`);
+  return lines;
+}
+
+/** Parses and validates one results.json text. */
+export function parseResult(
+  text: string,
+): { ok: true; result: CellResult } | { ok: false; problems: string[] } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, problems: [`not JSON: ${e instanceof Error ? e.message : String(e)}`] };
+  }
+  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (data !== null && typeof data === 'object' && version !== RESULT_SCHEMA_VERSION) {
+    return {
+      ok: false,
+      problems: [
+        `schemaVersion: ${JSON.stringify(version)} is not a results.json version this report reads (it reads ${RESULT_SCHEMA_VERSION})`,
+      ],
+    };
+  }
+  const res = CellResultSchema.safeParse(data);
+  if (res.success) return { ok: true, result: res.data };
+  return { ok: false, problems: formatIssues(res.error.issues) };
+}
+
+/**
+ * Reads every results.json the inputs name: files as given, directories searched recursively for
+ * results.json, globs (node's fs.glob). The same file reached twice is read once; every invalid file
+ * is returned with its problems, never dropped.
+ */
+export async function loadResults(inputs: readonly string[], cwd: string): Promise<LoadOutcome> {
+  const seen = new Map<string, string>();
+  const unmatched: string[] = [];
+  for (const input of inputs) {
+    const { files, unmatched: none } = await expand(input, cwd);
+    if (none) unmatched.push(input);
+    for (const f of files) {
+      const real = await realpath(f);
+      if (!seen.has(real)) seen.set(real, f);
+    }
+  }
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const files = [...seen.values()].sort((a, b) => byName(display(cwd, a), display(cwd, b)));
+  const read = await Promise.all(
+    files.map(async (f) => ({ file: display(cwd, f), parsed: parseResult(await readFile(f, 'utf8')) })),
+  );
+  const results: LoadedResult[] = [];
+  const invalid: InvalidResult[] = [];
+  for (const { file, parsed } of read) {
+    if (parsed.ok) results.push({ file, result: parsed.result });
+    else invalid.push({ file, problems: parsed.problems });
+  }
+  return { results, invalid, unmatched };
+}

@@ -1,0 +1,433 @@
+import { z } from 'zod';
+import { CALICO_DEFECTS } from '../catalog/index.js';
+import { cellId, resolveCell } from '../catalog/resolve.js';
+import { parseCellConfig } from '../config/cell-config.js';
+import { cliNaming } from '../config/inputs.js';
+import type { CellResult } from '../result/schema.js';
+import { compareVersions, parseVersion } from '../util/version.js';
+import { median, propagationsOf } from './cell-facts.js';
+import { anchorFor, safeUrl } from './escape.js';
+import type { InvalidResult, LoadedResult } from './load-results.js';
+
+/**
+ * The compatibility matrix: every cell the results (and optionally the planned matrix) name, laid out
+ * as Calico × Istio per Kubernetes version. This is also the shape of matrix.json.
+ */
+export const MATRIX_SCHEMA_VERSION = 1;
+
+export type CellStatus =
+  'pass' | 'fail' | 'error' | 'known-defect' | 'outside-window' | 'not-run' | 'conflict';
+
+/** Statuses that count as a failing cell for "changed since last run". */
+export const FAILING: ReadonlySet<CellStatus> = new Set(['fail', 'error', 'known-defect', 'conflict']);
+
+export interface DefectRef {
+  readonly id: string;
+  readonly title: string;
+  readonly issue: string;
+}
+
+/** One results.json for a cell. */
+export interface MatrixRun {
+  readonly file: string;
+  readonly verdict: CellResult['verdict'];
+  readonly status: CellStatus;
+  readonly reason: string;
+  readonly medianPropagationMs?: number;
+  readonly expectations: { readonly passed: number; readonly total: number };
+  readonly checks: { readonly passed: number; readonly total: number };
+  readonly durationMs: number;
+  readonly finishedAt: string;
+  readonly runUrl?: string;
+  readonly diagnostics?: string;
+}
+
+export interface MatrixCell {
+  readonly id: string;
+  readonly anchor: string;
+  readonly kubernetes: string;
+  readonly calico: string;
+  readonly istio: string;
+  readonly status: CellStatus;
+  /** Whether any result says the cell was run (unsupported-by-policy and absent cells were not). */
+  readonly ran: boolean;
+  /** One line for people: why this status. */
+  readonly note: string;
+  readonly support: readonly { component: string; status: string; detail: string }[];
+  readonly defect?: DefectRef;
+  /** Median over every propagation latency of every run of the cell. */
+  readonly medianPropagationMs?: number;
+  readonly runs: readonly MatrixRun[];
+}
+
+export interface MatrixTable {
+  readonly kubernetes: string;
+  readonly calico: readonly string[];
+  readonly istio: readonly string[];
+}
+
+export interface Badge {
+  readonly label: string;
+  readonly message: string;
+  readonly color: string;
+}
+
+export interface MatrixSummary {
+  readonly cells: number;
+  readonly run: number;
+  readonly pass: number;
+  readonly fail: number;
+  readonly error: number;
+  readonly knownDefect: number;
+  readonly outsideWindow: number;
+  readonly notRun: number;
+  readonly conflict: number;
+}
+
+export interface CellChange {
+  readonly id: string;
+  readonly anchor: string;
+  readonly was: CellStatus | 'absent';
+  readonly now: CellStatus;
+}
+
+export interface MatrixChanges {
+  readonly previousGeneratedAt: string;
+  readonly newlyFailing: readonly CellChange[];
+  readonly newlyPassing: readonly CellChange[];
+}
+
+export interface MatrixReport {
+  readonly schemaVersion: typeof MATRIX_SCHEMA_VERSION;
+  readonly generator: string;
+  readonly generatedAt: string;
+  readonly summary: MatrixSummary;
+  readonly badge: Badge;
+  readonly tables: readonly MatrixTable[];
+  readonly cells: readonly MatrixCell[];
+  readonly invalid: readonly InvalidResult[];
+  readonly unmatched: readonly string[];
+  readonly changes?: MatrixChanges;
+}
+
+/** A cell some plan expected (an entry of `versions --matrix`). */
+export interface PlannedCell {
+  readonly kubernetes: string;
+  readonly calico: string;
+  readonly istio: string;
+}
+
+/** What the diff needs from a previous matrix.json; other fields may change between versions. */
+export const PreviousMatrixSchema = z.object({
+  schemaVersion: z.literal(MATRIX_SCHEMA_VERSION),
+  generatedAt: z.string(),
+  cells: z.array(
+    z.object({
+      id: z.string(),
+      status: z.enum(['pass', 'fail', 'error', 'known-defect', 'outside-window', 'not-run', 'conflict']),
+    }),
+  ),
+});
+export type PreviousMatrix = z.infer<typeof PreviousMatrixSchema>;
+
+/** The `{"include": [...]}` of `versions --matrix`, as far as the report needs it. */
+export const PlannedMatrixSchema = z.object({
+  include: z.array(z.object({ kubernetes: z.string(), calico: z.string(), istio: z.string() })),
+});
+
+export const BADGE_LABEL = 'ALP conformance';
+
+function byVersion(a: string, b: string): number {
+  if (parseVersion(a) && parseVersion(b)) return compareVersions(a, b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function defectById(id: string | undefined): DefectRef | undefined {
+  const d = id ? CALICO_DEFECTS.find((x) => x.id === id) : undefined;
+  return d ? { id: d.id, title: d.title, issue: d.issue } : undefined;
+}
+
+function runStatus(r: CellResult): CellStatus {
+  switch (r.verdict) {
+    case 'pass':
+      return 'pass';
+    case 'error':
+      return 'error';
+    case 'fail':
+      return r.knownDefect?.symptomObserved ? 'known-defect' : 'fail';
+    case 'unsupported':
+      return r.support.some((s) => s.status === 'outside-window') ? 'outside-window' : 'known-defect';
+  }
+}
+
+const ratio = (xs: readonly { status: string }[], ok: string) => ({
+  passed: xs.filter((x) => x.status === ok).length,
+  total: xs.length,
+});
+
+function toRun(l: LoadedResult): MatrixRun {
+  const r = l.result;
+  const exps = (r.suite?.steps ?? []).flatMap((s) => s.expectations);
+  const med = median(propagationsOf(r));
+  const runUrl = safeUrl(r.runner.githubRunUrl);
+  const diag = r.diagnostics
+    ? (r.diagnostics.artifact ?? r.diagnostics.archive ?? r.diagnostics.dir)
+    : undefined;
+  return {
+    file: l.file,
+    verdict: r.verdict,
+    status: runStatus(r),
+    reason: r.reason,
+    ...(med !== undefined ? { medianPropagationMs: med } : {}),
+    expectations: ratio(exps, 'pass'),
+    checks: ratio(r.checks, 'pass'),
+    durationMs: r.durationMs,
+    finishedAt: r.finishedAt,
+    ...(runUrl ? { runUrl } : {}),
+    ...(diag ? { diagnostics: diag } : {}),
+  };
+}
+
+function cellFromResults(id: string, loaded: readonly LoadedResult[]): MatrixCell {
+  const first = loaded[0]!.result;
+  const runs = loaded.map(toRun);
+  const pooled = median(loaded.flatMap((l) => propagationsOf(l.result)));
+  const kd = loaded.find((l) => l.result.knownDefect)?.result.knownDefect;
+  const defect = kd
+    ? { id: kd.id, title: kd.title, issue: kd.issue }
+    : defectById(first.support.find((s) => s.defectId)?.defectId);
+  let status: CellStatus;
+  let note: string;
+  if (runs.length > 1) {
+    status = 'conflict';
+    const verdicts = [...new Set(runs.map((r) => r.verdict))];
+    note =
+      verdicts.length > 1
+        ? `${runs.length} results disagree (${runs.map((r) => `${r.verdict} in ${r.file}`).join('; ')})`
+        : `${runs.length} results for one cell (${runs.map((r) => r.file).join('; ')}); none is chosen`;
+  } else {
+    status = runs[0]!.status;
+    note = first.reason;
+  }
+  return {
+    id,
+    anchor: anchorFor(id),
+    kubernetes: first.cell.kubernetes,
+    calico: first.cell.calico,
+    istio: first.cell.istio,
+    status,
+    ran: loaded.some((l) => l.result.verdict !== 'unsupported'),
+    note,
+    support: first.support.map((s) => ({ component: s.component, status: s.status, detail: s.detail })),
+    ...(defect ? { defect } : {}),
+    ...(pooled !== undefined ? { medianPropagationMs: pooled } : {}),
+    runs,
+  };
+}
+
+/** A combination with no result: what the catalog says about it. */
+function absentCell(kubernetes: string, calico: string, istio: string): MatrixCell {
+  const id = cellId(kubernetes, calico, istio);
+  const base = { id, anchor: anchorFor(id), kubernetes, calico, istio, ran: false, runs: [] };
+  try {
+    const cell = resolveCell(
+      parseCellConfig(
+        { 'kubernetes-version': kubernetes, 'calico-version': calico, 'istio-version': istio },
+        cliNaming,
+      ),
+    );
+    const support = cell.support.map((s) => ({ component: s.component, status: s.status, detail: s.detail }));
+    const outside = cell.support.find((s) => s.status === 'outside-window');
+    const defect = cell.calico.defect;
+    return {
+      ...base,
+      status: outside ? 'outside-window' : 'not-run',
+      note: outside ? `no result; ${outside.component} ${outside.detail}` : 'no result for this cell',
+      support,
+      ...(defect ? { defect: { id: defect.id, title: defect.title, issue: defect.issue } } : {}),
+    };
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    return { ...base, status: 'not-run', note: `no result; not in this catalog (${why})`, support: [] };
+  }
+}
+
+export function summarize(cells: readonly MatrixCell[]): MatrixSummary {
+  const n = (s: CellStatus) => cells.filter((c) => c.status === s).length;
+  return {
+    cells: cells.length,
+    run: cells.filter(countsAsRun).length,
+    pass: n('pass'),
+    fail: n('fail'),
+    error: n('error'),
+    knownDefect: cells.filter((c) => c.status === 'known-defect' && c.ran).length,
+    outsideWindow: n('outside-window'),
+    notRun: n('not-run') + cells.filter((c) => c.status === 'known-defect' && !c.ran).length,
+    conflict: n('conflict'),
+  };
+}
+
+function countsAsRun(c: MatrixCell): boolean {
+  return c.ran && c.status !== 'outside-window' && c.status !== 'not-run';
+}
+
+/**
+ * "14/16 passing · 2 known defect": passing over cells that ran; known-defect failures counted in the
+ * total and named apart. The colour follows the pass ratio over cells that ran without a known
+ * defect, so an upstream defect alone does not turn the badge red.
+ */
+export function badgeFor(s: MatrixSummary): Badge {
+  if (s.run === 0) return { label: BADGE_LABEL, message: 'no results', color: 'lightgrey' };
+  const extras = [
+    s.knownDefect > 0 ? `${s.knownDefect} known defect` : '',
+    s.conflict > 0 ? `${s.conflict} conflict` : '',
+  ].filter(Boolean);
+  const message = [`${s.pass}/${s.run} passing`, ...extras].join(' · ');
+  const judged = s.run - s.knownDefect;
+  const r = judged === 0 ? undefined : s.pass / judged;
+  const color =
+    r === undefined
+      ? 'yellow'
+      : r >= 1
+        ? 'brightgreen'
+        : r >= 0.9
+          ? 'green'
+          : r >= 0.75
+            ? 'yellowgreen'
+            : r >= 0.5
+              ? 'yellow'
+              : r > 0
+                ? 'orange'
+                : 'red';
+  return { label: BADGE_LABEL, message, color };
+}
+
+export function diffMatrix(cells: readonly MatrixCell[], previous: PreviousMatrix): MatrixChanges {
+  const before = new Map<string, CellStatus>(previous.cells.map((c) => [c.id, c.status]));
+  const newlyFailing: CellChange[] = [];
+  const newlyPassing: CellChange[] = [];
+  for (const c of cells) {
+    const was: CellStatus | 'absent' = before.get(c.id) ?? 'absent';
+    const change: CellChange = { id: c.id, anchor: c.anchor, was, now: c.status };
+    if (FAILING.has(c.status) && (was === 'absent' || !FAILING.has(was))) newlyFailing.push(change);
+    if (c.status === 'pass' && was !== 'pass') newlyPassing.push(change);
+  }
+  return { previousGeneratedAt: previous.generatedAt, newlyFailing, newlyPassing };
+}
+
+export interface BuildMatrixInput {
+  readonly results: readonly LoadedResult[];
+  readonly invalid?: readonly InvalidResult[];
+  readonly unmatched?: readonly string[];
+  readonly planned?: readonly PlannedCell[];
+  readonly previous?: PreviousMatrix;
+  readonly generator: string;
+  readonly generatedAt: string;
+}
+
+const slotKey = (k: string, c: string, i: string) => `${k}\u0000${c}\u0000${i}`;
+
+export function buildMatrix(input: BuildMatrixInput): MatrixReport {
+  // Results grouped by their cell id: more than one is a conflict, shown with every file.
+  const byId = new Map<string, LoadedResult[]>();
+  for (const l of input.results) {
+    const list = byId.get(l.result.cell.id) ?? [];
+    list.push(l);
+    byId.set(l.result.cell.id, list);
+  }
+  const cells: MatrixCell[] = [...byId].map(([id, list]) => cellFromResults(id, list));
+
+  // Axes per Kubernetes version: every Calico and Istio a result or the plan names.
+  const axes = new Map<string, { calico: Set<string>; istio: Set<string> }>();
+  const note = (k: string, c: string, i: string) => {
+    const a = axes.get(k) ?? { calico: new Set<string>(), istio: new Set<string>() };
+    a.calico.add(c);
+    a.istio.add(i);
+    axes.set(k, a);
+  };
+  for (const c of cells) note(c.kubernetes, c.calico, c.istio);
+  for (const p of input.planned ?? []) note(p.kubernetes, p.calico, p.istio);
+
+  const filled = new Set(cells.map((c) => slotKey(c.kubernetes, c.calico, c.istio)));
+  const tables: MatrixTable[] = [];
+  for (const k of [...axes.keys()].sort(byVersion)) {
+    const a = axes.get(k)!;
+    const calico = [...a.calico].sort(byVersion);
+    const istio = [...a.istio].sort(byVersion);
+    tables.push({ kubernetes: k, calico, istio });
+    for (const c of calico)
+      for (const i of istio) {
+        if (!filled.has(slotKey(k, c, i))) cells.push(absentCell(k, c, i));
+      }
+  }
+  // Unique anchors even if two ids clean up to the same one.
+  const used = new Set<string>();
+  const unique = cells.map((c) => {
+    let a = c.anchor;
+    for (let n = 2; used.has(a); n++) a = `${c.anchor}-${n}`;
+    used.add(a);
+    return a === c.anchor ? c : { ...c, anchor: a };
+  });
+  unique.sort(
+    (x, y) =>
+      byVersion(x.kubernetes, y.kubernetes) ||
+      byVersion(x.calico, y.calico) ||
+      byVersion(x.istio, y.istio) ||
+      (x.id < y.id ? -1 : x.id > y.id ? 1 : 0),
+  );
+  const summary = summarize(unique);
+  return {
+    schemaVersion: MATRIX_SCHEMA_VERSION,
+    generator: input.generator,
+    generatedAt: input.generatedAt,
+    summary,
+    badge: badgeFor(summary),
+    tables,
+    cells: unique,
+    invalid: input.invalid ?? [],
+    unmatched: input.unmatched ?? [],
+    ...(input.previous ? { changes: diffMatrix(unique, input.previous) } : {}),
+  };
+}
+
+/** Cells by table slot (usually one; several when results for one slot carry different ids). */
+export function slotIndex(report: MatrixReport): (k: string, calico: string, istio: string) => MatrixCell[] {
+  const index = new Map<string, MatrixCell[]>();
+  for (const c of report.cells) {
+    const key = slotKey(c.kubernetes, c.calico, c.istio);
+    const list = index.get(key) ?? [];
+    list.push(c);
+    index.set(key, list);
+  }
+  return (k, calico, istio) => index.get(slotKey(k, calico, istio)) ?? [];
+}
+
+export const STATUS_LABEL: Readonly<Record<CellStatus, string>> = {
+  pass: 'pass',
+  fail: 'fail',
+  error: 'error',
+  'known-defect': 'known defect',
+  'outside-window': 'outside window',
+  'not-run': 'not run',
+  conflict: 'conflict',
+};
+
+export const STATUS_MARK: Readonly<Record<CellStatus, string>> = {
+  pass: '✅',
+  fail: '❌',
+  error: '⚠️',
+  'known-defect': '🐞',
+  'outside-window': '🚫',
+  'not-run': '⬜',
+  conflict: '⁉️',
+};
+
+export const STATUS_MEANING: Readonly<Record<CellStatus, string>> = {
+  pass: 'every check and expectation held',
+  fail: 'an expectation or check did not hold',
+  error: 'setup failed before the suite could judge',
+  'known-defect': 'failed with the symptom of a known upstream defect',
+  'outside-window': 'outside an upstream support window (not run, or skipped by policy)',
+  'not-run': 'no result for this cell',
+  conflict: 'several results for one cell; none is chosen',
+};

@@ -1,0 +1,145 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { badgeJson, badgeSvg } from './badge.js';
+import { junitXml } from './junit.js';
+import { formatIssues, loadResults, ReportInputError } from './load-results.js';
+import { matrixHtml } from './matrix-html.js';
+import { matrixMarkdown } from './matrix-markdown.js';
+import {
+  buildMatrix,
+  PlannedMatrixSchema,
+  PreviousMatrixSchema,
+  type MatrixReport,
+  type PlannedCell,
+  type PreviousMatrix,
+} from './matrix-model.js';
+
+export interface ReportRequest {
+  /** results.json files, directories (searched recursively) and globs. */
+  readonly inputs: readonly string[];
+  readonly outDir: string;
+  readonly cwd: string;
+  /** matrix.json of an earlier report, for "changed since last run". */
+  readonly previousFile?: string;
+  /**
+   * The `{"include": [...]}` the run was planned from (`versions --matrix`): a path, or the JSON text
+   * itself. Planned cells without a result show as not run.
+   */
+  readonly planned?: string;
+  readonly generator: string;
+  readonly now: () => Date;
+}
+
+/** Where each output went. */
+export interface ReportFiles {
+  readonly matrixMarkdown: string;
+  readonly matrixJson: string;
+  readonly matrixHtml: string;
+  readonly badgeSvg: string;
+  readonly badgeJson: string;
+  readonly junit: string;
+}
+
+export interface ReportOutcome {
+  readonly report: MatrixReport;
+  readonly files: ReportFiles;
+  readonly markdown: string;
+}
+
+async function readJson<T>(
+  what: string,
+  source: { file: string } | { text: string },
+  schema: z.ZodType<T>,
+  accepted: string,
+): Promise<T> {
+  const label = 'file' in source ? `${what} ${JSON.stringify(source.file)}` : `${what} (inline JSON)`;
+  let text: string;
+  if ('file' in source) {
+    try {
+      text = await readFile(source.file, 'utf8');
+    } catch (e) {
+      throw new ReportInputError(
+        `${label} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}. Accepted: ${accepted}.`,
+      );
+    }
+  } else {
+    text = source.text;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ReportInputError(
+      `${label} is not JSON: ${e instanceof Error ? e.message : String(e)}. Accepted: ${accepted}.`,
+    );
+  }
+  const res = schema.safeParse(data);
+  if (!res.success) {
+    throw new ReportInputError(`${label} is not ${accepted}: ${formatIssues(res.error.issues).join('; ')}`);
+  }
+  return res.data;
+}
+
+async function readPlanned(planned: string, cwd: string): Promise<PlannedCell[]> {
+  const source = planned.trimStart().startsWith('{') ? { text: planned } : { file: resolve(cwd, planned) };
+  const m = await readJson(
+    'planned matrix',
+    source,
+    PlannedMatrixSchema,
+    'the {"include": [...]} of `versions --matrix`',
+  );
+  return m.include;
+}
+
+/**
+ * `report`: reads results, builds the matrix, writes matrix.md, matrix.json, matrix.html, badge.svg,
+ * badge.json and junit.xml (every cell) into outDir. Unreadable inputs throw ReportInputError before
+ * anything is written; invalid results files are part of the report (and of the outcome).
+ */
+export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
+  if (req.inputs.length === 0) {
+    throw new ReportInputError('no results given. Accepted: results.json files, directories and globs.');
+  }
+  const loaded = await loadResults(req.inputs, req.cwd);
+  const previous: PreviousMatrix | undefined = req.previousFile
+    ? await readJson(
+        'previous matrix',
+        { file: resolve(req.cwd, req.previousFile) },
+        PreviousMatrixSchema,
+        'a matrix.json written by `report`',
+      )
+    : undefined;
+  const planned = req.planned ? await readPlanned(req.planned, req.cwd) : undefined;
+
+  const report = buildMatrix({
+    results: loaded.results,
+    invalid: loaded.invalid,
+    unmatched: loaded.unmatched,
+    ...(planned ? { planned } : {}),
+    ...(previous ? { previous } : {}),
+    generator: req.generator,
+    generatedAt: req.now().toISOString(),
+  });
+
+  const dir = resolve(req.cwd, req.outDir);
+  await mkdir(dir, { recursive: true });
+  const files: ReportFiles = {
+    matrixMarkdown: join(dir, 'matrix.md'),
+    matrixJson: join(dir, 'matrix.json'),
+    matrixHtml: join(dir, 'matrix.html'),
+    badgeSvg: join(dir, 'badge.svg'),
+    badgeJson: join(dir, 'badge.json'),
+    junit: join(dir, 'junit.xml'),
+  };
+  const markdown = matrixMarkdown(report);
+  await Promise.all([
+    writeFile(files.matrixMarkdown, markdown),
+    writeFile(files.matrixJson, `${JSON.stringify(report, null, 2)}\n`),
+    writeFile(files.matrixHtml, matrixHtml(report)),
+    writeFile(files.badgeSvg, `${badgeSvg(report.badge)}\n`),
+    writeFile(files.badgeJson, `${JSON.stringify(badgeJson(report.badge), null, 2)}\n`),
+    writeFile(files.junit, junitXml(loaded.results.map((l) => l.result))),
+  ]);
+  return { report, files, markdown };
+}

@@ -1,0 +1,42 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sleepFor } from '../exec/executor.js';
+import { undiciFetcher } from '../exec/fetch.js';
+import type { Log } from '../exec/log.js';
+import { execaRunner } from '../exec/process.js';
+import { writeCellReports } from '../report/cell-outputs.js';
+import { kubectlPolicyApplier, loadSuiteTarget, runSuite } from '../suite/index.js';
+import type { ToolCache } from '../tools/install.js';
+import { fetchHttpGet } from '../verify/collect.js';
+import type { EngineDeps } from './engine.js';
+import { runnerInfo } from './runner-info.js';
+
+/** The package root is the folder above the bundle (dist/ → the checkout or package). */
+export function packageRootOf(moduleUrl: string): string {
+  return resolve(dirname(fileURLToPath(moduleUrl)), '..');
+}
+
+/** The engine bound to real processes, HTTP, files and clock. */
+export function realEngineDeps(opts: {
+  log: Log;
+  toolCache: ToolCache;
+  packageRoot: string;
+  cwd?: string;
+}): EngineDeps {
+  return {
+    runner: execaRunner(),
+    fetcher: undiciFetcher(),
+    log: opts.log,
+    toolCache: opts.toolCache,
+    now: Date.now,
+    sleep: sleepFor,
+    httpGet: fetchHttpGet,
+    runSuite,
+    loadSuiteTarget,
+    policyApplier: (kubectl, env) => kubectlPolicyApplier(kubectl, env),
+    writeReports: writeCellReports,
+    runnerInfo: runnerInfo(),
+    packageRoot: opts.packageRoot,
+    cwd: opts.cwd ?? process.cwd(),
+  };
+}

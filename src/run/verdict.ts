@@ -1,0 +1,81 @@
+import type { KnownDefect } from '../catalog/calico.js';
+import type { CellResult, CheckResult, PhaseResult, SuiteResult } from '../result/schema.js';
+import { firstLine } from '../verify/kube.js';
+
+type Verdict = CellResult['verdict'];
+
+export interface VerdictInput {
+  readonly phases: readonly PhaseResult[];
+  /** Plan step ids that are speed-ups: their failure is a warning. */
+  readonly optional: ReadonlySet<string>;
+  readonly checks: readonly CheckResult[];
+  readonly suite?: SuiteResult;
+  readonly cancelled: boolean;
+  readonly defect?: KnownDefect;
+}
+
+/** The suite's diagnosis is the defect's symptom (every request denied, including allowed ones). */
+export function symptomObserved(defect: KnownDefect, suite: SuiteResult | undefined): boolean {
+  const d = suite?.diagnosis;
+  if (!d) return false;
+  // The suite names the defect when it sees its symptom (src/suite/diagnosis.ts).
+  return d.includes(defect.id) || d.includes(defect.diagnosis);
+}
+
+/**
+ * pass: every setup step, check and the suite passed; error: a setup phase failed, the run was cancelled
+ * or the suite could not run; fail: a check or the suite failed. Reason: one line to act on.
+ */
+export function decideVerdict(v: VerdictInput): { verdict: Verdict; reason: string } {
+  const blocking = v.phases.find((p) => p.status !== 'passed' && !v.optional.has(p.id));
+  if (v.cancelled) {
+    const at = v.phases.find((p) => p.status === 'cancelled' && p.attempts > 0) ?? blocking;
+    return {
+      verdict: 'error',
+      reason: `Cancelled${at ? ` during ${at.id}` : ''}; cleanup still ran per keep-cluster.`,
+    };
+  }
+  if (blocking) {
+    const why = blocking.error ? `: ${firstLine(blocking.error, 240)}` : '';
+    const failedChecks = v.checks.filter((c) => c.status === 'fail').length;
+    const also = failedChecks ? ` (${failedChecks} check(s) failed too; see checks and diagnostics)` : '';
+    return { verdict: 'error', reason: `Setup step ${blocking.id} ${blocking.status}${why}${also}` };
+  }
+  if (v.suite?.status === 'error') {
+    return {
+      verdict: 'error',
+      reason: `Suite ${v.suite.name} could not run: ${firstLine(v.suite.diagnosis ?? stepMessage(v.suite) ?? 'see the suite steps')}`,
+    };
+  }
+  const failed = v.checks.filter((c) => c.status === 'fail');
+  if (v.defect && symptomObserved(v.defect, v.suite)) {
+    return {
+      verdict: 'fail',
+      reason: `Known defect ${v.defect.id} (${v.defect.title}), ${v.defect.issue}: ${v.suite?.diagnosis ?? ''}; fixed by ${v.defect.fix}.`,
+    };
+  }
+  if (v.suite?.status === 'fail') {
+    const checks = failed.length ? `; ${failed.length} check(s) failed, first ${failed[0]!.id}` : '';
+    return {
+      verdict: 'fail',
+      reason: `Suite ${v.suite.name} failed: ${firstLine(v.suite.diagnosis ?? stepMessage(v.suite) ?? 'see the suite steps', 240)}${checks}`,
+    };
+  }
+  if (failed.length) {
+    const first = failed[0]!;
+    return {
+      verdict: 'fail',
+      reason: `${failed.length} check(s) failed; first ${first.id}: ${firstLine(first.evidence, 240)}`,
+    };
+  }
+  const passed = v.checks.filter((c) => c.status === 'pass').length;
+  const suite = v.suite ? ` and suite ${v.suite.name} passed (${v.suite.steps.length} steps)` : '';
+  return { verdict: 'pass', reason: `Every setup step and ${passed} checks passed${suite}.` };
+}
+
+function stepMessage(s: SuiteResult): string | undefined {
+  const step = s.steps.find((x) => x.status !== 'pass' && x.status !== 'skipped');
+  if (!step) return undefined;
+  const exp = step.expectations.find((e) => e.status !== 'pass');
+  return `step "${step.name}" ${step.status}${step.message ? `: ${step.message}` : exp?.message ? `: ${exp.message}` : ''}`;
+}

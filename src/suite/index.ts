@@ -1,0 +1,25 @@
+import type { SuiteRunner, SuiteTargetLoader } from '../contracts.js';
+import { loadSuite } from './load.js';
+import { createSuiteRunner } from './runner.js';
+
+export { createSuiteRunner, resolveTiming, type SuiteRunnerDeps, type Timing } from './runner.js';
+export { loadSuite, parseSuiteText, SuiteError, type LoadedSuite, type SuiteProblem } from './load.js';
+export { kubectlPolicyApplier, KubectlError } from './kubectl-applier.js';
+export { DEFAULT_SUITE_PATH, defaultSuiteFile } from './default-suite.js';
+export { DENY_ALL_BASELINE, diagnose } from './diagnosis.js';
+export { gateObservation } from './trust-gate.js';
+export { SuiteSchema, suiteJsonSchema, SUITE_API_VERSION, SUITE_KIND, type SuiteSpec } from './schema.js';
+
+/** The run engine's suite runner: real prober, real clock. */
+export const runSuite: SuiteRunner = createSuiteRunner();
+
+/** Reads the suite's target (namespace, selector, Host) for the trust gate, validating the whole file. */
+export const loadSuiteTarget: SuiteTargetLoader = async (suiteFile) => {
+  const { spec } = await loadSuite(suiteFile);
+  return {
+    name: spec.name,
+    namespace: spec.target.namespace,
+    ...(spec.target.selector ? { selector: spec.target.selector } : {}),
+    ...(spec.target.host ? { host: spec.target.host } : {}),
+  };
+};

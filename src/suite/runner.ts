@@ -1,0 +1,279 @@
+import type { PolicyApplier, SuiteRunRequest, SuiteRunner } from '../contracts.js';
+import type { ExpectationResult, SuiteResult, SuiteStepResult } from '../result/schema.js';
+import {
+  awaitExpectations,
+  DEFAULT_EVENTUAL,
+  describeExpectation,
+  describeObservation,
+  systemClock,
+  systemSleep,
+  type Clock,
+  type EventualOptions,
+  type Expectation,
+  type Sleep,
+} from '../probe/eventually.js';
+import {
+  createProber,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  parseBaseUrl,
+  type Prober,
+  type ProberOptions,
+} from '../probe/prober.js';
+import { diagnose, type DiagnosedStep } from './diagnosis.js';
+import { loadSuite, type LoadedSuite } from './load.js';
+import { parseDuration, type StepSpec, type TimingSpec } from './schema.js';
+import { gateObservation } from './trust-gate.js';
+
+export interface Timing extends EventualOptions {
+  readonly probeTimeoutMs: number;
+}
+
+export interface SuiteRunnerDeps {
+  readonly clock?: Clock;
+  readonly sleep?: Sleep;
+  readonly createProber?: (opts: ProberOptions) => Prober;
+  /** Wins over the suite's and steps' timing (tests and benchmarks use short ones). */
+  readonly timing?: Partial<Timing>;
+  /** Bound on deleting everything the suite applied. */
+  readonly cleanupTimeoutMs?: number;
+}
+
+export const DEFAULT_CLEANUP_TIMEOUT_MS = 180_000;
+
+const ms = (d: string | undefined) => (d === undefined ? undefined : parseDuration(d));
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function fromSpec(t: TimingSpec | Omit<TimingSpec, 'probeTimeout'> | undefined): Partial<Timing> {
+  if (!t) return {};
+  return defined({
+    consecutive: t.consecutive,
+    timeoutMs: ms(t.timeout),
+    intervalMs: ms(t.interval),
+    holdMs: ms(t.hold),
+    probeTimeoutMs: 'probeTimeout' in t ? ms(t.probeTimeout) : undefined,
+  });
+}
+
+/** Defaults < suite timing < step timing < the runner's override. */
+export function resolveTiming(
+  suite: TimingSpec | undefined,
+  step: Omit<TimingSpec, 'probeTimeout'> | undefined,
+  override: Partial<Timing> = {},
+): Timing {
+  return {
+    ...DEFAULT_EVENTUAL,
+    probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
+    ...fromSpec(suite),
+    ...fromSpec(step),
+    ...defined(override),
+  };
+}
+
+function toExpectations(step: StepSpec): Expectation[] {
+  return step.expect.map((e) => ({
+    name: e.name ?? `${e.request.method} ${e.request.path}`,
+    request: {
+      method: e.request.method,
+      path: e.request.path,
+      ...(e.request.headers ? { headers: e.request.headers } : {}),
+    },
+    expected: e.verdict,
+    ...(e.layer ? { layer: e.layer } : {}),
+  }));
+}
+
+function stepStatus(results: readonly ExpectationResult[]): SuiteStepResult['status'] {
+  if (results.some((r) => r.status === 'fail')) return 'fail';
+  if (results.some((r) => r.status === 'unavailable')) return 'unavailable';
+  return 'pass';
+}
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function logExpectation(log: (l: string) => void, r: ExpectationResult): void {
+  const want = describeExpectation(r);
+  const seen = r.observed ? describeObservation(r.observed) : 'nothing';
+  const tail = r.propagationMs !== undefined ? `, propagation ${r.propagationMs} ms` : '';
+  log(`  ${r.status.toUpperCase()} ${r.name}: expected ${want}, saw ${seen} (${r.probes} probes${tail})`);
+}
+
+/** Deletes what the suite applied, newest first, under its own bound (the run's signal may be aborted). */
+async function cleanup(
+  applied: readonly string[],
+  suite: LoadedSuite,
+  policies: PolicyApplier,
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<NonNullable<SuiteResult['cleanup']>> {
+  if (applied.length === 0) return { status: 'nothing' };
+  const signal = AbortSignal.timeout(timeoutMs);
+  const failures: string[] = [];
+  for (const rel of [...applied].reverse()) {
+    log(`cleanup: delete ${rel}`);
+    try {
+      await policies.delete(suite.manifests.get(rel) ?? rel, signal);
+    } catch (e) {
+      failures.push(`${rel}: ${errText(e)}`);
+    }
+  }
+  if (failures.length) return { status: 'failed', detail: failures.join('; ') };
+  return { status: 'done', detail: `deleted ${[...applied].reverse().join(', ')}` };
+}
+
+function errorResult(name: string, file: string, message: string): SuiteResult {
+  return { name, file, status: 'error', diagnosis: message, steps: [] };
+}
+
+export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
+  const clock = deps.clock ?? systemClock;
+  const sleep = deps.sleep ?? systemSleep;
+  const makeProber = deps.createProber ?? createProber;
+
+  return async (req: SuiteRunRequest): Promise<SuiteResult> => {
+    const { log, signal, policies } = req;
+    // Everything is checked before the first side effect.
+    let suite: LoadedSuite;
+    try {
+      suite = await loadSuite(req.suiteFile);
+      parseBaseUrl(req.ingressUrl);
+    } catch (e) {
+      return errorResult(req.suiteFile, req.suiteFile, errText(e));
+    }
+    const { spec } = suite;
+    const suiteTiming = resolveTiming(spec.timing, undefined, deps.timing);
+    const prober = makeProber({
+      baseUrl: req.ingressUrl,
+      timeoutMs: suiteTiming.probeTimeoutMs,
+      ...(spec.target.host ? { host: spec.target.host } : {}),
+    });
+    const probe: (r: Expectation['request'], s: AbortSignal) => ReturnType<Prober['probe']> = async (r, s) =>
+      gateObservation(await prober.probe(r, s), req.dikastesReady);
+
+    log(
+      `suite ${spec.name}: ${spec.steps.length} steps against ${req.ingressUrl}${spec.target.host ? ` (Host ${spec.target.host})` : ''}`,
+    );
+    if (!req.dikastesReady.ready)
+      log(`trust gate: 403s will not count as denials (${req.dikastesReady.evidence})`);
+
+    const live: string[] = [];
+    const steps: DiagnosedStep[] = [];
+    let everApplied = false;
+    let skipReason: string | undefined;
+    let cancelled: string | undefined;
+
+    const runStep = async (step: StepSpec): Promise<SuiteStepResult> => {
+      const t0 = clock.now();
+      const applied: string[] = [];
+      const deleted: string[] = [];
+      const done = (rest: Pick<SuiteStepResult, 'status' | 'expectations'> & { message?: string }) => ({
+        name: step.name,
+        applied,
+        deleted,
+        durationMs: Math.max(0, Math.round(clock.now() - t0)),
+        ...rest,
+      });
+      log(`step ${step.name}`);
+      try {
+        for (const rel of step.apply) {
+          log(`  apply ${rel}`);
+          // Recorded before the call: a half-applied file is still deleted at cleanup (--ignore-not-found).
+          live.push(rel);
+          everApplied = true;
+          await policies.apply(suite.manifests.get(rel) ?? rel, signal);
+          applied.push(rel);
+        }
+        for (const rel of step.delete) {
+          log(`  delete ${rel}`);
+          await policies.delete(suite.manifests.get(rel) ?? rel, signal);
+          deleted.push(rel);
+          live.splice(live.lastIndexOf(rel), 1);
+        }
+        const appliedAt = clock.now();
+        const timing = resolveTiming(spec.timing, step.timing, deps.timing);
+        const results = await awaitExpectations(toExpectations(step), appliedAt, timing, {
+          probe,
+          clock,
+          sleep,
+          signal,
+          log,
+          changed: step.apply.length + step.delete.length > 0,
+        });
+        for (const r of results) logExpectation(log, r);
+        return done({ status: stepStatus(results), expectations: results });
+      } catch (e) {
+        if (signal.aborted) {
+          cancelled = errText(signal.reason);
+          return done({ status: 'error', expectations: [], message: `cancelled: ${cancelled}` });
+        }
+        return done({ status: 'error', expectations: [], message: errText(e) });
+      }
+    };
+
+    let cleanupResult: SuiteResult['cleanup'];
+    try {
+      for (const step of spec.steps) {
+        if (skipReason || cancelled) {
+          const message = cancelled ? 'not run: the run was cancelled' : `not run: ${skipReason}`;
+          steps.push({
+            result: {
+              name: step.name,
+              status: 'skipped',
+              applied: [],
+              deleted: [],
+              durationMs: 0,
+              message,
+              expectations: [],
+            },
+            beforeAnyPolicy: !everApplied,
+          });
+          continue;
+        }
+        const result = await runStep(step);
+        steps.push({ result, beforeAnyPolicy: !everApplied });
+        log(`step ${step.name}: ${result.status}`);
+        if (result.status !== 'pass' && !spec.continueAfterFailure) {
+          skipReason = `step "${step.name}" ended ${result.status} and later steps build on it`;
+        }
+      }
+    } finally {
+      await prober.close();
+      cleanupResult = await cleanup(
+        live,
+        suite,
+        policies,
+        deps.cleanupTimeoutMs ?? DEFAULT_CLEANUP_TIMEOUT_MS,
+        log,
+      );
+    }
+
+    const results = steps.map((s) => s.result);
+    const status: SuiteResult['status'] = results.some((r) => r.status === 'error')
+      ? 'error'
+      : results.every((r) => r.status === 'pass')
+        ? 'pass'
+        : 'fail';
+    const diagnosis = cancelled
+      ? `cancelled: ${cancelled}`
+      : status === 'pass'
+        ? undefined
+        : diagnose(steps, req.calicoVersion);
+    const cleanupNote =
+      cleanupResult.status === 'failed' ? `; cleanup failed: ${cleanupResult.detail ?? ''}` : '';
+    const finalDiagnosis = diagnosis
+      ? `${diagnosis}${cleanupNote}`
+      : cleanupNote
+        ? cleanupNote.slice(2)
+        : undefined;
+    return {
+      name: spec.name,
+      file: req.suiteFile,
+      status,
+      ...(finalDiagnosis ? { diagnosis: finalDiagnosis } : {}),
+      steps: results,
+      cleanup: cleanupResult,
+    };
+  };
+}

@@ -1,0 +1,185 @@
+import { z } from 'zod';
+
+/** Suite files declare this, so a future format change can be told apart. */
+export const SUITE_API_VERSION = 'calico-istio-conformance/v1';
+export const SUITE_KIND = 'Suite';
+
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
+const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9 ._:/()-]{0,99}$/;
+const LABEL_KEY = String.raw`(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?`;
+const LABEL_VALUE = String.raw`(?:[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?`;
+/** Equality-based label selectors, as `kubectl -l` takes them: `app=frontend,tier!=db`. */
+const SELECTOR_RE = new RegExp(
+  `^${LABEL_KEY}(?:==?|!=)${LABEL_VALUE}(?:,${LABEL_KEY}(?:==?|!=)${LABEL_VALUE})*$`,
+);
+const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Request paths as a client sends them: absolute, no fragment, no whitespace. */
+const REQUEST_PATH_RE = /^\/[^\s#]*$/;
+const MANIFEST_RE = /\.ya?ml$/;
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** `500ms`, `2s`, `1.5m` → milliseconds. */
+export function parseDuration(text: string): number {
+  const m = DURATION_RE.exec(text.trim());
+  if (!m) throw new Error(`${JSON.stringify(text)} is not a duration such as 500ms, 2s or 2m`);
+  const n = Number(m[1]);
+  return Math.round(m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000);
+}
+
+const Duration = (what: string) =>
+  z
+    .string()
+    .regex(DURATION_RE, 'must be a duration such as 500ms, 2s or 2m')
+    .refine((s) => !DURATION_RE.test(s) || parseDuration(s) > 0, 'must be longer than zero')
+    .describe(what);
+
+export const TimingSchema = z
+  .strictObject({
+    consecutive: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .optional()
+      .describe('Consecutive agreeing probes that settle an expectation (default 3).'),
+    timeout: Duration('Bound on reaching agreement after a policy change (default 120s).').optional(),
+    interval: Duration('Time between probe rounds (default 500ms).').optional(),
+    hold: Duration(
+      'How long every expectation is re-checked after agreement, to catch flapping (default 2s).',
+    ).optional(),
+    probeTimeout: Duration(
+      "Bound on one request; must exceed the gateway's upstream connect timeout (default 15s).",
+    ).optional(),
+  })
+  .describe('Polling settings; a step’s own timing overrides the suite’s.');
+
+const ManifestPath = z
+  .string()
+  .min(1)
+  .regex(MANIFEST_RE, 'must name a .yaml or .yml file')
+  .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(p), 'must be relative to the suite file')
+  .describe('A manifest file, relative to the suite file.');
+
+export const RequestSchema = z.strictObject({
+  method: z.enum(HTTP_METHODS).default('GET').describe('HTTP method (default GET).'),
+  path: z
+    .string()
+    .regex(REQUEST_PATH_RE, 'must start with "/" and contain no spaces or "#"')
+    .describe('Request path, with an optional query.'),
+  headers: z
+    .record(z.string().regex(HEADER_NAME_RE, 'must be an HTTP header name'), z.string())
+    .optional()
+    .describe('Extra request headers; `host` overrides the target’s Host.'),
+});
+
+export const ExpectSchema = z
+  .strictObject({
+    name: z.string().regex(NAME_RE, 'must be 1–100 letters, digits, spaces or ._:/()-').optional(),
+    request: RequestSchema,
+    verdict: z.enum(['allow', 'deny']).describe('allow: the app answers; deny: denied at L7 (403) or L4.'),
+    layer: z
+      .enum(['l7', 'l4'])
+      .optional()
+      .describe('With verdict deny: require this layer (l7 = ext_authz 403, l4 = connect failure).'),
+  })
+  .refine((e) => e.layer === undefined || e.verdict === 'deny', {
+    message: 'layer is only allowed with verdict deny',
+    path: ['layer'],
+  });
+
+export const StepSchema = z.strictObject({
+  name: z.string().regex(NAME_RE, 'must be 1–100 letters, digits, spaces or ._:/()-'),
+  apply: z.array(ManifestPath).default([]).describe('Manifests applied (in order) before probing.'),
+  delete: z
+    .array(ManifestPath)
+    .default([])
+    .describe('Manifests applied by an earlier step, deleted before probing.'),
+  timing: TimingSchema.omit({ probeTimeout: true })
+    .optional()
+    .describe('Polling settings for this step (probeTimeout is suite-wide).'),
+  expect: z.array(ExpectSchema).min(1, 'must list at least one expectation'),
+});
+
+export const SuiteSchema = z
+  .strictObject({
+    apiVersion: z.literal(SUITE_API_VERSION),
+    kind: z.literal(SUITE_KIND),
+    name: z.string().regex(NAME_RE, 'must be 1–100 letters, digits, spaces or ._:/()-'),
+    description: z.string().optional(),
+    target: z.strictObject({
+      namespace: z.string().regex(DNS_LABEL_RE, 'must be a Kubernetes namespace name (a DNS label)'),
+      selector: z
+        .string()
+        .regex(SELECTOR_RE, 'must be an equality label selector such as app=frontend')
+        .optional()
+        .describe('Pods behind the gateway route (for the Dikastes readiness check).'),
+      host: z
+        .string()
+        .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'must be a host name, optionally with :port')
+        .optional()
+        .describe('Host header for every request (the VirtualService host).'),
+    }),
+    timing: TimingSchema.optional(),
+    continueAfterFailure: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Run later steps after a failed one (default false: they build on its state, so they are skipped).',
+      ),
+    steps: z.array(StepSchema).min(1, 'must list at least one step'),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Map<string, number>();
+    const live = new Set<string>();
+    s.steps.forEach((step, i) => {
+      const first = seen.get(step.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'name'],
+          message: `duplicates the name of step ${first + 1}`,
+        });
+      } else seen.set(step.name, i);
+      step.apply.forEach((f, j) => {
+        if (live.has(f)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'apply', j],
+            message: `${f} is already applied by an earlier step`,
+          });
+        }
+        live.add(f);
+      });
+      step.delete.forEach((f, j) => {
+        if (!live.has(f)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'delete', j],
+            message: `${f} is not applied by this or an earlier step (a suite deletes only what it applied)`,
+          });
+        }
+        live.delete(f);
+      });
+    });
+  });
+
+export type SuiteSpec = z.infer<typeof SuiteSchema>;
+export type StepSpec = z.infer<typeof StepSchema>;
+export type ExpectSpec = z.infer<typeof ExpectSchema>;
+export type TimingSpec = z.infer<typeof TimingSchema>;
+
+/** The JSON Schema published for editors (schemas/suite.schema.json). */
+export function suiteJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(SuiteSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return {
+    $schema: schema.$schema,
+    title: 'calico-istio-conformance suite',
+    description: 'Steps that apply policies and expect allow/deny verdicts through the ingress gateway.',
+    ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),
+  };
+}

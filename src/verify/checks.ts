@@ -1,0 +1,353 @@
+import { load } from 'js-yaml';
+import type { IstioFlavour } from '../catalog/istio.js';
+import type { CheckResult } from '../result/schema.js';
+import {
+  asObject,
+  firstLine,
+  hasContainer,
+  livePods,
+  podReady,
+  podsOf,
+  readiness,
+  type Fetched,
+  type Pod,
+} from './kube.js';
+
+/**
+ * The seed guide's troubleshooting list as pure evaluators over kubectl's JSON. Each returns one named
+ * check with the evidence a person needs; none throws on odd input.
+ */
+
+export const DIKASTES = 'dikastes';
+export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
+export const POLICY_SYNC_PREFIX = '/var/run/nodeagent';
+
+/** Dikastes log lines (Calico v3.27–v3.32): the stream opening, and the ways it fails. */
+export const DIKASTES_SYNC_STARTED = 'Starting synchronization with Policy Sync server';
+export const DIKASTES_SYNC_FAILURES = [
+  'fail to dial Policy Sync server',
+  'failed to synchronize with Policy Sync server',
+  'connection to Policy Sync server broken',
+] as const;
+
+export const CHECK_IDS = [
+  'namespace-label',
+  'pod-annotations',
+  'injector-templates',
+  'dikastes-containers',
+  'dikastes-policy-sync',
+  'csi-driver',
+  'felix-policy-sync',
+  'gateway-dikastes',
+  'ingress-answers',
+] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
+
+/** Titles for checks that could not run (the evaluators give the precise ones). */
+export const CHECK_TITLES: Record<CheckId, string> = {
+  'namespace-label': 'Workload namespace is labelled istio-injection=enabled',
+  'pod-annotations': `Workload pods carry the ${'inject.istio.io/templates'} annotation their flavour needs`,
+  'injector-templates': 'istio-sidecar-injector has the Dikastes templates',
+  'dikastes-containers': 'Every workload pod has a dikastes container and all containers ready',
+  'dikastes-policy-sync': 'Every Dikastes log shows the Policy Sync stream open and no sync failure',
+  'csi-driver': 'Calico CSI driver pods are Running',
+  'felix-policy-sync': 'FelixConfiguration default has policySyncPathPrefix /var/run/nodeagent',
+  'gateway-dikastes': 'The injected gateway workload has a root dikastes container and is Ready',
+  'ingress-answers': 'The ingress gateway answers',
+};
+
+const result = (id: CheckId, title: string, ok: boolean, evidence: string): CheckResult => ({
+  id,
+  title,
+  status: ok ? 'pass' : 'fail',
+  evidence,
+});
+
+export const skipped = (id: CheckId, title: string, why: string): CheckResult => ({
+  id,
+  title,
+  status: 'skip',
+  evidence: why,
+});
+
+const couldNotRead = (what: string, f: Fetched & { ok: false }) =>
+  `could not read ${what}: ${firstLine(f.error)}`;
+
+const list = (xs: readonly string[], max = 6) =>
+  xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')} and ${xs.length - max} more`;
+
+export function namespaceLabelTitle(ns: string) {
+  return `Namespace ${ns} is labelled istio-injection=enabled`;
+}
+
+export function checkNamespaceLabel(ns: string, f: Fetched): CheckResult {
+  const title = namespaceLabelTitle(ns);
+  if (!f.ok) return result('namespace-label', title, false, couldNotRead(`namespace ${ns}`, f));
+  const labels = asObject(asObject(asObject(f.value)?.metadata)?.labels) ?? {};
+  const v = labels['istio-injection'];
+  return result(
+    'namespace-label',
+    title,
+    v === 'enabled',
+    v === undefined ? `namespace ${ns} has no istio-injection label` : `istio-injection=${String(v)}`,
+  );
+}
+
+/** Templates flavour: every pod names `expected`; legacy: Dikastes comes from the sidecar template, no pod names it. */
+export function checkPodAnnotations(ns: string, pods: Fetched, expected: string | undefined): CheckResult {
+  const title = expected
+    ? `Pods in ${ns} carry ${TEMPLATES_ANNOTATION}: ${expected}`
+    : `Pods in ${ns} need no ${TEMPLATES_ANNOTATION} (legacy: Dikastes is in the sidecar template)`;
+  if (!pods.ok) return result('pod-annotations', title, false, couldNotRead(`pods in ${ns}`, pods));
+  const live = livePods(podsOf(pods.value));
+  if (live.length === 0) return result('pod-annotations', title, false, `no pods in ${ns}`);
+  const value = (p: Pod) => p.metadata.annotations?.[TEMPLATES_ANNOTATION];
+  if (expected) {
+    const wrong = live.filter((p) => value(p) !== expected);
+    return result(
+      'pod-annotations',
+      title,
+      wrong.length === 0,
+      wrong.length === 0
+        ? `${live.length}/${live.length} pods annotated ${expected}`
+        : `${wrong.length}/${live.length} pods not annotated ${expected}: ${list(wrong.map((p) => `${p.metadata.name}=${value(p) ?? '(none)'}`))}`,
+    );
+  }
+  const naming = live.filter((p) => value(p)?.includes(DIKASTES));
+  return result(
+    'pod-annotations',
+    title,
+    naming.length === 0,
+    naming.length === 0
+      ? `${live.length} pods, none names a dikastes template`
+      : `pods name a dikastes template the legacy injector lacks: ${list(naming.map((p) => p.metadata.name))}`,
+  );
+}
+
+/** A container entry named dikastes in a Go-templated pod spec (the legacy `sidecar` template). */
+const DIKASTES_ENTRY = /^\s*-\s*name:\s*["']?dikastes["']?\s*$/m;
+
+export function checkInjectorTemplates(cm: Fetched, flavour: IstioFlavour): CheckResult {
+  const templatesFlavour = flavour === 'templates';
+  const title = templatesFlavour
+    ? 'istio-sidecar-injector has the dikastes and dikastes-gateway templates'
+    : 'istio-sidecar-injector sidecar template has a dikastes container';
+  if (!cm.ok)
+    return result(
+      'injector-templates',
+      title,
+      false,
+      couldNotRead('configmap istio-system/istio-sidecar-injector', cm),
+    );
+  const raw = asObject(asObject(cm.value)?.data)?.config;
+  if (typeof raw !== 'string')
+    return result('injector-templates', title, false, 'the configmap has no data.config');
+  let config: unknown;
+  try {
+    config = load(raw);
+  } catch (e) {
+    return result('injector-templates', title, false, `data.config is not YAML: ${firstLine(String(e))}`);
+  }
+  const templates = asObject(asObject(config)?.templates) ?? {};
+  const names = Object.keys(templates);
+  if (templatesFlavour) {
+    const missing = ['dikastes', 'dikastes-gateway'].filter((n) => !names.includes(n));
+    return result(
+      'injector-templates',
+      title,
+      missing.length === 0,
+      missing.length === 0
+        ? `data.config templates: ${names.join(', ')}`
+        : `data.config templates lack ${missing.join(' and ')} (has: ${names.join(', ') || 'none'})`,
+    );
+  }
+  const sidecar = templates.sidecar;
+  if (typeof sidecar !== 'string')
+    return result(
+      'injector-templates',
+      title,
+      false,
+      `data.config has no sidecar template (has: ${names.join(', ') || 'none'})`,
+    );
+  const found = DIKASTES_ENTRY.test(sidecar);
+  return result(
+    'injector-templates',
+    title,
+    found,
+    found
+      ? 'templates.sidecar has a `- name: dikastes` container'
+      : 'templates.sidecar has no dikastes container',
+  );
+}
+
+export function checkDikastesContainers(ns: string, pods: Fetched): CheckResult {
+  const title = `Every pod in ${ns} has a dikastes container and all containers ready`;
+  if (!pods.ok) return result('dikastes-containers', title, false, couldNotRead(`pods in ${ns}`, pods));
+  const live = livePods(podsOf(pods.value));
+  if (live.length === 0) return result('dikastes-containers', title, false, `no pods in ${ns}`);
+  const problems: string[] = [];
+  for (const p of live) {
+    if (!hasContainer(p, DIKASTES)) {
+      problems.push(`${p.metadata.name}: no dikastes container`);
+      continue;
+    }
+    const notReady = readiness(p).filter((r) => !r.ready);
+    if (notReady.length)
+      problems.push(`${p.metadata.name}: ${notReady.map((r) => `${r.name} ${r.state}`).join(', ')}`);
+  }
+  return result(
+    'dikastes-containers',
+    title,
+    problems.length === 0,
+    problems.length === 0
+      ? `${live.length}/${live.length} pods have dikastes and every container ready`
+      : `${problems.length}/${live.length} pods not right: ${list(problems, 4)}`,
+  );
+}
+
+export interface PodLog {
+  readonly pod: string;
+  readonly log: Fetched;
+}
+
+/** Per pod: the stream opened and no failure line, or what went wrong. */
+export function dikastesLogProblem(l: PodLog): string | undefined {
+  if (!l.log.ok) return `${l.pod}: could not read the dikastes log (${firstLine(l.log.error)})`;
+  const text = String(l.log.value);
+  const failure = DIKASTES_SYNC_FAILURES.find((f) => text.includes(f));
+  if (failure) return `${l.pod}: "${failure}"`;
+  if (!text.includes(DIKASTES_SYNC_STARTED)) return `${l.pod}: no "${DIKASTES_SYNC_STARTED}"`;
+  return undefined;
+}
+
+export function checkDikastesLogs(ns: string, logs: readonly PodLog[]): CheckResult {
+  const title = `Every Dikastes log in ${ns} shows "${DIKASTES_SYNC_STARTED}" and no sync failure`;
+  if (logs.length === 0)
+    return result('dikastes-policy-sync', title, false, `no dikastes containers in ${ns}`);
+  const problems = logs.map(dikastesLogProblem).filter((p): p is string => p !== undefined);
+  return result(
+    'dikastes-policy-sync',
+    title,
+    problems.length === 0,
+    problems.length === 0
+      ? `${logs.length}/${logs.length} Dikastes logs show the Policy Sync stream open`
+      : `${problems.length}/${logs.length} Dikastes logs not right: ${list(problems, 4)}`,
+  );
+}
+
+export function checkCsiDriver(pods: Fetched): CheckResult {
+  const title = 'Calico CSI driver pods (calico-system, k8s-app=csi-node-driver) are Running';
+  if (!pods.ok) return result('csi-driver', title, false, couldNotRead('the CSI driver pods', pods));
+  const all = podsOf(pods.value);
+  if (all.length === 0)
+    return result(
+      'csi-driver',
+      title,
+      false,
+      'no csi-node-driver pods: Dikastes cannot reach the Policy Sync socket',
+    );
+  const bad = all.filter((p) => p.status?.phase !== 'Running');
+  return result(
+    'csi-driver',
+    title,
+    bad.length === 0,
+    bad.length === 0
+      ? `${all.length}/${all.length} csi-node-driver pods Running`
+      : `not Running: ${list(bad.map((p) => `${p.metadata.name} ${p.status?.phase ?? 'unknown'}`))}`,
+  );
+}
+
+export function checkFelixPolicySync(felix: Fetched): CheckResult {
+  const title = `FelixConfiguration default has policySyncPathPrefix ${POLICY_SYNC_PREFIX}`;
+  if (!felix.ok)
+    return result('felix-policy-sync', title, false, couldNotRead('felixconfiguration default', felix));
+  const prefix = asObject(asObject(felix.value)?.spec)?.policySyncPathPrefix;
+  return result(
+    'felix-policy-sync',
+    title,
+    prefix === POLICY_SYNC_PREFIX,
+    prefix === undefined
+      ? 'spec.policySyncPathPrefix is not set (Policy Sync API off)'
+      : `spec.policySyncPathPrefix: ${String(prefix)}`,
+  );
+}
+
+export function gatewayTitle(name: string) {
+  return `The injected gateway workload ${name} has a root dikastes container and is Ready`;
+}
+
+export function checkGatewayDikastes(name: string, pods: Fetched): CheckResult {
+  const title = gatewayTitle(name);
+  if (!pods.ok) return result('gateway-dikastes', title, false, couldNotRead(`pods of ${name}`, pods));
+  const live = livePods(podsOf(pods.value));
+  if (live.length === 0) return result('gateway-dikastes', title, false, `no pods of ${name}`);
+  const problems: string[] = [];
+  for (const p of live) {
+    const d = (p.spec?.containers ?? []).find((c) => c.name === DIKASTES);
+    if (!d) problems.push(`${p.metadata.name}: no dikastes container`);
+    else if (d.securityContext?.runAsUser !== 0)
+      problems.push(
+        `${p.metadata.name}: dikastes runs as uid ${d.securityContext?.runAsUser ?? 'unset'}, not root`,
+      );
+    if (!podReady(p))
+      problems.push(
+        `${p.metadata.name}: not ready (${readiness(p)
+          .filter((r) => !r.ready)
+          .map((r) => `${r.name} ${r.state}`)
+          .join(', ')})`,
+      );
+  }
+  return result(
+    'gateway-dikastes',
+    title,
+    problems.length === 0,
+    problems.length === 0
+      ? `${live.length} pod(s): dikastes as uid 0, every container ready`
+      : list(problems, 4),
+  );
+}
+
+export type HttpAnswer = { readonly status: number; readonly server?: string } | { readonly error: string };
+
+export function checkIngress(url: string, answer: HttpAnswer, attempts: number): CheckResult {
+  const title = `The ingress gateway answers on ${url}`;
+  if ('error' in answer)
+    return result(
+      'ingress-answers',
+      title,
+      false,
+      `no HTTP answer after ${attempts} attempt(s): ${firstLine(answer.error)}`,
+    );
+  return result(
+    'ingress-answers',
+    title,
+    true,
+    `GET ${url} → HTTP ${answer.status}${answer.server ? ` (server: ${answer.server})` : ''}`,
+  );
+}
+
+/** Trust gate for the suite: the target pods' Dikastes is ready and synced, so a 403 is a policy decision. */
+export function dikastesReadiness(
+  target: string,
+  pods: Fetched,
+  logs: readonly PodLog[],
+): { ready: boolean; evidence: string } {
+  if (!pods.ok) return { ready: false, evidence: couldNotRead(`pods of ${target}`, pods) };
+  const live = livePods(podsOf(pods.value));
+  if (live.length === 0) return { ready: false, evidence: `no pods of ${target}` };
+  const problems: string[] = [];
+  for (const p of live) {
+    const status = (p.status?.containerStatuses ?? []).find((s) => s.name === DIKASTES);
+    if (!hasContainer(p, DIKASTES)) problems.push(`${p.metadata.name}: no dikastes container`);
+    else if (status?.ready !== true) problems.push(`${p.metadata.name}: dikastes not ready`);
+    const log = logs.find((l) => l.pod === p.metadata.name);
+    const logProblem = log ? dikastesLogProblem(log) : `${p.metadata.name}: dikastes log not read`;
+    if (logProblem) problems.push(logProblem);
+  }
+  return problems.length === 0
+    ? {
+        ready: true,
+        evidence: `${live.length}/${live.length} pods of ${target}: dikastes ready, Policy Sync stream open`,
+      }
+    : { ready: false, evidence: `pods of ${target}: ${list(problems, 4)}` };
+}

@@ -1,0 +1,342 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALICO_MANIFESTS_URL, lookupNodeImage } from '../../src/catalog/index.js';
+import { CellResultSchema } from '../../src/result/schema.js';
+import { startGateway } from '../fakes/gateway.js';
+import { startDownloadServer } from '../fakes/servers.js';
+import { upstreamAvailable } from '../support/upstream.js';
+import {
+  buildBundles,
+  indexOf,
+  is,
+  startAction,
+  waitForCall,
+  World,
+  type Bundles,
+  type Call,
+} from './harness.js';
+
+const NODE_IMAGE = (() => {
+  const r = lookupNodeImage('1.34');
+  if (!r.ok) throw new Error(r.why);
+  return r.value.image;
+})();
+
+/** No shell anywhere: every recorded call is an argv of plain words. */
+function expectArgvOnly(calls: readonly Call[]) {
+  for (const c of calls) {
+    expect(['kind', 'kubectl', 'istioctl', 'docker']).toContain(c.tool);
+    expect(
+      c.argv.every((a) => typeof a === 'string' && !/[\s;&|`$]/.test(a)),
+      c.argv.join(' '),
+    ).toBe(true);
+  }
+}
+
+describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', () => {
+  let bundles: Bundles;
+  let downloads: Awaited<ReturnType<typeof startDownloadServer>>;
+  const worlds: World[] = [];
+
+  beforeAll(async () => {
+    bundles = await buildBundles();
+    const dir = await World.create();
+    worlds.push(dir);
+    downloads = await startDownloadServer({ workDir: dir.dir });
+  });
+  afterAll(async () => {
+    await downloads?.close();
+    for (const w of worlds) await w.remove();
+  });
+
+  async function world(scenario: Record<string, unknown> = {}) {
+    const w = await World.create(scenario);
+    worlds.push(w);
+    const gw = await startGateway(w.scenarioFile);
+    return { w, gw };
+  }
+
+  it('happy path: downloads verified tools, runs the guide in order, passes, deletes the cluster', async () => {
+    const { w, gw } = await world();
+    try {
+      const { finished } = startAction(bundles, w, {
+        'results-dir': w.resultsDir,
+        'ingress-url': gw.url,
+        mirrors: downloads.mirrors.join('\n'),
+      });
+      const run = await finished;
+      expect(run.exit.stderr).toBe('');
+      expect(run.outputs.verdict, run.exit.stdout.slice(-3000)).toBe('pass');
+      expect(run.exit.code).toBe(0);
+      expect(run.outputs['results-file']).toBe(join(w.resultsDir, 'results.json'));
+      expect(existsSync(run.outputs['junit-file']!)).toBe(true);
+      expect(run.outputs.diagnostics).toBeUndefined();
+      expect(run.summary).toContain('v3.32.1');
+      expect(run.summary).toContain('Suite boutique');
+
+      const result = CellResultSchema.parse(w.results());
+      expect(result.verdict).toBe('pass');
+      expect(result.checks.map((c) => [c.id, c.status])).toEqual([
+        ['namespace-label', 'pass'],
+        ['pod-annotations', 'pass'],
+        ['injector-templates', 'pass'],
+        ['dikastes-containers', 'pass'],
+        ['dikastes-policy-sync', 'pass'],
+        ['csi-driver', 'pass'],
+        ['felix-policy-sync', 'pass'],
+        ['gateway-dikastes', 'pass'],
+        ['ingress-answers', 'pass'],
+      ]);
+      expect(result.suite?.status).toBe('pass');
+      expect(result.suite?.file).toBe(join(bundles.root, 'e2e-manifests/suites/boutique/suite.yaml'));
+      expect(result.tools.map((t) => [t.name, t.version, t.source])).toEqual([
+        ['kind', 'v0.32.0', 'download'],
+        ['kubectl', 'v1.34.8', 'download'],
+        ['istioctl', '1.28.1', 'download'],
+      ]);
+      expect(result.cleanup?.status).toBe('deleted');
+      // The deleted cluster's kubeconfig (with its client key) is not left in the results.
+      expect(existsSync(join(w.resultsDir, 'plan/kubeconfig'))).toBe(false);
+
+      const calls = w.transcript();
+      expectArgvOnly(calls);
+      // Downloaded binaries ran, from the tool cache, not the fakes on PATH.
+      for (const c of calls.filter((c) => c.tool !== 'docker'))
+        expect(c.bin.startsWith(w.toolCache), c.bin).toBe(true);
+      const create = calls.find(is('kind', 'create', 'cluster'))!;
+      expect(create.argv).toEqual([
+        'create',
+        'cluster',
+        '--name',
+        'cic-1-34-8-v3-32-1-1-28-1',
+        '--image',
+        NODE_IMAGE,
+        '--config',
+        'manifests/kind-config.yaml',
+        '--wait',
+        '0s',
+      ]);
+      expect(create.kubeconfig).toBe(join(w.resultsDir, 'plan/kubeconfig'));
+      // The seed guide's order: cluster, Calico, Felix, Istio, ALP, namespace, Boutique, rollout, suite, delete.
+      const order = [
+        indexOf(calls, is('kind', 'create', 'cluster')),
+        indexOf(
+          calls,
+          (c) => is('kubectl', 'create')(c) && c.argv.includes('downloads/tigera-operator.yaml'),
+        ),
+        indexOf(
+          calls,
+          (c) => is('kubectl', 'create')(c) && c.argv.includes('downloads/custom-resources.yaml'),
+        ),
+        indexOf(calls, is('kubectl', 'wait', '--for=condition=Available', 'tigerastatus/calico')),
+        indexOf(calls, is('kubectl', 'patch', 'felixconfigurations.projectcalico.org')),
+        indexOf(calls, is('istioctl', 'install', '-y', '-f')),
+        indexOf(
+          calls,
+          (c) =>
+            is('kubectl', 'apply')(c) && c.argv.includes('downloads/istio-app-layer-policy-envoy-v3.yaml'),
+        ),
+        indexOf(calls, (c) => is('kubectl', 'apply')(c) && c.argv.includes('manifests/namespace.yaml')),
+        indexOf(calls, is('kubectl', 'apply', '-k', 'manifests/boutique')),
+        indexOf(calls, is('kubectl', 'wait', '--for=condition=Available', 'deployment', '--all')),
+        indexOf(calls, is('kubectl', 'get', 'namespace', 'boutique')),
+        indexOf(calls, (c) => is('kubectl', 'apply', '-f')(c) && c.argv[2]!.endsWith('frontend-deny.yaml')),
+        indexOf(
+          calls,
+          (c) => is('kubectl', 'apply', '-f')(c) && c.argv[2]!.endsWith('frontend-allow-homepage.yaml'),
+        ),
+        indexOf(calls, is('kind', 'delete', 'cluster', '--name', 'cic-1-34-8-v3-32-1-1-28-1')),
+      ];
+      expect(
+        order.every((i) => i >= 0),
+        JSON.stringify(order),
+      ).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      expect(indexOf(calls, is('kind', 'delete'))).toBe(calls.length - 1);
+      // Pinned versions: the calico tag and the Boutique tag in the URLs fetched, the kubectl images loaded.
+      const calicoBase = CALICO_MANIFESTS_URL.replace('{version}', 'v3.32.1').replace(
+        'https://raw.githubusercontent.com',
+        '/raw',
+      );
+      expect(downloads.requests).toContain(`${calicoBase}/v1_crd_projectcalico_org.yaml`);
+      expect(downloads.requests).toContain(`${calicoBase}/custom-resources.yaml`);
+      expect(downloads.requests).toContain(
+        '/raw/GoogleCloudPlatform/microservices-demo/v0.10.6/release/kubernetes-manifests.yaml',
+      );
+      expect(calls.find(is('kind', 'load', 'docker-image'))!.argv).toContain(
+        'docker.io/istio/proxyv2:1.28.1',
+      );
+      expect(calls.find(is('kind', 'load', 'docker-image'))!.argv).toContain(
+        'quay.io/calico/dikastes:v3.32.1',
+      );
+
+      // Post: main cleaned up already, so it does nothing.
+      const post = await startAction(bundles, w, {}, 'post', run.state).finished;
+      expect(post.exit.code).toBe(0);
+      expect(post.exit.stdout).toContain('deleted by the main step');
+      expect(w.transcript()).toHaveLength(calls.length);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('a rollout that never completes: bounded error, every check still reported, diagnostics, cluster deleted', async () => {
+    const { w, gw } = await world({ rolloutNeverCompletes: true });
+    try {
+      const suite = await w.fastSuite();
+      const { finished } = startAction(bundles, w, {
+        'results-dir': w.resultsDir,
+        'ingress-url': gw.url,
+        suite,
+        mirrors: downloads.mirrors.join('\n'),
+      });
+      const run = await finished;
+      expect(run.exit.code).toBe(1);
+      expect(run.outputs.verdict).toBe('error');
+      expect(run.exit.stdout).toContain('::error::error: Setup step rollout failed');
+      const result = CellResultSchema.parse(w.results());
+      const rollout = result.phases.find((p) => p.id === 'rollout')!;
+      expect(rollout.status).toBe('failed');
+      expect(rollout.error).toContain('timed out waiting for the condition');
+      expect(result.checks).toHaveLength(9);
+      expect(result.checks.find((c) => c.id === 'dikastes-containers')).toMatchObject({ status: 'fail' });
+      expect(result.checks.find((c) => c.id === 'dikastes-containers')!.evidence).toContain(
+        'CrashLoopBackOff',
+      );
+      expect(result.checks.find((c) => c.id === 'namespace-label')!.status).toBe('pass');
+      expect(result.checks.find((c) => c.id === 'injector-templates')!.status).toBe('pass');
+      expect(result.suite).toBeUndefined();
+
+      const archive = run.outputs.diagnostics!;
+      expect(archive).toBe(join(w.resultsDir, 'diagnostics.tar.gz'));
+      const listing = execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' });
+      for (const f of [
+        'get-all.txt',
+        'events.txt',
+        'injector-configmap.yaml',
+        'felixconfiguration.yaml',
+        'index.json',
+      ])
+        expect(listing).toContain(`diagnostics/${f}`);
+      expect(listing).toMatch(/diagnostics\/describe\/frontend-[^\n]+\.txt/);
+      expect(listing).toMatch(/diagnostics\/logs\/frontend-[^\n]+\.dikastes\.log/);
+      expect(listing).toMatch(/diagnostics\/logs\/frontend-[^\n]+\.istio-proxy\.log/);
+      expect(listing).toMatch(/diagnostics\/envoy-listeners\.frontend-[^\n]+\.json/);
+      expect(listing).toContain('diagnostics/kind-logs/');
+
+      const calls = w.transcript();
+      expectArgvOnly(calls);
+      const exportLogs = indexOf(calls, is('kind', 'export', 'logs'));
+      const del = indexOf(calls, is('kind', 'delete', 'cluster'));
+      expect(exportLogs).toBeGreaterThan(0);
+      expect(del).toBeGreaterThan(exportLogs);
+      expect(calls.some(is('istioctl', 'proxy-config', 'listeners'))).toBe(true);
+      expect(result.cleanup?.status).toBe('deleted');
+      expect(readdirSync(join(w.resultsDir, 'diagnostics')).length).toBeGreaterThan(3);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('keep-cluster on-failure: a failed check keeps the cluster, and post leaves it too', async () => {
+    const { w, gw } = await world({ csiNotRunning: true });
+    try {
+      const suite = await w.fastSuite();
+      const run = await startAction(bundles, w, {
+        'results-dir': w.resultsDir,
+        'ingress-url': gw.url,
+        suite,
+        'keep-cluster': 'on-failure',
+        mirrors: downloads.mirrors.join('\n'),
+      }).finished;
+      expect(run.outputs.verdict).toBe('fail');
+      expect(run.exit.code).toBe(1);
+      const result = CellResultSchema.parse(w.results());
+      expect(result.reason).toContain('csi-driver');
+      expect(result.suite?.status).toBe('pass');
+      expect(result.cleanup?.status).toBe('kept');
+      expect(existsSync(join(w.resultsDir, 'plan/kubeconfig'))).toBe(true);
+      expect(w.transcript().some(is('kind', 'delete'))).toBe(false);
+      expect(run.state).toMatchObject({
+        clusterCreated: 'true',
+        keepCluster: 'on-failure',
+        verdict: 'fail',
+        cleanup: 'kept',
+      });
+
+      const post = await startAction(bundles, w, {}, 'post', run.state).finished;
+      expect(post.exit.code).toBe(0);
+      expect(w.transcript().some(is('kind', 'delete'))).toBe(false);
+      expect(Object.keys(w.state().clusters as object)).toEqual(['cic-1-34-8-v3-32-1-1-28-1']);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('post deletes the cluster when main was killed mid-run (keep-cluster never)', async () => {
+    const { w, gw } = await world({ hangOn: 'istioctl install' });
+    try {
+      const { running, finished } = startAction(bundles, w, {
+        'results-dir': w.resultsDir,
+        'ingress-url': gw.url,
+        mirrors: downloads.mirrors.join('\n'),
+      });
+      await waitForCall(w, is('istioctl', 'install'));
+      running.child.kill('SIGKILL');
+      const main = await finished;
+      expect(main.exit.signal).toBe('SIGKILL');
+      expect(main.state).toMatchObject({ clusterCreated: 'true', clusterName: 'cic-1-34-8-v3-32-1-1-28-1' });
+      expect(main.state.cleanup).toBeUndefined();
+
+      const post = await startAction(bundles, w, {}, 'post', main.state).finished;
+      expect(post.exit.code).toBe(0);
+      expect(post.exit.stdout).toContain('kind cluster cic-1-34-8-v3-32-1-1-28-1 deleted');
+      const del = w
+        .transcript()
+        .filter(is('kind', 'delete', 'cluster', '--name', 'cic-1-34-8-v3-32-1-1-28-1'));
+      expect(del).toHaveLength(1);
+      expect(del[0]!.bin.startsWith(w.toolCache)).toBe(true);
+      expect(w.state().clusters).toEqual({});
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('mode plan: renders the plan and outputs, runs nothing', async () => {
+    const { w, gw } = await world();
+    try {
+      const run = await startAction(bundles, w, { mode: 'plan', 'results-dir': w.resultsDir }).finished;
+      expect(run.exit.code).toBe(0);
+      expect(run.outputs['plan-dir']).toBe(join(w.resultsDir, 'plan'));
+      expect(run.outputs['cell-id']).toBe('k8s-1.34.8_calico-v3.32.1_istio-1.28.1');
+      expect(run.outputs.verdict).toBeUndefined();
+      expect(existsSync(join(w.resultsDir, 'plan/runbook.sh'))).toBe(true);
+      expect(w.transcript()).toEqual([]);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('a cell skipped by on-unsupported: verdict unsupported, nothing run, success', async () => {
+    const { w, gw } = await world();
+    try {
+      const run = await startAction(bundles, w, {
+        'results-dir': w.resultsDir,
+        'calico-version': 'v3.31.7',
+        'on-unsupported': 'skip',
+        mirrors: downloads.mirrors.join('\n'),
+      }).finished;
+      expect(run.exit.code).toBe(0);
+      expect(run.outputs.verdict).toBe('unsupported');
+      expect(w.transcript()).toEqual([]);
+      const result = CellResultSchema.parse(w.results());
+      expect(result.knownDefect).toMatchObject({ id: 'calico-11857', symptomObserved: false });
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+export type { Call };

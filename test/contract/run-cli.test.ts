@@ -1,0 +1,222 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CellResultSchema } from '../../src/result/schema.js';
+import { startGateway } from '../fakes/gateway.js';
+import { startDownloadServer } from '../fakes/servers.js';
+import { upstreamAvailable } from '../support/upstream.js';
+import { buildBundles, indexOf, is, start, waitForCall, World, type Bundles } from './harness.js';
+
+const CLUSTER = 'cic-1-34-8-v3-32-1-1-28-1';
+
+describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools', () => {
+  let bundles: Bundles;
+  let downloads: Awaited<ReturnType<typeof startDownloadServer>>;
+  let badKind: Awaited<ReturnType<typeof startDownloadServer>>;
+  const worlds: World[] = [];
+
+  beforeAll(async () => {
+    bundles = await buildBundles();
+    const a = await World.create();
+    const b = await World.create();
+    worlds.push(a, b);
+    downloads = await startDownloadServer({ workDir: a.dir });
+    badKind = await startDownloadServer({ workDir: b.dir, badChecksum: 'kind' });
+  });
+  afterAll(async () => {
+    await downloads?.close();
+    await badKind?.close();
+    for (const w of worlds) await w.remove();
+  });
+
+  async function world(scenario: Record<string, unknown> = {}) {
+    const w = await World.create(scenario);
+    worlds.push(w);
+    return w;
+  }
+
+  const mirrorFlags = (m: readonly string[]) => m.flatMap((x) => ['--mirror', x]);
+
+  it('kind create fails once, is cleaned and retried, then the cell passes (tools from PATH)', async () => {
+    const w = await world({ kindCreateFailures: 1 });
+    const gw = await startGateway(w.scenarioFile);
+    try {
+      const suite = await w.fastSuite();
+      const exit = await start(
+        bundles.cli,
+        [
+          'run',
+          '--results-dir',
+          w.resultsDir,
+          '--ingress-url',
+          gw.url,
+          '--suite',
+          suite,
+          '--tools-from-path',
+          'true',
+          ...mirrorFlags(downloads.mirrors),
+        ],
+        w.env(),
+        w.dir,
+      ).done;
+      expect(exit.code, exit.stderr.slice(-2000)).toBe(0);
+      expect(exit.stdout).toContain('PASS k8s-1.34.8_calico-v3.32.1_istio-1.28.1');
+      const calls = w.transcript();
+      // The installer asked each tool on PATH for its version, then used it.
+      expect(
+        calls
+          .slice(0, 3)
+          .map((c) => `${c.tool} ${c.argv.join(' ')}`)
+          .sort(),
+      ).toEqual([
+        'istioctl version --remote=false -o json',
+        'kind version',
+        'kubectl version --client -o json',
+      ]);
+      const kindCalls = calls.filter((c) => c.tool === 'kind').map((c) => c.argv.slice(0, 2).join(' '));
+      expect(kindCalls.slice(1, 4)).toEqual(['create cluster', 'delete cluster', 'create cluster']);
+      expect(kindCalls.at(-1)).toBe('delete cluster');
+      const result = CellResultSchema.parse(w.results());
+      expect(result.tools.map((t) => t.source)).toEqual(['path', 'path', 'path']);
+      expect(result.phases.find((p) => p.id === 'cluster-create')).toMatchObject({ status: 'passed' });
+      expect(result.phases.find((p) => p.id === 'cluster-create')!.attempts).toBeGreaterThan(1);
+      expect(result.cleanup?.status).toBe('deleted');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('a checksum mismatch aborts the cell: nothing downloaded is executed or cached', async () => {
+    const w = await world();
+    const exit = await start(
+      bundles.cli,
+      [
+        'run',
+        '--results-dir',
+        w.resultsDir,
+        '--ingress-url',
+        'http://127.0.0.1:9',
+        ...mirrorFlags(badKind.mirrors),
+      ],
+      w.env(),
+      w.dir,
+    ).done;
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toContain('checksum mismatch');
+    expect(w.transcript()).toEqual([]);
+    const result = CellResultSchema.parse(w.results());
+    expect(result.verdict).toBe('error');
+    expect(result.reason).toMatch(/tool-kind failed: .*checksum mismatch/);
+    expect(result.phases.find((p) => p.id === 'cluster-create')?.status).toBe('failed');
+    expect(result.checks.every((c) => c.status === 'skip')).toBe(true);
+    expect(result.cleanup?.status).toBe('not-created');
+    expect(existsSync(join(w.dir, 'xdg-cache/calico-istio-conformance/kind'))).toBe(false);
+  });
+
+  it('SIGTERM mid-run cancels the steps, still deletes the cluster and writes the result', async () => {
+    const w = await world({ hangOn: 'istioctl install' });
+    const running = start(
+      bundles.cli,
+      [
+        'run',
+        '--results-dir',
+        w.resultsDir,
+        '--ingress-url',
+        'http://127.0.0.1:9',
+        ...mirrorFlags(downloads.mirrors),
+      ],
+      w.env(),
+      w.dir,
+    );
+    await waitForCall(w, is('istioctl', 'install'));
+    running.child.kill('SIGTERM');
+    const exit = await running.done;
+    expect(exit.code).toBe(1);
+    expect(exit.ms).toBeLessThan(20_000);
+    expect(exit.stderr).toContain('SIGTERM: cancelling; cleanup still runs');
+    const calls = w.transcript();
+    expect(indexOf(calls, is('kind', 'delete', 'cluster', '--name', CLUSTER))).toBe(calls.length - 1);
+    const result = CellResultSchema.parse(w.results());
+    expect(result.verdict).toBe('error');
+    expect(result.reason).toMatch(/^Cancelled during istio-install/);
+    expect(result.phases.find((p) => p.id === 'istio-install')?.status).toBe('cancelled');
+    expect(result.phases.find((p) => p.id === 'rollout')?.status).toBe('cancelled');
+    expect(result.cleanup?.status).toBe('deleted');
+    expect(w.state().clusters).toEqual({});
+  });
+
+  it('cluster existing: runs a suite against the current context, creates and deletes nothing', async () => {
+    const w = await world({
+      existingCluster: true,
+      initialState: {
+        clusters: {},
+        objects: {},
+        felix: { policySyncPathPrefix: '/var/run/nodeagent' },
+        istio: { version: '1.28.1', templates: ['dikastes', 'dikastes-gateway'] },
+        namespaceLabels: { boutique: { 'istio-injection': 'enabled' } },
+        boutique: true,
+        canary: false,
+        policies: {},
+      },
+    });
+    const gw = await startGateway(w.scenarioFile);
+    try {
+      const suite = await w.fastSuite();
+      const kubeconfig = join(w.dir, 'user-kubeconfig');
+      await writeFile(kubeconfig, 'apiVersion: v1\nkind: Config\ncurrent-context: mine\n');
+      const exit = await start(
+        bundles.cli,
+        [
+          'run',
+          '--cluster',
+          'existing',
+          '--ingress-url',
+          gw.url,
+          '--suite',
+          suite,
+          '--results-dir',
+          w.resultsDir,
+          '--tools-from-path',
+          'true',
+        ],
+        w.env({ KUBECONFIG: kubeconfig, XDG_CACHE_HOME: join(w.dir, 'cache') }),
+        w.dir,
+      );
+      const done = await exit.done;
+      expect(done.code, done.stderr.slice(-2000)).toBe(0);
+      const calls = w.transcript();
+      expect(calls.filter((c) => c.tool !== 'kubectl')).toEqual([]);
+      const verbs = new Set(calls.map((c) => c.argv[0]));
+      expect([...verbs].sort()).toEqual(['apply', 'delete', 'get', 'logs', 'version']);
+      expect(calls.every((c) => c.kubeconfig === kubeconfig)).toBe(true);
+      // Only what the suite applied is deleted.
+      const deleted = calls.filter(is('kubectl', 'delete')).map((c) => c.argv[2]);
+      const applied = calls.filter(is('kubectl', 'apply')).map((c) => c.argv[2]);
+      expect(deleted.sort()).toEqual(applied.sort());
+      const result = CellResultSchema.parse(w.results());
+      expect(result.verdict).toBe('pass');
+      expect(result.cell.cluster).toBe('existing');
+      expect(result.phases.map((p) => p.id)).toEqual(['tool-kubectl']);
+      expect(result.checks.find((c) => c.id === 'gateway-dikastes')?.status).toBe('skip');
+      expect(result.cleanup?.status).toBe('not-created');
+    } finally {
+      await gw.close();
+    }
+  }, 60_000);
+
+  it('cluster existing without an ingress URL is refused before anything runs (exit 2)', async () => {
+    const w = await world();
+    const exit = await start(
+      bundles.cli,
+      ['run', '--cluster', 'existing', '--results-dir', w.resultsDir],
+      w.env(),
+      w.dir,
+    ).done;
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toContain('Invalid --ingress-url');
+    expect(exit.stderr).toContain('required with cluster "existing"');
+    expect(w.transcript()).toEqual([]);
+    expect(existsSync(w.resultsDir)).toBe(false);
+  });
+});

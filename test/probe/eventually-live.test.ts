@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  awaitExpectations,
+  systemClock,
+  systemSleep,
+  type EventualOptions,
+  type Expectation,
+} from '../../src/probe/eventually.js';
+import { createProber } from '../../src/probe/prober.js';
+import { extAuthzDenied, flapping, flipping, startServer, type Handler } from './gateway-servers.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function live(handler: Handler) {
+  const server = await startServer(handler);
+  const prober = createProber({ baseUrl: server.url, timeoutMs: 1000 });
+  cleanups.push(
+    () => server.close(),
+    () => prober.close(),
+  );
+  return prober;
+}
+
+const allowRoot: Expectation = { name: 'GET /', request: { method: 'GET', path: '/' }, expected: 'allow' };
+const INTERVAL = 100;
+const opts = (o: Partial<EventualOptions> = {}): EventualOptions => ({
+  consecutive: 3,
+  timeoutMs: 3000,
+  intervalMs: INTERVAL,
+  holdMs: 200,
+  ...o,
+});
+
+describe('awaitExpectations against real servers', () => {
+  it('measures propagation within one poll interval + 50 ms of the true flip', async () => {
+    const appliedAt = performance.now();
+    const flipAfter = 330;
+    const prober = await live(flipping(appliedAt + flipAfter));
+    const deps = {
+      probe: prober.probe,
+      clock: systemClock,
+      sleep: systemSleep,
+      signal: new AbortController().signal,
+    };
+    const [r] = await awaitExpectations([allowRoot], appliedAt, opts(), deps);
+    expect(r?.status).toBe('pass');
+    expect(r?.observed?.verdict).toBe('allowed');
+    // The first agreeing probe is sent at most one interval after the flip (probe latency is sub-ms here).
+    expect(r?.propagationMs).toBeGreaterThanOrEqual(flipAfter - 5);
+    expect(r?.propagationMs).toBeLessThanOrEqual(flipAfter + INTERVAL + 50);
+  });
+
+  it('a flapping gateway fails the hold check', async () => {
+    const prober = await live(flapping(500));
+    const deps = {
+      probe: prober.probe,
+      clock: systemClock,
+      sleep: systemSleep,
+      signal: new AbortController().signal,
+    };
+    const [r] = await awaitExpectations([allowRoot], performance.now(), opts({ holdMs: 800 }), deps);
+    expect(r?.status).toBe('fail');
+    expect(r?.message).toMatch(/^flapping: held allow, then saw denied-l7 \(HTTP 403\)/);
+  });
+
+  it('times out with the last observation when the flip never comes', async () => {
+    const prober = await live(extAuthzDenied);
+    const deps = {
+      probe: prober.probe,
+      clock: systemClock,
+      sleep: systemSleep,
+      signal: new AbortController().signal,
+    };
+    const t0 = performance.now();
+    const [r] = await awaitExpectations([allowRoot], t0, opts({ timeoutMs: 400 }), deps);
+    const took = performance.now() - t0;
+    expect(r?.status).toBe('fail');
+    expect(r?.observed?.verdict).toBe('denied-l7');
+    expect(r?.probes).toBeGreaterThanOrEqual(4);
+    expect(took).toBeGreaterThanOrEqual(400);
+    expect(took).toBeLessThan(1200);
+  });
+
+  it('stops promptly when cancelled', async () => {
+    const prober = await live(extAuthzDenied);
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(new Error('run cancelled')), 250);
+    const deps = { probe: prober.probe, clock: systemClock, sleep: systemSleep, signal: ctl.signal };
+    const t0 = performance.now();
+    await expect(awaitExpectations([allowRoot], t0, opts({ timeoutMs: 10_000 }), deps)).rejects.toThrow(
+      'run cancelled',
+    );
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});

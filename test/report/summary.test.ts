@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { SUMMARY_LIMIT_BYTES } from '../../src/report/bounded-text.js';
+import { cellSummaryMarkdown } from '../../src/report/cell-summary.js';
+import { md } from '../../src/report/escape.js';
+import { loadResults } from '../../src/report/load-results.js';
+import { buildMatrix } from '../../src/report/matrix-model.js';
+import { matrixMarkdown } from '../../src/report/matrix-markdown.js';
+import type { CellResult } from '../../src/result/schema.js';
+import { FIXTURES, REPO_ROOT } from './golden.js';
+
+const { results } = await loadResults([FIXTURES], REPO_ROOT);
+const pass = results.find((l) => l.file.endsWith('/pass/results.json'))!.result;
+
+const HOSTILE =
+  '<img src=x onerror=alert(1)> | `code` **bold** [link](javascript:alert(1)) @team #1 \\ ~~x~~\nnext line';
+
+describe('escaping', () => {
+  it('leaves no markdown or HTML syntax in text from a run', () => {
+    const out = md(HOSTILE);
+    const bare = out.replace(/&#?\w+;/g, '');
+    for (const ch of ['<', '>', '|', '`', '*', '[', ']', '@', '#', '\\', '~', '\n'])
+      expect(bare).not.toContain(ch);
+    expect(out).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('escapes every field of a result in the job summary', () => {
+    const r: CellResult = structuredClone(pass);
+    r.reason = HOSTILE;
+    r.checks[0]!.evidence = HOSTILE;
+    r.checks[0]!.title = HOSTILE;
+    const e = r.suite!.steps[2]!.expectations[0]!;
+    e.name = HOSTILE;
+    e.request.path = '/x|y<script>';
+    e.observed!.reason = HOSTILE;
+    r.runner.githubRunUrl = 'javascript:alert(1)';
+    const out = cellSummaryMarkdown(r);
+    expect(out).not.toContain('<img');
+    expect(out).not.toContain('<script');
+    expect(out).not.toMatch(/href="(?!https?:)/);
+    expect(out).not.toContain('`code`');
+    // Rows of the checks table keep their column count: no stray pipes.
+    const lines = out.split('\n');
+    const header = lines.indexOf('|  | Check | Evidence |');
+    expect(header).toBeGreaterThan(0);
+    const rows = lines.slice(header + 2, header + 2 + r.checks.length);
+    expect(rows[0]).toContain('&lt;img');
+    for (const row of rows) expect(row.split('|')).toHaveLength(5);
+  });
+});
+
+describe('size limit', () => {
+  it('truncates a huge summary under 1 MiB with a note', () => {
+    const r: CellResult = structuredClone(pass);
+    const step = r.suite!.steps[2]!;
+    const e = step.expectations[0]!;
+    step.expectations = Array.from({ length: 12_000 }, (_, i) => ({
+      ...e,
+      name: `probe ${i} ${'x'.repeat(60)}`,
+      message: 'y'.repeat(200),
+    }));
+    const out = cellSummaryMarkdown(r);
+    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(SUMMARY_LIMIT_BYTES);
+    expect(out).toMatch(
+      /\*\*Truncated:\*\* \d+ more lines did not fit the 1024 KiB limit; the full record is in results.json and junit.xml\./,
+    );
+    expect(out).toContain('| ✅ | allow: GET / and /product, deny POST /cart | probe 0 ');
+  });
+
+  it('leaves a normal summary whole', () => {
+    const out = cellSummaryMarkdown(pass);
+    expect(out).not.toContain('Truncated');
+    expect(out).toContain('Propagation latency');
+    expect(out).toContain('median 3.0 s, p90 3.5 s, max 3.5 s');
+  });
+
+  it('truncates the matrix markdown the same way', () => {
+    const report = buildMatrix({ results, generator: 'g', generatedAt: 'now' });
+    const out = matrixMarkdown(report, 4096);
+    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(4096);
+    expect(out).toMatch(/Truncated:.*matrix\.json/);
+  });
+});

@@ -1,0 +1,222 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InputError, parseCellConfig } from '../../src/config/cell-config.js';
+import { cliNaming, type RawInputs } from '../../src/config/inputs.js';
+import type { SuiteRunRequest } from '../../src/contracts.js';
+import type { Log } from '../../src/exec/log.js';
+import type { ProcessRunner, RunOptions, RunResult } from '../../src/exec/process.js';
+import { CellResultSchema, type SuiteResult } from '../../src/result/schema.js';
+import { runCell, type EngineDeps } from '../../src/run/engine.js';
+import { runnerInfo } from '../../src/run/runner-info.js';
+import type { InstallToolFn } from '../../src/run/tools.js';
+import { ROOT } from '../contract/harness.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+const silent: Log = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  group: (_t, fn) => fn(),
+  mask: () => undefined,
+};
+
+/** Records argv; answers each call with `answer` (exit 0, empty output by default). */
+function recordingRunner(answer: (argv: readonly string[]) => Partial<RunResult> = () => ({})) {
+  const calls: { argv: readonly string[]; opts: RunOptions }[] = [];
+  const runner: ProcessRunner = {
+    async run(argv, opts) {
+      calls.push({ argv, opts });
+      return {
+        argv,
+        exitCode: 0,
+        stdout: '',
+        stderr: '',
+        timedOut: false,
+        cancelled: false,
+        durationMs: 1,
+        ...answer(argv),
+      };
+    },
+  };
+  return { runner, calls };
+}
+
+const passingSuite: SuiteResult = { name: 'boutique', file: 'suite.yaml', status: 'pass', steps: [] };
+
+async function setup(inputs: RawInputs, over: Partial<EngineDeps> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'cic-engine-'));
+  dirs.push(dir);
+  const config = parseCellConfig({ 'results-dir': join(dir, 'results'), ...inputs }, cliNaming);
+  const installs: string[] = [];
+  const installTool: InstallToolFn = async (tool, version) => {
+    installs.push(`${tool}@${version}`);
+    return { path: `/fake/${tool}`, result: { name: tool, version, source: 'cache' } };
+  };
+  const { runner, calls } = recordingRunner();
+  const suiteRequests: SuiteRunRequest[] = [];
+  const deps: EngineDeps = {
+    runner,
+    fetcher: { fetchToFile: async () => ({ sha256: 'x', bytes: 1 }) },
+    log: silent,
+    toolCache: { find: async () => undefined, store: async (_t, _v, _a, p) => p },
+    now: Date.now,
+    sleep: async () => undefined,
+    httpGet: async () => ({ status: 200 }),
+    runSuite: async (req) => {
+      suiteRequests.push(req);
+      return passingSuite;
+    },
+    loadSuiteTarget: async () => ({ name: 'boutique', namespace: 'boutique', selector: 'app=frontend' }),
+    policyApplier: () => ({ apply: async () => undefined, delete: async () => undefined }),
+    writeReports: async (_r, d) => ({ junitFile: join(d, 'junit.xml'), summaryMarkdown: '# s' }),
+    runnerInfo: runnerInfo({}),
+    packageRoot: ROOT,
+    cwd: dir,
+    arch: 'amd64',
+    installTool,
+    timing: { ingressWaitMs: 0, drainSeconds: 1 },
+    ...over,
+  };
+  return { dir, config, deps, calls, installs, suiteRequests };
+}
+
+describe('run engine', () => {
+  it('cluster existing without ingress-url: an input error before any side effect', async () => {
+    const { config, deps, calls, installs } = await setup({ cluster: 'existing' });
+    const err = await runCell(
+      { config, naming: cliNaming, signal: new AbortController().signal },
+      deps,
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toContain('Invalid --ingress-url');
+    expect(calls).toEqual([]);
+    expect(installs).toEqual([]);
+    expect(existsSync(config.resultsDir)).toBe(false);
+  });
+
+  it('a suite file that does not exist is refused as --suite', async () => {
+    const { config, deps } = await setup({ suite: 'nope.yaml' });
+    await expect(
+      runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps),
+    ).rejects.toThrow(/Invalid --suite: "nope.yaml" does not exist/);
+  });
+
+  it('unsupported + on-unsupported skip: verdict unsupported, no tools, no commands', async () => {
+    const { config, deps, calls, installs } = await setup({
+      'calico-version': 'v3.31.7',
+      'on-unsupported': 'skip',
+    });
+    const out = await runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
+    expect(out.result.verdict).toBe('unsupported');
+    expect(out.result.reason).toContain('known-defect');
+    expect(calls).toEqual([]);
+    expect(installs).toEqual([]);
+    expect(CellResultSchema.parse(JSON.parse(readFileSync(out.resultsFile, 'utf8'))).verdict).toBe(
+      'unsupported',
+    );
+    expect(existsSync(join(out.planDir, 'plan.json'))).toBe(true);
+  });
+
+  it('starts every tool install at once, kind first, with the cell’s versions', async () => {
+    let releaseKind!: () => void;
+    const started: string[] = [];
+    const installTool: InstallToolFn = async (tool, version) => {
+      started.push(`${tool}@${version}`);
+      if (tool === 'kind') await new Promise<void>((r) => (releaseKind = r));
+      return { path: `/fake/${tool}`, result: { name: tool, version, source: 'download' } };
+    };
+    const { config, deps } = await setup({}, { installTool });
+    const run = runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(started).toEqual(['kind@v0.32.0', 'kubectl@v1.34.8', 'istioctl@1.28.1']);
+    releaseKind();
+    const out = await run;
+    expect(out.result.tools.map((t) => t.name)).toEqual(['kind', 'kubectl', 'istioctl']);
+    expect(out.result.phases.slice(0, 3).map((p) => [p.id, p.status])).toEqual([
+      ['tool-kind', 'passed'],
+      ['tool-kubectl', 'passed'],
+      ['tool-istioctl', 'passed'],
+    ]);
+  });
+
+  it('a failed tool install: error verdict, nothing run, no cluster to clean', async () => {
+    const installTool: InstallToolFn = async (tool, version) => {
+      if (tool === 'kind') throw new Error('kind v0.32.0 (amd64): checksum mismatch');
+      return { path: `/fake/${tool}`, result: { name: tool, version, source: 'download' } };
+    };
+    const { config, deps, calls } = await setup({}, { installTool });
+    const out = await runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
+    expect(out.result.verdict).toBe('error');
+    expect(out.result.reason).toContain('tool-kind failed: kind v0.32.0 (amd64): checksum mismatch');
+    expect(calls.filter((c) => c.argv[0] !== 'tar')).toEqual([]);
+    expect(out.result.cleanup).toEqual({ status: 'not-created' });
+  });
+
+  it('every plan command and check runs as argv with the plan’s KUBECONFIG; cleanup deletes the cluster', async () => {
+    const hooks: string[] = [];
+    const { config, deps, calls } = await setup({});
+    const out = await runCell(
+      {
+        config,
+        naming: cliNaming,
+        signal: new AbortController().signal,
+        hooks: {
+          onClusterPlanned: (c) => hooks.push(`planned ${c.name} ${c.keep}`),
+          onClusterMayExist: (c) => hooks.push(`may-exist ${c.kind}`),
+          onVerdict: (v) => hooks.push(`verdict ${v}`),
+          onCleanup: (s) => hooks.push(`cleanup ${s}`),
+        },
+      },
+      deps,
+    );
+    expect(hooks).toEqual([
+      'planned cic-1-34-8-v3-32-1-1-28-1 never',
+      'may-exist /fake/kind',
+      // The fake runner prints nothing, so every kubectl read fails its checks.
+      'cleanup deleted',
+      'verdict fail',
+    ]);
+    const kubeconfig = join(out.planDir, 'kubeconfig');
+    for (const c of calls.filter((c) => c.argv[0] === '/fake/kubectl'))
+      expect(c.opts.env?.KUBECONFIG).toBe(kubeconfig);
+    expect(calls.at(-1)!.argv).toEqual([
+      '/fake/kind',
+      'delete',
+      'cluster',
+      '--name',
+      'cic-1-34-8-v3-32-1-1-28-1',
+    ]);
+    expect(out.result.checks.filter((c) => c.status === 'fail').length).toBeGreaterThan(5);
+    expect(out.diagnosticsArchive).toBe(join(config.resultsDir, 'diagnostics.tar.gz'));
+  });
+
+  it('a cleanup failure is reported, never thrown over the result', async () => {
+    const { runner } = recordingRunner((argv) =>
+      argv[1] === 'delete' && argv[2] === 'cluster'
+        ? { exitCode: 1, stderr: 'ERROR: failed to delete cluster' }
+        : {},
+    );
+    const { config, deps } = await setup({}, { runner });
+    const out = await runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
+    expect(out.result.cleanup?.status).toBe('failed');
+    expect(out.result.cleanup?.detail).toContain('cluster-delete');
+    expect(out.result.verdict).toBe('fail');
+  });
+
+  it('the trust gate and the suite get the checks’ Dikastes evidence and the ingress URL', async () => {
+    const { config, deps, suiteRequests } = await setup({ 'ingress-url': 'http://127.0.0.1:1234' });
+    await runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
+    expect(suiteRequests).toHaveLength(1);
+    expect(suiteRequests[0]!.ingressUrl).toBe('http://127.0.0.1:1234');
+    expect(suiteRequests[0]!.calicoVersion).toBe('v3.32.1');
+    expect(suiteRequests[0]!.dikastesReady.ready).toBe(false);
+    expect(suiteRequests[0]!.suiteFile).toBe(join(ROOT, 'e2e-manifests/suites/boutique/suite.yaml'));
+  });
+});
