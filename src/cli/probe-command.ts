@@ -7,7 +7,6 @@ import {
   systemSleep,
   type Expectation,
 } from '../probe/eventually.js';
-import { createProber, DEFAULT_PROBE_TIMEOUT_MS } from '../probe/prober.js';
 import { HTTP_METHODS } from '../suite/schema.js';
 import type { CliIo } from './index.js';
 
@@ -110,6 +109,8 @@ export function registerProbeCommand(program: Command, io: CliIo): void {
         cmd.error("error: option '--layer' needs '--expect deny'", { exitCode: 2 });
       const url = parseUrl(opts.url);
       const timeoutMs = Math.round(opts.timeout * 1000);
+      // undici loads only when a probe is sent
+      const { createProber, DEFAULT_PROBE_TIMEOUT_MS } = await import('../probe/prober.js');
       const prober = createProber({
         baseUrl: url.origin,
         timeoutMs: Math.min(timeoutMs, DEFAULT_PROBE_TIMEOUT_MS),

@@ -1,6 +1,4 @@
 import { CommanderError, type Command } from 'commander';
-import { ReportInputError } from '../report/load-results.js';
-import { writeReport } from '../report/write-report.js';
 import { VERSION } from '../version.js';
 import type { CliIo } from './index.js';
 
@@ -32,6 +30,10 @@ export function registerReportCommand(program: Command, io: CliIo): void {
       'the `versions --matrix` JSON the run was planned from: planned cells without a result show as not run',
     )
     .action(async (inputs: string[], opts: ReportOptions) => {
+      const [{ ReportInputError }, { writeReport }] = await Promise.all([
+        import('../report/load-results.js'),
+        import('../report/write-report.js'),
+      ]);
       let outcome;
       try {
         outcome = await writeReport({

@@ -1,10 +1,7 @@
 import { Option, type Command } from 'commander';
 import { parseCellConfig } from '../config/cell-config.js';
 import { INPUTS, cliNaming, type RawInputs } from '../config/inputs.js';
-import { streamLog } from '../exec/log.js';
-import { runCell, type EngineDeps } from '../run/engine.js';
-import { packageRootOf, realEngineDeps } from '../run/real-deps.js';
-import { dirToolCache } from '../tools/install.js';
+import type { EngineDeps } from '../run/engine.js';
 import type { CliIo } from './index.js';
 
 /** A run that finished with a verdict other than pass/unsupported: exit 1 with its reason. */
@@ -37,16 +34,25 @@ function rawInputs(opts: Record<string, unknown>): RawInputs {
 }
 
 /** `run`: the whole cell (or a suite against an existing cluster); exit 0 pass/unsupported, 1 fail/error, 2 bad input. */
+/** The engine and its real effects load only when `run` runs: other commands start faster without them. */
+async function realDeps(cwd: string): Promise<EngineDeps> {
+  const [{ streamLog }, { packageRootOf, realEngineDeps }, { dirToolCache }] = await Promise.all([
+    import('../exec/log.js'),
+    import('../run/real-deps.js'),
+    import('../tools/install.js'),
+  ]);
+  return realEngineDeps({
+    log: streamLog(process.stderr),
+    toolCache: dirToolCache(),
+    packageRoot: packageRootOf(import.meta.url),
+    cwd,
+  });
+}
+
 export function registerRunCommand(
   program: Command,
   io: CliIo,
-  makeDeps: (cwd: string) => EngineDeps = (cwd) =>
-    realEngineDeps({
-      log: streamLog(process.stderr),
-      toolCache: dirToolCache(),
-      packageRoot: packageRootOf(import.meta.url),
-      cwd,
-    }),
+  makeDeps: (cwd: string) => Promise<EngineDeps> = realDeps,
 ): void {
   cellOptions(
     program
@@ -70,9 +76,10 @@ export function registerRunCommand(
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
+      const { runCell } = await import('../run/engine.js');
       const outcome = await runCell(
         { config, naming: cliNaming, signal: controller.signal },
-        makeDeps(process.cwd()),
+        await makeDeps(process.cwd()),
       );
       const { result } = outcome;
       io.out(`${result.verdict.toUpperCase()} ${result.cell.id}: ${result.reason}\n`);

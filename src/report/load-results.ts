@@ -1,4 +1,5 @@
-import { glob, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import * as fsp from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
 import { CellResultSchema, RESULT_SCHEMA_VERSION, type CellResult } from '../result/schema.js';
@@ -55,7 +56,8 @@ async function expand(input: string, cwd: string): Promise<{ files: string[]; un
     );
   }
   const files: string[] = [];
-  for await (const match of glob(input, { cwd })) {
+  // fs.glob is Node 22+: looked up at call time so the bundle still loads on older Node for `plan`.
+  for await (const match of fsp.glob(input, { cwd })) {
     const m = resolve(cwd, match);
     const s = await stat(m);
     if (s.isDirectory()) files.push(...(await resultsUnder(m)));
