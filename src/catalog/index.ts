@@ -19,46 +19,51 @@ export function knownCalicoVersions(): string[] {
   return CALICO_RELEASES.map((r) => r.latest);
 }
 
-/** `v3.32.1` exact (any patch up to the newest known), or `3.32` / `v3.32` for the newest known patch. */
-export function lookupCalico(spec: string): Lookup<{ version: string; release: CalicoRelease }> {
+interface Release {
+  readonly minor: string;
+  readonly latest: string;
+}
+
+/**
+ * A release spec: exact (any patch up to the newest known) or a minor for its newest known patch.
+ * `tagPrefix` is how the project spells its tags (Calico `v3.32.1`, Istio `1.28.1`).
+ */
+function lookupRelease<R extends Release>(
+  project: string,
+  releases: readonly R[],
+  spec: string,
+  tagPrefix: 'v' | '',
+): Lookup<{ version: string; release: R }> {
   const v = parseVersion(spec);
-  const known = knownCalicoVersions();
+  const known = releases.map((r) => r.latest);
   if (!v) return { ok: false, why: 'is not a version', known };
-  const release = CALICO_RELEASES.find((r) => r.minor === minorOf(v));
-  if (!release) return { ok: false, why: `names Calico ${minorOf(v)}, which is not in the catalog`, known };
+  if (!tagPrefix && spec.trim().startsWith('v')) {
+    return { ok: false, why: `is not a version (${project} tags have no "v")`, known };
+  }
+  const release = releases.find((r) => r.minor === minorOf(v));
+  if (!release)
+    return { ok: false, why: `names ${project} ${minorOf(v)}, which is not in the catalog`, known };
   if (v.patch === undefined) return { ok: true, value: { version: release.latest, release } };
-  const version = `v${v.major}.${v.minor}.${v.patch}`;
+  const version = `${tagPrefix}${v.major}.${v.minor}.${v.patch}`;
   if (compareVersions(version, release.latest) > 0) {
-    return {
-      ok: false,
-      why: `is newer than the newest known ${release.minor} patch (${release.latest})`,
-      known,
-    };
+    const why = `is newer than the newest known ${release.minor} patch (${release.latest})`;
+    return { ok: false, why, known };
   }
   return { ok: true, value: { version, release } };
+}
+
+/** `v3.32.1` exact, or `3.32` / `v3.32` for the newest known patch. */
+export function lookupCalico(spec: string): Lookup<{ version: string; release: CalicoRelease }> {
+  return lookupRelease('Calico', CALICO_RELEASES, spec, 'v');
 }
 
 export function knownIstioVersions(): string[] {
   return ISTIO_RELEASES.map((r) => r.latest);
 }
 
+/** `1.28.1` exact, or `1.28` for the newest known patch. */
 export function lookupIstio(spec: string): Lookup<{ version: string; release: IstioRelease }> {
-  const v = parseVersion(spec);
-  const known = knownIstioVersions();
-  if (!v || spec.trim().startsWith('v'))
-    return { ok: false, why: 'is not a version (Istio tags have no "v")', known };
-  const release = ISTIO_RELEASES.find((r) => r.minor === minorOf(v));
-  if (!release) return { ok: false, why: `names Istio ${minorOf(v)}, which is not in the catalog`, known };
-  if (v.patch === undefined) return { ok: true, value: { version: release.latest, release } };
-  const version = `${v.major}.${v.minor}.${v.patch}`;
-  if (compareVersions(version, release.latest) > 0) {
-    return {
-      ok: false,
-      why: `is newer than the newest known ${release.minor} patch (${release.latest})`,
-      known,
-    };
-  }
-  return { ok: true, value: { version, release } };
+  return lookupRelease('Istio', ISTIO_RELEASES, spec, '');
 }
 
 /** Every Kubernetes patch some kind release has a node image for, newest first. */

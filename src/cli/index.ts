@@ -1,11 +1,12 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { resolve as resolvePath } from 'node:path';
 import { resolveCell } from '../catalog/resolve.js';
 import { InputError, parseCellConfig } from '../config/cell-config.js';
-import { INPUTS, cliNaming, type RawInputs } from '../config/inputs.js';
+import { cliNaming } from '../config/inputs.js';
 import { buildPlan } from '../plan/build.js';
 import { writePlan } from '../plan/write.js';
 import { VERSION } from '../version.js';
+import { addCellOptions, rawInputs } from './cell-options.js';
 import { registerProbeCommand } from './probe-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -21,28 +22,6 @@ const processIo: CliIo = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
 };
-
-/** Adds one option per cell input (same names as the action's, without `-version`). */
-function addCellOptions(cmd: Command): Command {
-  for (const i of INPUTS) {
-    const opt = new Option(`--${i.flag} <${i.arg}>`, i.description);
-    if (i.name === 'mirrors') opt.argParser((v: string, prev: string[] = []) => [...prev, v]);
-    cmd.addOption(opt);
-  }
-  return cmd;
-}
-
-/** Commander's camelCase option bag → the same raw record the action reads. */
-function rawInputs(opts: Record<string, unknown>): RawInputs {
-  const raw: RawInputs = {};
-  for (const i of INPUTS) {
-    const key = i.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    const v = opts[key];
-    if (v === undefined) continue;
-    raw[i.name] = Array.isArray(v) ? v.join('\n') : String(v);
-  }
-  return raw;
-}
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('calico-istio-conformance')

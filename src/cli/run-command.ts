@@ -1,36 +1,13 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { parseCellConfig } from '../config/cell-config.js';
-import { INPUTS, cliNaming, type RawInputs } from '../config/inputs.js';
+import { cliNaming } from '../config/inputs.js';
+import { addCellOptions, rawInputs } from './cell-options.js';
 import type { EngineDeps } from '../run/engine.js';
 import type { CliIo } from './index.js';
 
 /** A run that finished with a verdict other than pass/unsupported: exit 1 with its reason. */
 export class VerdictError extends Error {
   override name = 'VerdictError';
-}
-
-function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** The same cell flags as `plan`, from the one input list. */
-function cellOptions(cmd: Command): Command {
-  for (const i of INPUTS) {
-    const opt = new Option(`--${i.flag} <${i.arg}>`, i.description);
-    if (i.name === 'mirrors') opt.argParser((v: string, prev: string[] = []) => [...prev, v]);
-    cmd.addOption(opt);
-  }
-  return cmd;
-}
-
-function rawInputs(opts: Record<string, unknown>): RawInputs {
-  const raw: RawInputs = {};
-  for (const i of INPUTS) {
-    const v = opts[camel(i.flag)];
-    if (v === undefined) continue;
-    raw[i.name] = Array.isArray(v) ? v.join('\n') : String(v);
-  }
-  return raw;
 }
 
 /** `run`: the whole cell (or a suite against an existing cluster); exit 0 pass/unsupported, 1 fail/error, 2 bad input. */
@@ -54,7 +31,7 @@ export function registerRunCommand(
   io: CliIo,
   makeDeps: (cwd: string) => Promise<EngineDeps> = realDeps,
 ): void {
-  cellOptions(
+  addCellOptions(
     program
       .command('run')
       .description(

@@ -1,4 +1,5 @@
 import type { SupportEntry } from '../catalog/resolve.js';
+import type { ClusterMode } from '../config/cell-config.js';
 
 export type Argv = readonly string[];
 export type Phase = 'cluster' | 'calico' | 'istio' | 'alp' | 'workload';
@@ -41,7 +42,7 @@ export interface PlanCell {
   readonly dikastesImage: string;
   readonly boutique: string;
   readonly strictMtls: boolean;
-  readonly cluster: string;
+  readonly cluster: ClusterMode;
   readonly clusterName?: string;
   readonly install: readonly string[];
 }

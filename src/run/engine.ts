@@ -1,6 +1,5 @@
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { BOUTIQUE } from '../catalog/index.js';
 import { isSupported, resolveCell, type ResolvedCell } from '../catalog/resolve.js';
 import { InputError, type CellConfig, type KeepCluster } from '../config/cell-config.js';
 import type { InputNaming } from '../config/inputs.js';
@@ -202,20 +201,10 @@ function usesTool(plan: Plan, tool: string): boolean {
   );
 }
 
-function resultCell(cell: ResolvedCell): CellResult['cell'] {
-  return {
-    id: cell.id,
-    kubernetes: cell.kubernetes.version,
-    kind: cell.kind.version,
-    nodeImage: cell.kind.nodeImage,
-    calico: cell.calico.version,
-    istio: cell.istio.version,
-    istioFlavour: cell.istio.release.flavour,
-    dikastesImage: cell.calico.dikastesImage,
-    boutique: BOUTIQUE.version,
-    strictMtls: cell.config.strictMtls,
-    cluster: cell.config.cluster,
-  };
+/** The plan already names the exact versions; results.json keeps the same facts, minus plan-only ones. */
+function resultCell(plan: Plan): CellResult['cell'] {
+  const { clusterName: _name, install: _install, ...cell } = plan.cell;
+  return cell;
 }
 
 function support(cell: ResolvedCell): CellResult['support'] {
@@ -258,7 +247,7 @@ export async function runCell(req: RunRequest, deps: EngineDeps): Promise<RunOut
     const result = CellResultSchema.parse({
       schemaVersion: RESULT_SCHEMA_VERSION,
       generator: `calico-istio-conformance ${VERSION}`,
-      cell: resultCell(cell),
+      cell: resultCell(plan),
       support: support(cell),
       startedAt,
       finishedAt: new Date(finishedMs).toISOString(),
