@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/index.js';
+import { FETCH, type Plan } from '../../src/plan/types.js';
+import { startDownloadServer } from '../fakes/servers.js';
+import { upstreamAvailable } from '../support/upstream.js';
+import { World } from './harness.js';
+
+/** runbook.sh is for a person with kind, kubectl and istioctl: run it with bash, the fakes and real curl. */
+describe.runIf(upstreamAvailable())('runbook.sh runs by hand', () => {
+  let home: World;
+  let downloads: Awaited<ReturnType<typeof startDownloadServer>>;
+  const worlds: World[] = [];
+
+  beforeAll(async () => {
+    home = await World.create();
+    downloads = await startDownloadServer({ workDir: home.dir });
+  });
+  afterAll(async () => {
+    await downloads?.close();
+    for (const w of [home, ...worlds]) await w?.remove();
+  });
+
+  it.each([
+    ['default cell', []],
+    ['legacy cell', ['--istio', '1.15', '--calico', 'v3.29.7', '--kubernetes', '1.32']],
+  ])('%s: every plan command reaches the tools in order, pinned downloads verify', async (_name, flags) => {
+    // a fresh fake cluster per cell: the fakes remember what was created, as a real one would
+    const world = await World.create();
+    worlds.push(world);
+    const dir = mkdtempSync(join(tmpdir(), 'cic-runbook-'));
+    const mirrors = downloads.mirrors.flatMap((m) => ['--mirror', m]);
+    let err = '';
+    const code = await runCli(['plan', '--out', dir, ...mirrors, ...flags], {
+      out: () => {},
+      err: (t) => (err += t),
+    });
+    expect(code, err).toBe(0);
+    const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as Plan;
+    const before = world.transcript().length;
+
+    // async: the download server lives in this process and must keep answering curl
+    const { stdout: out } = await promisify(execFile)('bash', [join(dir, 'runbook.sh')], {
+      env: world.env(),
+      cwd: world.dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    // a pinned digest is checked by sha256sum -c
+    expect(out).toMatch(/custom-resources\.yaml: OK|istio-app-layer-policy-envoy-v3\.yaml: OK/);
+
+    const calls = world
+      .transcript()
+      .slice(before)
+      .map((c) => [c.tool, ...c.argv]);
+    const planned = plan.steps.flatMap((s) => s.commands).filter((c) => c[0] !== FETCH);
+    expect(calls).toEqual(planned);
+    // every command ran with the plan's own kubeconfig, never the user's
+    for (const c of world.transcript().slice(before)) {
+      if (c.tool !== 'docker') expect(c.kubeconfig).toBe(join(dir, 'kubeconfig'));
+    }
+  });
+});
