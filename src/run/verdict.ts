@@ -29,10 +29,12 @@ export function symptomObserved(defect: KnownDefect, suite: SuiteResult | undefi
 export function decideVerdict(v: VerdictInput): { verdict: Verdict; reason: string } {
   const blocking = v.phases.find((p) => p.status !== 'passed' && !v.optional.has(p.id));
   if (v.cancelled) {
-    const at = v.phases.find((p) => p.status === 'cancelled' && p.attempts > 0) ?? blocking;
+    // every step that was running (steps overlap), in plan order
+    const running = v.phases.filter((p) => p.status === 'cancelled' && p.attempts > 0);
+    const at = running.length ? running.map((p) => p.id).join(', ') : blocking?.id;
     return {
       verdict: 'error',
-      reason: `Cancelled${at ? ` during ${at.id}` : ''}; cleanup still ran per keep-cluster.`,
+      reason: `Cancelled${at ? ` during ${at}` : ''}; cleanup still ran per keep-cluster.`,
     };
   }
   if (blocking) {

@@ -91,6 +91,22 @@ describe('verdict', () => {
     });
   });
 
+  it('cancellation names every step that was running, in plan order', () => {
+    const d = decideVerdict({
+      phases: [
+        phase('images-preload', 'cancelled'),
+        phase('istio-install', 'cancelled'),
+        phase('rollout', 'skipped'),
+      ],
+      optional: new Set(['images-preload']),
+      checks: [],
+      cancelled: true,
+    });
+    expect(d.reason).toBe(
+      'Cancelled during images-preload, istio-install; cleanup still ran per keep-cluster.',
+    );
+  });
+
   it('the known defect: named when the suite saw its symptom, with the fix', () => {
     const s = suite(
       'fail',
