@@ -11,6 +11,7 @@ import {
   buildBundles,
   indexOf,
   is,
+  ROOT,
   startAction,
   waitForCall,
   World,
@@ -313,6 +314,37 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       expect(run.outputs['cell-id']).toBe('k8s-1.34.8_calico-v3.32.1_istio-1.28.1');
       expect(run.outputs.verdict).toBeUndefined();
       expect(existsSync(join(w.resultsDir, 'plan/runbook.sh'))).toBe(true);
+      expect(w.transcript()).toEqual([]);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('mode report: matrix, badge and outputs from results files; post has nothing to clean', async () => {
+    const { w, gw } = await world();
+    try {
+      const reportDir = join(w.dir, 'report');
+      const run = await startAction(bundles, w, {
+        mode: 'report',
+        // a directory, searched recursively, and a glob
+        results: [
+          join(ROOT, 'test/fixtures/results/pass'),
+          join(ROOT, 'test/fixtures/results/{fail,known-defect}/results.json'),
+        ].join('\n'),
+        'report-dir': reportDir,
+        // cell inputs are not read in report mode: a bad one must not matter
+        'kubernetes-version': 'not-a-version',
+      }).finished;
+      expect(run.exit.code, run.exit.stderr).toBe(0);
+      expect(run.outputs['matrix-file']).toBe(join(reportDir, 'matrix.json'));
+      expect(run.outputs['badge-file']).toBe(join(reportDir, 'badge.json'));
+      expect(run.outputs['badge-message']).toMatch(/^\d+\/\d+ passing/);
+      for (const f of ['matrix.md', 'matrix.json', 'matrix.html', 'badge.svg', 'badge.json', 'junit.xml']) {
+        expect(existsSync(join(reportDir, f)), f).toBe(true);
+      }
+      expect(run.summary).toContain('k8s-1.34.8');
+      const post = await startAction(bundles, w, {}, 'post', run.state).finished;
+      expect(post.exit.code).toBe(0);
       expect(w.transcript()).toEqual([]);
     } finally {
       await gw.close();
