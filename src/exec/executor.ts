@@ -5,6 +5,7 @@ import { shellJoin } from '../util/shell.js';
 import { TransientFetchError, undiciFetcher, type Fetcher } from './fetch.js';
 import type { Log } from './log.js';
 import { execaRunner, type ProcessRunner, type RunResult } from './process.js';
+import { sleepFor } from '../util/sleep.js';
 
 export interface ExecutorDeps {
   readonly runner: ProcessRunner;
@@ -33,20 +34,6 @@ export interface ExecuteOptions {
 const ERROR_TAIL_LINES = 15;
 const ERROR_TAIL_CHARS = 2_000;
 const DEFAULT_DRAIN_SECONDS = 60;
-
-/** Resolves after ms or as soon as signal aborts (never rejects). */
-export function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    if (signal.aborted) return done();
-    const finish = (): void => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', finish);
-      done();
-    };
-    const t = setTimeout(finish, ms);
-    signal.addEventListener('abort', finish, { once: true });
-  });
-}
 
 export function realExecutorDeps(log: Log): ExecutorDeps {
   return { runner: execaRunner(), fetcher: undiciFetcher(), log, now: Date.now, sleep: sleepFor };

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EnvHttpProxyAgent, fetch, type Dispatcher } from 'undici';
+import { sleep } from '../util/sleep.js';
 
 export interface Fetcher {
   /** Downloads url to dest (atomically); with sha256, dest only appears when the digest matches. */
@@ -32,21 +33,6 @@ export class TransientFetchError extends Error {
 
 const RETRY_STATUS = (s: number): boolean => s >= 500 || s === 408 || s === 429;
 const SHA256_RE = /^[0-9a-f]{64}$/;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 function reason(e: unknown): string {
   if (!(e instanceof Error)) return String(e);

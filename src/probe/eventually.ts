@@ -1,5 +1,6 @@
 import type { ExpectationResult, Observation } from '../result/schema.js';
 import type { ProbeRequest } from './prober.js';
+import { sleep } from '../util/sleep.js';
 
 export type ExpectedVerdict = 'allow' | 'deny';
 export type DenyLayer = 'l7' | 'l4';
@@ -53,23 +54,7 @@ export interface EventualDeps {
 
 export const systemClock: Clock = { now: () => performance.now() };
 
-export const systemSleep: Sleep = (ms, signal) =>
-  new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const done = () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+export const systemSleep: Sleep = sleep;
 
 /** Whether one observation agrees with an expectation. `unavailable` never does. */
 export function satisfies(e: Pick<Expectation, 'expected' | 'layer'>, o: Observation): boolean {

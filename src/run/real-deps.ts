@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sleepFor } from '../exec/executor.js';
+import { sleepFor } from '../util/sleep.js';
 import { undiciFetcher } from '../exec/fetch.js';
 import type { Log } from '../exec/log.js';
 import { execaRunner } from '../exec/process.js';

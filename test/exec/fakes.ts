@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { ExecutorDeps } from '../../src/exec/executor.js';
-import { sleepFor } from '../../src/exec/executor.js';
+import { sleepFor } from '../../src/util/sleep.js';
 import type { Fetcher } from '../../src/exec/fetch.js';
 import { streamLog, type Log } from '../../src/exec/log.js';
 import type { ProcessRunner, RunOptions, RunResult } from '../../src/exec/process.js';
