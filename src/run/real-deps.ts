@@ -23,8 +23,9 @@ export function realEngineDeps(opts: {
   packageRoot: string;
   cwd?: string;
 }): EngineDeps {
+  const runner = execaRunner();
   return {
-    runner: execaRunner(),
+    runner,
     fetcher: undiciFetcher(),
     log: opts.log,
     toolCache: opts.toolCache,
@@ -33,7 +34,7 @@ export function realEngineDeps(opts: {
     httpGet: fetchHttpGet,
     runSuite,
     loadSuiteTarget,
-    policyApplier: (kubectl, env) => kubectlPolicyApplier(kubectl, env),
+    policyApplier: (kubectl, env) => kubectlPolicyApplier(kubectl, env, undefined, runner),
     writeReports: writeCellReports,
     runnerInfo: runnerInfo(),
     packageRoot: opts.packageRoot,
