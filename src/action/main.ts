@@ -1,13 +1,13 @@
 import * as core from '@actions/core';
 import { join } from 'node:path';
-import { resolveCell } from '../catalog/resolve.js';
+import { resolveCell } from '../resolve/cell.js';
 import { parseCellConfig, type CellConfig } from '../config/cell-config.js';
 import { actionNaming } from '../config/inputs.js';
 import { actionsLog } from '../exec/log.js';
 import { buildPlan } from '../plan/build.js';
 import { writePlan } from '../plan/write.js';
 import { runCell } from '../run/engine.js';
-import { packageRootOf, realEngineDeps } from '../run/real-deps.js';
+import { realEngineDeps } from '../run/real-deps.js';
 import { actionsToolCache } from '../tools/install.js';
 import { readCellInputs, readMode } from './inputs.js';
 import { reportMode } from './report-mode.js';
@@ -22,13 +22,14 @@ async function planOnly(config: CellConfig): Promise<void> {
   core.saveState(State.PlanDir, planDir);
   core.setOutput(Outputs.CellId, cell.id);
   core.setOutput(Outputs.PlanDir, planDir);
-  core.setOutput(Outputs.Support, JSON.stringify(cell.support.map(({ defect: _d, ...s }) => s)));
+  core.setOutput(Outputs.Support, JSON.stringify(cell.support));
   core.info(`Cell ${cell.id}: ${rendered.plan.steps.length} steps planned in ${planDir}`);
   for (const s of cell.support) {
     const line = `${s.component} ${s.version}: ${s.status} — ${s.detail}`;
     if (s.status === 'supported') core.info(line);
     else core.warning(line);
   }
+  for (const note of rendered.plan.facts.notes) core.info(`Note: ${note}`);
 }
 
 /** Main step: inputs → config → engine; state is saved as soon as known so post can clean up after a cancel. */
@@ -72,7 +73,6 @@ export async function main(): Promise<void> {
       realEngineDeps({
         log: actionsLog(),
         toolCache: actionsToolCache(),
-        packageRoot: packageRootOf(import.meta.url),
       }),
     );
     const { result } = outcome;

@@ -1,11 +1,19 @@
 import * as core from '@actions/core';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { executePlan } from '../exec/executor.js';
+import { undiciFetcher } from '../exec/fetch.js';
+import { actionsLog } from '../exec/log.js';
 import { execaRunner, type ProcessRunner } from '../exec/process.js';
-import { deleteKindCluster, keepCluster } from '../run/cleanup.js';
+import type { Plan } from '../plan/types.js';
+import { keepCluster, runCleanupSteps } from '../run/cleanup.js';
+import { sleepFor } from '../util/sleep.js';
 import { readSavedCluster } from './state.js';
 
 /**
- * Post step: runs at job end, also after main failed or was cancelled. Deletes the kind cluster main
- * created when main's own cleanup did not, per keep-cluster. A failure is a warning, never a failed job.
+ * Post step: runs at job end, also after main failed or was cancelled. Runs the saved plan's cleanup
+ * steps (the same ones main runs) when main's own cleanup did not, per keep-cluster. A failure is a
+ * warning, never a failed job.
  */
 export async function post(runner: ProcessRunner = execaRunner()): Promise<void> {
   const saved = readSavedCluster();
@@ -31,12 +39,16 @@ export async function post(runner: ProcessRunner = execaRunner()): Promise<void>
     `Deleting kind cluster ${saved.name} (main ${saved.cleanup ? `cleanup ${saved.cleanup}` : 'did not finish'}).`,
   );
   try {
-    const failure = await deleteKindCluster(
-      runner,
-      saved.kind,
-      saved.name,
-      saved.kubeconfig ? { KUBECONFIG: saved.kubeconfig } : {},
-    );
+    const plan = JSON.parse(await readFile(join(saved.planDir, 'plan.json'), 'utf8')) as Plan;
+    const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, resolve(saved.planDir, v)]));
+    const failure = await runCleanupSteps(plan, {
+      planDir: saved.planDir,
+      env,
+      tools: { kind: saved.kind },
+      execute: executePlan,
+      deps: { runner, fetcher: undiciFetcher(), log: actionsLog(), now: Date.now, sleep: sleepFor },
+      signal: new AbortController().signal,
+    });
     if (failure) core.warning(`Cleanup failed: ${failure}`);
     else core.info(`kind cluster ${saved.name} deleted.`);
   } catch (e) {

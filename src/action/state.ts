@@ -36,6 +36,8 @@ export interface SavedCluster {
   readonly keep: KeepCluster;
   readonly kubeconfig: string;
   readonly kind: string;
+  /** Where main wrote plan.json: post runs its cleanup steps. */
+  readonly planDir: string;
   readonly verdict?: VerdictName;
   readonly cleanup?: string;
 }
@@ -53,6 +55,7 @@ export function readSavedCluster(): SavedCluster | undefined {
     keep: parseKeepCluster(core.getState(State.KeepCluster)),
     kubeconfig: core.getState(State.Kubeconfig),
     kind: core.getState(State.KindPath),
+    planDir: core.getState(State.PlanDir),
     ...(VERDICTS.includes(verdict) ? { verdict: verdict as VerdictName } : {}),
     ...(cleanup ? { cleanup } : {}),
   };

@@ -17,6 +17,24 @@ export interface KnownDefect {
   readonly diagnosis: string;
 }
 
+/**
+ * What Dikastes logs about its Policy Sync stream (calico `app-policy` v3.27–v3.32, UPSTREAM.md §1
+ * "Dikastes"): the stream opening, and the ways it fails.
+ */
+export interface DikastesLogLines {
+  readonly syncStarted: string;
+  readonly syncFailures: readonly string[];
+}
+
+export const DIKASTES_LOG_LINES: DikastesLogLines = {
+  syncStarted: 'Starting synchronization with Policy Sync server',
+  syncFailures: [
+    'fail to dial Policy Sync server',
+    'failed to synchronize with Policy Sync server',
+    'connection to Policy Sync server broken',
+  ],
+};
+
 export interface CalicoRelease {
   readonly minor: string;
   readonly latest: string;
@@ -27,8 +45,9 @@ export interface CalicoRelease {
   readonly operatorManifests: readonly string[];
   /** Namespace of the aggregated API server that serves projectcalico.org/v3. */
   readonly apiServerNamespace: string;
-  /** From this tag HTTP paths are normalised and prefixes match at segment boundaries. */
+  /** From this tag HTTP paths are normalised and prefixes match at segment boundaries (UPSTREAM.md §1). */
   readonly pathNormalisationFrom?: string;
+  readonly dikastesLog: DikastesLogLines;
   /** sha256 of upstream files by `tag/file`, where we have read them. Others are recorded at run time. */
   readonly digests: Readonly<Record<string, string>>;
 }
@@ -60,6 +79,7 @@ export const CALICO_RELEASES: readonly CalicoRelease[] = [
     dikastesImage: 'calico/dikastes',
     operatorManifests: OPERATOR_WITH_CRDS,
     apiServerNamespace: 'calico-apiserver',
+    dikastesLog: DIKASTES_LOG_LINES,
     digests: {},
   },
   {
@@ -69,6 +89,7 @@ export const CALICO_RELEASES: readonly CalicoRelease[] = [
     dikastesImage: 'calico/dikastes',
     operatorManifests: OPERATOR_WITH_CRDS,
     apiServerNamespace: 'calico-apiserver',
+    dikastesLog: DIKASTES_LOG_LINES,
     digests: {},
   },
   {
@@ -78,6 +99,7 @@ export const CALICO_RELEASES: readonly CalicoRelease[] = [
     dikastesImage: 'calico/dikastes',
     operatorManifests: OPERATOR_WITH_CRDS,
     apiServerNamespace: 'calico-apiserver',
+    dikastesLog: DIKASTES_LOG_LINES,
     digests: {
       'v3.29.7/custom-resources.yaml': '4043b5053798754892df9a994324aa45c4296ae6c2d7d2d7a4f91971acab5032',
       'v3.29.7/alp/istio-app-layer-policy-envoy-v3.yaml':
@@ -95,6 +117,7 @@ export const CALICO_RELEASES: readonly CalicoRelease[] = [
     dikastesImage: 'calico/dikastes',
     operatorManifests: OPERATOR_SPLIT_CRDS,
     apiServerNamespace: 'calico-apiserver',
+    dikastesLog: DIKASTES_LOG_LINES,
     digests: {},
   },
   {
@@ -104,6 +127,7 @@ export const CALICO_RELEASES: readonly CalicoRelease[] = [
     dikastesImage: 'quay.io/calico/dikastes',
     operatorManifests: OPERATOR_SPLIT_CRDS,
     apiServerNamespace: 'calico-system',
+    dikastesLog: DIKASTES_LOG_LINES,
     pathNormalisationFrom: 'v3.31.6',
     digests: {
       'v3.31.7/custom-resources.yaml': '4fb598a7fce1ad1f8bbfb9004f5efcdb835082e92e06323cb7b8ce60260ed891',
@@ -122,6 +146,7 @@ export const CALICO_RELEASES: readonly CalicoRelease[] = [
     dikastesImage: 'quay.io/calico/dikastes',
     operatorManifests: OPERATOR_V1_CRDS,
     apiServerNamespace: 'calico-system',
+    dikastesLog: DIKASTES_LOG_LINES,
     pathNormalisationFrom: 'v3.32.0',
     digests: {
       'v3.32.1/custom-resources.yaml': '4fb598a7fce1ad1f8bbfb9004f5efcdb835082e92e06323cb7b8ce60260ed891',

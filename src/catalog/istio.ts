@@ -2,6 +2,60 @@ import type { KubeWindow } from './types.js';
 
 export type IstioFlavour = 'templates' | 'legacy-1.15' | 'legacy-1.10';
 
+/**
+ * How Dikastes reaches the pods for one Istio flavour: every decision the renderers, the plan, the
+ * checks and the diagnostics need, made here once (UPSTREAM.md §1 "ALP manifests", §2).
+ */
+export interface IstioInstallProfile {
+  readonly flavour: IstioFlavour;
+  /** `templates`: IstioOperator `sidecarInjectorWebhook.templates`; `configmap-patch`: Calico's legacy patch. */
+  readonly install: 'templates' | 'configmap-patch';
+  /** Injection templates the IstioOperator adds (none for the legacy patch). */
+  readonly injectionTemplates: readonly string[];
+  /** Pod annotation selecting the templates for workloads, if the flavour needs one. */
+  readonly podAnnotation?: { readonly key: string; readonly value: string };
+  /** Label that turns on injection in the workload namespace. */
+  readonly namespaceLabel: { readonly key: string; readonly value: string };
+  /** The gateway canary's annotation, when the flavour has a gateway template to prove. */
+  readonly gatewayCanaryAnnotation?: { readonly key: string; readonly value: string };
+  /** Calico legacy injector patch file (manifests/alp/...), patch flavours only. */
+  readonly legacyInjectorPatch?: string;
+  /**
+   * What the injector check looks for in `istio-sidecar-injector` data.config: template keys, or a
+   * `dikastes` container inside the `sidecar` template.
+   */
+  readonly injectorCheck:
+    | { readonly kind: 'template-keys'; readonly keys: readonly string[] }
+    | { readonly kind: 'sidecar-container'; readonly container: string };
+  /** The seed guide's section for the install step, for the reader of the plan. */
+  readonly guide: string;
+}
+
+export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
+const INJECTION_LABEL = { key: 'istio-injection', value: 'enabled' } as const;
+
+const TEMPLATES_PROFILE: IstioInstallProfile = {
+  flavour: 'templates',
+  install: 'templates',
+  injectionTemplates: ['dikastes', 'dikastes-gateway'],
+  podAnnotation: { key: TEMPLATES_ANNOTATION, value: 'sidecar,dikastes' },
+  namespaceLabel: INJECTION_LABEL,
+  gatewayCanaryAnnotation: { key: TEMPLATES_ANNOTATION, value: 'sidecar,dikastes-gateway' },
+  injectorCheck: { kind: 'template-keys', keys: ['dikastes', 'dikastes-gateway'] },
+  guide: '3. Configure Istio with Dikastes injection templates',
+};
+
+/** Calico's legacy patch builds Dikastes into the `sidecar` template: no annotation, no gateway template. */
+const legacyProfile = (flavour: IstioFlavour, patch: string): IstioInstallProfile => ({
+  flavour,
+  install: 'configmap-patch',
+  injectionTemplates: [],
+  namespaceLabel: INJECTION_LABEL,
+  legacyInjectorPatch: patch,
+  injectorCheck: { kind: 'sidecar-container', container: 'dikastes' },
+  guide: 'Legacy Installation (ConfigMap Patching)',
+});
+
 export interface IstioRelease {
   readonly minor: string;
   readonly latest: string;
@@ -9,12 +63,12 @@ export interface IstioRelease {
   readonly recommended?: string;
   /** Upstream support window; `max` absent when upstream states none yet. */
   readonly kubernetes: KubeWindow;
-  readonly flavour: IstioFlavour;
+  readonly profile: IstioInstallProfile;
   /** Values the install needs beyond ours, merged into IstioOperator `spec.values`. */
   readonly extraValues: Readonly<Record<string, unknown>>;
-  /** Calico legacy injector patch file (manifests/alp/...), legacy flavours only. */
-  readonly legacyInjectorPatch?: string;
+  /** Its images are published for amd64 only (UPSTREAM.md §2). */
   readonly amd64Only?: boolean;
+  /** A fact the user should see with every run of this release (plan, log, results). */
   readonly note?: string;
 }
 
@@ -30,7 +84,7 @@ const templates = (
   minor,
   latest,
   kubernetes,
-  flavour: 'templates',
+  profile: TEMPLATES_PROFILE,
   extraValues: NATIVE_SIDECARS,
   ...extra,
 });
@@ -40,8 +94,7 @@ export const ISTIO_RELEASES: readonly IstioRelease[] = [
     minor: '1.10',
     latest: '1.10.6',
     kubernetes: { min: '1.18', max: '1.21' },
-    flavour: 'legacy-1.10',
-    legacyInjectorPatch: 'istio-inject-configmap-1.10.yaml',
+    profile: legacyProfile('legacy-1.10', 'istio-inject-configmap-1.10.yaml'),
     amd64Only: true,
     // 1.10 charts hard-code policy/v1beta1 PDB and autoscaling/v2beta1 HPA, gone since Kubernetes 1.25.
     extraValues: {
@@ -55,8 +108,7 @@ export const ISTIO_RELEASES: readonly IstioRelease[] = [
     minor: '1.15',
     latest: '1.15.7',
     kubernetes: { min: '1.22', max: '1.25' },
-    flavour: 'legacy-1.15',
-    legacyInjectorPatch: 'istio-inject-configmap-1.15.yaml',
+    profile: legacyProfile('legacy-1.15', 'istio-inject-configmap-1.15.yaml'),
     extraValues: {},
   },
   templates('1.22', '1.22.8', { min: '1.27', max: '1.30' }),

@@ -41,3 +41,8 @@ export const KIND_RELEASES: readonly KindRelease[] = [
 /** First Kubernetes minor with native sidecars on by default in the kubelet (Dikastes templates need them). */
 export const MIN_KUBERNETES = '1.29';
 export const DEFAULT_KUBERNETES = '1.34';
+
+/** The Kubernetes patch a node image's tag names (`kindest/node:v1.34.8@sha256:…` → `1.34.8`). */
+export function nodeImageKubernetes(image: string): string | undefined {
+  return /:v?(\d+\.\d+\.\d+)(?:@|$)/.exec(image)?.[1];
+}

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { resolve as resolvePath } from 'node:path';
-import { resolveCell } from '../catalog/resolve.js';
+import { resolveCell } from '../resolve/cell.js';
 import { InputError, parseCellConfig } from '../config/cell-config.js';
 import { cliNaming } from '../config/inputs.js';
 import { buildPlan } from '../plan/build.js';
@@ -43,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
     const files = await writePlan(dir, rendered);
     io.out(`Planned cell ${cell.id}: ${rendered.plan.steps.length} steps, ${files.length} files in ${dir}\n`);
     for (const s of cell.support) io.out(`  ${s.component} ${s.version}: ${s.status} — ${s.detail}\n`);
+    for (const note of rendered.plan.facts.notes) io.out(`  note: ${note}\n`);
   });
 
   registerRunCommand(program, io);

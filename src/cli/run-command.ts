@@ -13,7 +13,7 @@ export class VerdictError extends Error {
 /** `run`: the whole cell (or a suite against an existing cluster); exit 0 pass/unsupported, 1 fail/error, 2 bad input. */
 /** The engine and its real effects load only when `run` runs: other commands start faster without them. */
 async function realDeps(cwd: string): Promise<EngineDeps> {
-  const [{ streamLog }, { packageRootOf, realEngineDeps }, { dirToolCache }] = await Promise.all([
+  const [{ streamLog }, { realEngineDeps }, { dirToolCache }] = await Promise.all([
     import('../exec/log.js'),
     import('../run/real-deps.js'),
     import('../tools/install.js'),
@@ -21,7 +21,6 @@ async function realDeps(cwd: string): Promise<EngineDeps> {
   return realEngineDeps({
     log: streamLog(process.stderr),
     toolCache: dirToolCache(),
-    packageRoot: packageRootOf(import.meta.url),
     cwd,
   });
 }

@@ -1,4 +1,4 @@
-import { actionsMatrix, type MatrixRanges } from '../catalog/matrix.js';
+import { actionsMatrix, type MatrixRanges } from '../version-matrix/select.js';
 
 export interface VersionsMatrixOptions {
   readonly calico?: string;

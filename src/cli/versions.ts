@@ -27,7 +27,7 @@ export function catalogJson() {
       latest: r.latest,
       ...(r.recommended ? { recommended: r.recommended } : {}),
       kubernetes: describeWindow(r.kubernetes),
-      flavour: r.flavour,
+      flavour: r.profile.flavour,
     })),
     kind: KIND_RELEASES.map((r) => ({ version: r.version, kubernetes: Object.keys(r.images) })),
     defects: CALICO_DEFECTS,

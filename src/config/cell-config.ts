@@ -6,6 +6,7 @@ import {
   knownKindVersions,
   knownKubernetesVersions,
   MIN_KUBERNETES,
+  nodeImageKubernetes,
   type Lookup,
 } from '../catalog/index.js';
 import { compareVersions, parseVersion, minorOf } from '../util/version.js';
@@ -63,7 +64,6 @@ export function formatProblem(p: InputProblem, naming: InputNaming): string {
 }
 
 const DIGEST_IMAGE_RE = /^[a-z0-9]+(?:[._\-/][a-z0-9]+)*(?::[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/;
-const TAG_RE = /:v?(\d+\.\d+\.\d+)(?:@|$)/;
 
 const listOf = (xs: readonly string[]) => xs.join(', ');
 
@@ -208,7 +208,7 @@ const schema = raw.transform((r, ctx): CellConfig => {
   }
 
   if (nodeImage) {
-    const tag = TAG_RE.exec(nodeImage)?.[1];
+    const tag = nodeImageKubernetes(nodeImage);
     const tagV = tag ? parseVersion(tag) : undefined;
     if (!DIGEST_IMAGE_RE.test(nodeImage)) {
       const why = nodeImage.includes('@') ? 'has a malformed digest' : 'is not pinned by digest';

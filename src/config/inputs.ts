@@ -1,3 +1,5 @@
+import { DEFAULT_CALICO, DEFAULT_ISTIO, DEFAULT_KUBERNETES } from '../catalog/index.js';
+
 /**
  * Every input, once: action.yml, the CLI flags and the README table are checked against this list.
  * Values stay strings here; `cell-config.ts` turns them into a typed config.
@@ -16,7 +18,7 @@ export const INPUTS = [
     name: 'kubernetes-version',
     flag: 'kubernetes',
     arg: 'version',
-    default: '1.34',
+    default: DEFAULT_KUBERNETES,
     description:
       'Kubernetes version of the kind node, `1.34` (newest known patch) or `1.34.8`. 1.29 or newer (native sidecars).',
   },
@@ -24,14 +26,14 @@ export const INPUTS = [
     name: 'calico-version',
     flag: 'calico',
     arg: 'version',
-    default: 'v3.32.1',
+    default: DEFAULT_CALICO,
     description: 'Calico release, `v3.32.1`, `3.32` or `v3.32` (newest known patch).',
   },
   {
     name: 'istio-version',
     flag: 'istio',
     arg: 'version',
-    default: '1.28.1',
+    default: DEFAULT_ISTIO,
     description:
       'Istio release, `1.28.1` or `1.28` (newest known patch). 1.22+ use templates; 1.15 and 1.10 the legacy patch.',
   },

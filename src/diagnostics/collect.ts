@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ProcessRunner } from '../exec/process.js';
-import { ISTIO_NAMESPACE } from '../render/constants.js';
-import { firstLine, hasContainer, livePods, podReady, podsOf, type Pod } from '../verify/kube.js';
+import { firstLine, hasContainer, livePods, podReady, podsOf, type Pod } from '../kube/objects.js';
 
 /** What went into the diagnostics folder, one entry per command; failures are recorded, never thrown. */
 export interface DiagnosticEntry {
@@ -24,6 +23,8 @@ export interface DiagnosticsRequest {
   readonly istioctl?: () => Promise<string>;
   readonly env: Record<string, string>;
   readonly namespace: string;
+  /** Where the injector ConfigMap lives (the plan's facts). */
+  readonly istioNamespace: string;
   /** The pod behind the gateway (frontend), when the checks found it. */
   readonly targetPod?: string;
   readonly targetLabel?: string;
@@ -96,7 +97,7 @@ export async function collectDiagnostics(
         'configmap',
         'istio-sidecar-injector',
         '-n',
-        ISTIO_NAMESPACE,
+        req.istioNamespace,
         '-o',
         'yaml',
       ]),

@@ -1,11 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
-import { FETCH, type Argv, type PlanStep } from '../plan/types.js';
+import { isFetch, type FetchCommand, type PlanCommand, type PlanStep } from '../plan/types.js';
+import { checkSteps, commandLine } from '../plan/validate.js';
 import type { PhaseResult } from '../result/schema.js';
-import { shellJoin } from '../util/shell.js';
-import { TransientFetchError, undiciFetcher, type Fetcher } from './fetch.js';
+import { TransientFetchError, type Fetcher } from './fetch.js';
 import type { Log } from './log.js';
-import { execaRunner, type ProcessRunner, type RunResult } from './process.js';
-import { sleepFor } from '../util/sleep.js';
+import type { ProcessRunner, RunResult } from './process.js';
 
 export interface ExecutorDeps {
   readonly runner: ProcessRunner;
@@ -34,71 +33,6 @@ export interface ExecuteOptions {
 const ERROR_TAIL_LINES = 15;
 const ERROR_TAIL_CHARS = 2_000;
 const DEFAULT_DRAIN_SECONDS = 60;
-
-export function realExecutorDeps(log: Log): ExecutorDeps {
-  return { runner: execaRunner(), fetcher: undiciFetcher(), log, now: Date.now, sleep: sleepFor };
-}
-
-/** `fetch [--sha256 HEX] URL DEST` → its parts, or a message saying what is wrong. */
-export function parseFetchArgv(argv: Argv): { url: string; dest: string; sha256?: string } {
-  const args = argv.slice(1);
-  let sha256: string | undefined;
-  if (args[0] === '--sha256') {
-    sha256 = args[1];
-    args.splice(0, 2);
-    if (!sha256 || !/^[0-9a-fA-F]{64}$/.test(sha256)) {
-      throw new Error(`${shellJoin(argv)}: --sha256 needs 64 hex digits`);
-    }
-  }
-  if (args.length !== 2 || args.some((a) => a.startsWith('--'))) {
-    throw new Error(`${shellJoin(argv)}: expected "fetch [--sha256 HEX] URL DEST"`);
-  }
-  const [url, dest] = args as [string, string];
-  if (!/^https?:\/\//.test(url)) throw new Error(`${shellJoin(argv)}: URL must be http(s), got ${url}`);
-  return sha256 ? { url, dest, sha256 } : { url, dest };
-}
-
-/** Checks ids, dependencies (known, acyclic) and retry regexes before anything runs. */
-function validate(steps: readonly PlanStep[]): Map<string, RegExp[]> {
-  const ids = new Set<string>();
-  for (const s of steps) {
-    if (ids.has(s.id)) throw new Error(`plan: step id "${s.id}" appears twice`);
-    ids.add(s.id);
-  }
-  const byId = new Map(steps.map((s) => [s.id, s]));
-  for (const s of steps) {
-    for (const d of s.dependsOn) {
-      if (!byId.has(d)) throw new Error(`plan: step "${s.id}" depends on unknown step "${d}"`);
-    }
-    if (!(s.timeoutSeconds > 0)) throw new Error(`plan: step "${s.id}" needs a positive timeoutSeconds`);
-    if (s.commands.some((c) => c.length === 0)) throw new Error(`plan: step "${s.id}" has an empty command`);
-  }
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (id: string, path: string[]): void => {
-    if (state.get(id) === 'done') return;
-    if (state.get(id) === 'visiting') throw new Error(`plan: dependency cycle ${[...path, id].join(' → ')}`);
-    state.set(id, 'visiting');
-    for (const d of byId.get(id)!.dependsOn) visit(d, [...path, id]);
-    state.set(id, 'done');
-  };
-  for (const s of steps) visit(s.id, []);
-  const transient = new Map<string, RegExp[]>();
-  for (const s of steps) {
-    transient.set(
-      s.id,
-      (s.retry?.transient ?? []).map((src) => {
-        try {
-          return new RegExp(src);
-        } catch (e) {
-          throw new Error(`plan: step "${s.id}" retry.transient ${JSON.stringify(src)}: ${String(e)}`, {
-            cause: e,
-          });
-        }
-      }),
-    );
-  }
-  return transient;
-}
 
 function tail(text: string): string {
   const lines = text.trimEnd().split('\n').slice(-ERROR_TAIL_LINES).join('\n');
@@ -154,7 +88,8 @@ class StepRun {
   async resolveTools(): Promise<Map<string, string>> {
     const names = new Set<string>();
     for (const c of [...this.step.commands, ...(this.step.retry?.beforeRetry ?? [])]) {
-      if (c[0] !== FETCH && c[0] && c[0] in this.opts.tools) names.add(c[0]);
+      const tool = isFetch(c) ? undefined : c.exec[0];
+      if (tool && tool in this.opts.tools) names.add(tool);
     }
     const paths = new Map<string, string>();
     const aborted = new Promise<never>((_, reject) => {
@@ -176,10 +111,11 @@ class StepRun {
     return paths;
   }
 
-  async command(argv: Argv, tools: ReadonlyMap<string, string>): Promise<CommandOutcome> {
-    const printed = shellJoin(argv);
+  async command(c: PlanCommand, tools: ReadonlyMap<string, string>): Promise<CommandOutcome> {
+    const printed = commandLine(c);
     this.deps.log.info(`$ ${printed}`);
-    if (argv[0] === FETCH) return this.fetch(argv, printed);
+    if (isFetch(c)) return this.fetch(c, printed);
+    const argv = c.exec;
     const resolved = [tools.get(argv[0]!) ?? argv[0]!, ...argv.slice(1)];
     let streamed = false;
     const r: RunResult = await this.deps.runner.run(resolved, {
@@ -213,7 +149,7 @@ class StepRun {
     };
   }
 
-  private async fetch(argv: Argv, printed: string): Promise<CommandOutcome> {
+  private async fetch({ fetch: f }: FetchCommand, printed: string): Promise<CommandOutcome> {
     const fail = (msg: string, transientHint: boolean): CommandOutcome => ({
       ok: false,
       reason: `${printed} failed`,
@@ -223,16 +159,10 @@ class StepRun {
       timedOut: false,
       cancelled: this.signal.aborted,
     });
-    let parsed;
+    const dest = isAbsolute(f.dest) ? f.dest : resolve(this.opts.planDir, f.dest);
     try {
-      parsed = parseFetchArgv(argv);
-    } catch (e) {
-      return fail((e as Error).message, false);
-    }
-    const dest = isAbsolute(parsed.dest) ? parsed.dest : resolve(this.opts.planDir, parsed.dest);
-    try {
-      const got = await this.deps.fetcher.fetchToFile(parsed.url, dest, {
-        ...(parsed.sha256 ? { sha256: parsed.sha256 } : {}),
+      const got = await this.deps.fetcher.fetchToFile(f.url, dest, {
+        ...(f.sha256 ? { sha256: f.sha256 } : {}),
         signal: this.signal,
       });
       this.deps.log.info(`${got.bytes} bytes, sha256 ${got.sha256}`);
@@ -301,10 +231,10 @@ async function runStep(
   }
   const policy = step.retry;
   const maxAttempts = Math.max(1, policy?.attempts ?? 1);
-  for (const argv of step.commands) {
+  for (const command of step.commands) {
     for (let attempt = 1; ; attempt++) {
       run.attempts++;
-      const o = await run.command(argv, tools);
+      const o = await run.command(command, tools);
       if (o.ok) break;
       const why = run.stopReason();
       if (why) return stopped(why, oneLine(o.reason) + (o.errorTail ? `\n${o.errorTail}` : ''));
@@ -349,7 +279,7 @@ export async function executePlan(
   opts: ExecuteOptions,
   deps: ExecutorDeps,
 ): Promise<PhaseResult[]> {
-  const transient = validate(steps);
+  const transient = checkSteps(steps);
   // A tool promise no step ends up awaiting (the run stopped first) must not reject unhandled.
   for (const t of Object.values(opts.tools)) if (typeof t !== 'string') t.catch(() => undefined);
   const results = new Map<string, PhaseResult>();

@@ -1,22 +1,36 @@
-import { BOUTIQUE, CALICO_MANIFESTS_URL } from '../catalog/index.js';
-import type { ResolvedCell } from '../catalog/resolve.js';
-import { INGRESS_SERVICE, ISTIO_NAMESPACE, WORKLOAD_NAMESPACE } from '../render/constants.js';
+import type { ResolvedCell, UpstreamFile } from '../resolve/cell.js';
+import {
+  GATEWAY_CANARY,
+  INGRESS_HOST_PORT,
+  INGRESS_SERVICE,
+  ISTIO_NAMESPACE,
+  POLICY_SYNC_PREFIX,
+  WORKLOAD_NAMESPACE,
+} from '../render/constants.js';
 import { renderFelixConfiguration } from '../render/felix.js';
 import { renderIstioOperator } from '../render/istio-operator.js';
 import { renderKindConfig } from '../render/kind-config.js';
-import { BOUTIQUE_UPSTREAM_FILE, renderBoutiqueKustomization } from '../render/boutique.js';
+import { renderBoutiqueKustomization } from '../render/boutique.js';
 import {
   renderFrontendDestinationRule,
   renderFrontendGateway,
   renderGatewayCanary,
   renderNamespace,
   renderPeerAuthentication,
-  workloadTemplates,
 } from '../render/workload.js';
 import { toYaml } from '../render/yaml.js';
 import { applyMirrors } from '../util/mirror.js';
 import { VERSION } from '../version.js';
-import { FETCH, type Argv, type Phase, type PlanStep, type RenderedPlan, type RetryPolicy } from './types.js';
+import {
+  exec,
+  type FetchCommand,
+  type PlanCommand,
+  type Phase,
+  type PlanFacts,
+  type PlanStep,
+  type RenderedPlan,
+  type RetryPolicy,
+} from './types.js';
 
 /** Output that means "not there yet": CRDs not served, objects not created, API server restarting. */
 const NOT_YET = [
@@ -43,7 +57,7 @@ interface StepDraft {
   title: string;
   phase: Phase;
   guide?: string;
-  commands: Argv[];
+  commands: PlanCommand[];
   manifests?: string[];
   timeoutSeconds: number;
   retry?: RetryPolicy;
@@ -62,15 +76,13 @@ class PlanBuilder {
     return path;
   }
 
-  fetch(url: string, dest: string, sha256?: string): Argv {
-    const mirrored = applyMirrors(url, this.cell.config.mirrors);
-    return sha256 ? [FETCH, '--sha256', sha256, mirrored, dest] : [FETCH, mirrored, dest];
-  }
-
-  calicoFile(file: string, dest = `downloads/${file.split('/').at(-1)}`): { fetch: Argv; path: string } {
-    const { version, release } = this.cell.calico;
-    const url = `${CALICO_MANIFESTS_URL.replace('{version}', version)}/${file}`;
-    return { fetch: this.fetch(url, dest, release.digests[`${version}/${file}`]), path: dest };
+  /** A download of an upstream file through the mirrors, pinned when the catalog pins it. */
+  fetch(
+    f: UpstreamFile,
+    dest = `downloads/${f.file.split('/').at(-1)}`,
+  ): { fetch: FetchCommand; path: string } {
+    const url = applyMirrors(f.url, this.cell.config.mirrors);
+    return { fetch: { fetch: { url, dest, ...(f.sha256 ? { sha256: f.sha256 } : {}) } }, path: dest };
   }
 
   private lastMain: string | undefined;
@@ -100,7 +112,7 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string): void {
     title: 'Create the kind cluster (nodes stay NotReady until Calico is in)',
     phase: 'cluster',
     commands: [
-      [
+      exec(
         'kind',
         'create',
         'cluster',
@@ -112,7 +124,7 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string): void {
         config,
         '--wait',
         '0s',
-      ],
+      ),
     ],
     manifests: [config],
     timeoutSeconds: 300,
@@ -120,7 +132,7 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string): void {
       attempts: 2,
       delaySeconds: 5,
       transient: ['.'],
-      beforeRetry: [['kind', 'delete', 'cluster', '--name', name]],
+      beforeRetry: [exec('kind', 'delete', 'cluster', '--name', name)],
     },
   });
   if (cell.config.install.includes('workload')) {
@@ -131,8 +143,8 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string): void {
         'Pull the Istio, Dikastes and Boutique images and load them into the node (while Calico installs)',
       phase: 'cluster',
       commands: [
-        ...images.map((i) => ['docker', 'pull', i]),
-        ['kind', 'load', 'docker-image', '--name', name, ...images],
+        ...images.map((i) => exec('docker', 'pull', i)),
+        exec('kind', 'load', 'docker-image', '--name', name, ...images),
       ],
       timeoutSeconds: 900,
       // A speed-up only: when it fails the node pulls the images itself.
@@ -148,12 +160,12 @@ export function preloadImages(cell: ResolvedCell): string[] {
     `docker.io/istio/pilot:${istio}`,
     `docker.io/istio/proxyv2:${istio}`,
     cell.calico.dikastesImage,
-    ...BOUTIQUE.services.map((s) => `${BOUTIQUE.imageRepository}/${s}:${BOUTIQUE.version}`),
+    ...cell.boutique.images,
   ];
 }
 
 function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
-  const operator = cell.calico.release.operatorManifests.map((f) => b.calicoFile(f));
+  const operator = cell.calico.operatorManifests.map((f) => b.fetch(f));
   b.step({
     id: 'calico-operator',
     title: `Install the Tigera operator and CRDs (Calico ${cell.calico.version})`,
@@ -162,9 +174,9 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
     commands: [
       ...operator.map((o) => o.fetch),
       // Too large for client-side apply's last-applied annotation: create, as upstream says.
-      ...operator.map((o) => ['kubectl', 'create', '-f', o.path]),
-      ['kubectl', 'wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s'],
-      [
+      ...operator.map((o) => exec('kubectl', 'create', '-f', o.path)),
+      exec('kubectl', 'wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s'),
+      exec(
         'kubectl',
         'rollout',
         'status',
@@ -172,16 +184,16 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
         '-n',
         'tigera-operator',
         '--timeout=300s',
-      ],
+      ),
     ],
     timeoutSeconds: 480,
   });
-  const resources = b.calicoFile('custom-resources.yaml');
+  const resources = b.fetch(cell.calico.customResources);
   b.step({
     id: 'calico-install',
     title: 'Create Installation and APIServer (pool 192.168.0.0/16, CSI driver on by default)',
     phase: 'calico',
-    commands: [resources.fetch, ['kubectl', 'create', '-f', resources.path]],
+    commands: [resources.fetch, exec('kubectl', 'create', '-f', resources.path)],
     timeoutSeconds: 120,
   });
   b.step({
@@ -190,11 +202,25 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
       'Wait for Calico: tigerastatus Available, nodes Ready, Calico API server Available, CSI driver rolled out',
     phase: 'calico',
     commands: [
-      ['kubectl', 'wait', '--for=condition=Available', 'tigerastatus/calico', '--timeout=600s'],
-      ['kubectl', 'wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=300s'],
-      ['kubectl', 'wait', '--for=condition=Available', 'tigerastatus/apiserver', '--timeout=600s'],
-      ['kubectl', 'wait', '--for=condition=Available', 'apiservice/v3.projectcalico.org', '--timeout=300s'],
-      ['kubectl', 'rollout', 'status', 'daemonset/csi-node-driver', '-n', 'calico-system', '--timeout=300s'],
+      exec('kubectl', 'wait', '--for=condition=Available', 'tigerastatus/calico', '--timeout=600s'),
+      exec('kubectl', 'wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=300s'),
+      exec('kubectl', 'wait', '--for=condition=Available', 'tigerastatus/apiserver', '--timeout=600s'),
+      exec(
+        'kubectl',
+        'wait',
+        '--for=condition=Available',
+        'apiservice/v3.projectcalico.org',
+        '--timeout=300s',
+      ),
+      exec(
+        'kubectl',
+        'rollout',
+        'status',
+        'daemonset/csi-node-driver',
+        '-n',
+        'calico-system',
+        '--timeout=300s',
+      ),
     ],
     timeoutSeconds: 1200,
     // The operator creates these objects a little after it starts.
@@ -207,7 +233,7 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
     phase: 'calico',
     guide: '1. Enable application layer policy',
     commands: [
-      [
+      exec(
         'kubectl',
         'patch',
         'felixconfigurations.projectcalico.org',
@@ -216,7 +242,7 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
         'merge',
         '--patch-file',
         felix,
-      ],
+      ),
     ],
     manifests: [felix],
     timeoutSeconds: 120,
@@ -225,33 +251,31 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
 }
 
 function istioSteps(b: PlanBuilder, cell: ResolvedCell): void {
-  const { release } = cell.istio;
+  const { profile, legacyInjectorPatch } = cell.istio;
   const operator = b.file('manifests/istio-operator.yaml', renderIstioOperator(cell));
+  const templates = profile.injectionTemplates;
   b.step({
     id: 'istio-install',
-    title:
-      release.flavour === 'templates'
-        ? `Install Istio ${cell.istio.version} with the dikastes and dikastes-gateway templates`
-        : `Install Istio ${cell.istio.version} (plain IstioOperator, legacy flavour)`,
+    title: templates.length
+      ? `Install Istio ${cell.istio.version} with the ${templates.join(' and ')} templates`
+      : `Install Istio ${cell.istio.version} (plain IstioOperator, legacy flavour)`,
     phase: 'istio',
-    guide:
-      release.flavour === 'templates'
-        ? '3. Configure Istio with Dikastes injection templates'
-        : 'Legacy Installation',
-    commands: [['istioctl', 'install', '-y', '-f', operator]],
+    guide: templates.length ? profile.guide : 'Legacy Installation',
+    commands: [exec('istioctl', 'install', '-y', '-f', operator)],
     manifests: [operator],
     timeoutSeconds: 900,
   });
-  if (release.legacyInjectorPatch) {
-    const patch = b.calicoFile(`alp/${release.legacyInjectorPatch}`);
+  if (legacyInjectorPatch) {
+    const patch = b.fetch(legacyInjectorPatch);
+    const file = legacyInjectorPatch.file.split('/').at(-1);
     b.step({
       id: 'istio-legacy-injector',
-      title: `Patch istio-sidecar-injector with Calico's ${release.legacyInjectorPatch} (Dikastes in the sidecar template)`,
+      title: `Patch istio-sidecar-injector with Calico's ${file} (Dikastes in the sidecar template)`,
       phase: 'istio',
-      guide: 'Legacy Installation (ConfigMap Patching)',
+      guide: profile.guide,
       commands: [
         patch.fetch,
-        [
+        exec(
           'kubectl',
           'patch',
           'configmap',
@@ -260,29 +284,29 @@ function istioSteps(b: PlanBuilder, cell: ResolvedCell): void {
           'istio-sidecar-injector',
           '--patch-file',
           patch.path,
-        ],
+        ),
       ],
       timeoutSeconds: 120,
     });
   }
 }
 
-function alpSteps(b: PlanBuilder): void {
-  const envoy = b.calicoFile('alp/istio-app-layer-policy-envoy-v3.yaml');
+function alpSteps(b: PlanBuilder, cell: ResolvedCell): void {
+  const envoy = b.fetch(cell.calico.alpEnvoy);
   b.step({
     id: 'alp-envoy',
     title: 'Add the Dikastes ServiceEntry, DestinationRule and ext_authz EnvoyFilter',
     phase: 'alp',
     guide: '4. Add Envoy authorization services',
-    commands: [envoy.fetch, ['kubectl', 'apply', '-f', envoy.path]],
+    commands: [envoy.fetch, exec('kubectl', 'apply', '-f', envoy.path)],
     timeoutSeconds: 120,
     retry: { attempts: 6, delaySeconds: 5, transient: ['failed calling webhook', 'connection refused'] },
   });
 }
 
 function workloadSteps(b: PlanBuilder, cell: ResolvedCell): void {
-  const templates = workloadTemplates(cell);
-  const ns = b.file('manifests/namespace.yaml', renderNamespace());
+  const annotation = cell.istio.profile.podAnnotation;
+  const ns = b.file('manifests/namespace.yaml', renderNamespace(cell));
   const mtls = cell.config.strictMtls
     ? [b.file('manifests/peer-authentication.yaml', renderPeerAuthentication())]
     : [];
@@ -291,26 +315,20 @@ function workloadSteps(b: PlanBuilder, cell: ResolvedCell): void {
     title: `Namespace ${WORKLOAD_NAMESPACE} labelled istio-injection=enabled${mtls.length ? ', mesh-wide STRICT mTLS' : ''}`,
     phase: 'workload',
     guide: '5. Enable Istio injection for namespaces; 8. (Optional) Enable strict mTLS',
-    commands: [['kubectl', 'apply', '-f', ns], ...mtls.map((m) => ['kubectl', 'apply', '-f', m])],
+    commands: [exec('kubectl', 'apply', '-f', ns), ...mtls.map((m) => exec('kubectl', 'apply', '-f', m))],
     manifests: [ns, ...mtls],
     timeoutSeconds: 120,
     retry: { attempts: 6, delaySeconds: 5, transient: ['failed calling webhook', 'connection refused'] },
   });
-  const kustomization = b.file(
-    'manifests/boutique/kustomization.yaml',
-    renderBoutiqueKustomization(templates),
-  );
-  const upstream = `manifests/boutique/${BOUTIQUE_UPSTREAM_FILE}`;
+  const kustomization = b.file('manifests/boutique/kustomization.yaml', renderBoutiqueKustomization(cell));
+  const upstream = b.fetch(cell.boutique.manifest, `manifests/boutique/${cell.boutique.manifest.file}`);
   b.step(
     {
       id: 'boutique',
-      title: `Deploy Online Boutique ${BOUTIQUE.version}${templates ? ` annotated ${templates}` : ''} (no loadgenerator, no frontend-external)`,
+      title: `Deploy Online Boutique ${cell.boutique.version}${annotation ? ` annotated ${annotation.value}` : ''} (no loadgenerator, no frontend-external)`,
       phase: 'workload',
       guide: '6. Annotate pods to inject Dikastes',
-      commands: [
-        b.fetch(BOUTIQUE.manifestUrl, upstream, BOUTIQUE.sha256),
-        ['kubectl', 'apply', '-k', 'manifests/boutique'],
-      ],
+      commands: [upstream.fetch, exec('kubectl', 'apply', '-k', 'manifests/boutique')],
       manifests: [kustomization],
       timeoutSeconds: 180,
     },
@@ -322,21 +340,19 @@ function workloadSteps(b: PlanBuilder, cell: ResolvedCell): void {
     id: 'frontend-gateway',
     title: 'Route the ingress gateway to the frontend; lower its upstream connect timeout',
     phase: 'workload',
-    commands: [
-      ['kubectl', 'apply', '-f', gw],
-      ['kubectl', 'apply', '-f', dr],
-    ],
+    commands: [exec('kubectl', 'apply', '-f', gw), exec('kubectl', 'apply', '-f', dr)],
     manifests: [gw, dr],
     timeoutSeconds: 120,
   });
-  if (templates) {
-    const canary = b.file('manifests/gateway-canary.yaml', renderGatewayCanary(cell));
+  const canaryAnnotation = cell.istio.profile.gatewayCanaryAnnotation;
+  if (canaryAnnotation) {
+    const canary = b.file('manifests/gateway-canary.yaml', renderGatewayCanary(cell, canaryAnnotation));
     b.step({
       id: 'gateway-canary',
-      title: 'Deploy a workload with the guide’s gateway annotation (sidecar,dikastes-gateway, root)',
+      title: `Deploy a workload with the guide’s gateway annotation (${canaryAnnotation.value}, root)`,
       phase: 'workload',
       guide: '6. Annotate pods to inject Dikastes: for gateway workloads',
-      commands: [['kubectl', 'apply', '-f', canary]],
+      commands: [exec('kubectl', 'apply', '-f', canary)],
       manifests: [canary],
       timeoutSeconds: 120,
     });
@@ -347,7 +363,7 @@ function workloadSteps(b: PlanBuilder, cell: ResolvedCell): void {
     phase: 'workload',
     guide: '7. Verify Dikastes injection',
     commands: [
-      [
+      exec(
         'kubectl',
         'wait',
         '--for=condition=Available',
@@ -356,8 +372,8 @@ function workloadSteps(b: PlanBuilder, cell: ResolvedCell): void {
         '-n',
         WORKLOAD_NAMESPACE,
         '--timeout=900s',
-      ],
-      [
+      ),
+      exec(
         'kubectl',
         'rollout',
         'status',
@@ -365,10 +381,54 @@ function workloadSteps(b: PlanBuilder, cell: ResolvedCell): void {
         '-n',
         ISTIO_NAMESPACE,
         '--timeout=300s',
-      ],
+      ),
     ],
     timeoutSeconds: 1260,
   });
+}
+
+/** What the engine, checks, suite and diagnostics need to know, decided here with the steps. */
+function planFacts(cell: ResolvedCell, clusterName: string | undefined): PlanFacts {
+  const { profile } = cell.istio;
+  const workload = cell.config.install.includes('workload');
+  const canary = profile.gatewayCanaryAnnotation;
+  return {
+    workloadNamespace: WORKLOAD_NAMESPACE,
+    istioNamespace: ISTIO_NAMESPACE,
+    ingressUrl: cell.config.ingressUrl ?? `http://127.0.0.1:${INGRESS_HOST_PORT}`,
+    istioFlavour: profile.flavour,
+    checks: {
+      namespaceLabel: profile.namespaceLabel,
+      ...(profile.podAnnotation ? { podAnnotation: profile.podAnnotation } : {}),
+      injector: {
+        namespace: ISTIO_NAMESPACE,
+        configMap: 'istio-sidecar-injector',
+        expect: profile.injectorCheck,
+      },
+      dikastes: { container: 'dikastes', log: cell.calico.dikastesLog },
+      csiDriver: { namespace: 'calico-system', selector: 'k8s-app=csi-node-driver' },
+      policySyncPrefix: POLICY_SYNC_PREFIX,
+      canary:
+        canary && workload
+          ? {
+              deployed: true,
+              name: GATEWAY_CANARY,
+              namespace: WORKLOAD_NAMESPACE,
+              labels: { app: GATEWAY_CANARY },
+              annotation: canary,
+            }
+          : {
+              deployed: false,
+              why: canary
+                ? 'this run did not deploy the workload (install has no workload)'
+                : 'legacy flavour: there is no dikastes-gateway template to prove',
+            },
+    },
+    ...(cell.calico.defect ? { knownDefect: cell.calico.defect } : {}),
+    notes: cell.notes,
+    amd64Only: cell.amd64Only,
+    ...(clusterName ? { clusterName } : {}),
+  };
 }
 
 /** Resolved cell → ordered steps with argv and rendered manifests. Pure: no I/O. */
@@ -380,7 +440,7 @@ export function buildPlan(cell: ResolvedCell): RenderedPlan {
   if (name) clusterSteps(b, cell, name);
   if (install.has('calico')) calicoSteps(b, cell);
   if (install.has('istio')) istioSteps(b, cell);
-  if (install.has('alp')) alpSteps(b);
+  if (install.has('alp')) alpSteps(b, cell);
   if (install.has('workload')) workloadSteps(b, cell);
 
   const cleanup: PlanStep[] = name
@@ -389,7 +449,7 @@ export function buildPlan(cell: ResolvedCell): RenderedPlan {
           id: 'cluster-delete',
           title: 'Delete the kind cluster',
           phase: 'cluster',
-          commands: [['kind', 'delete', 'cluster', '--name', name]],
+          commands: [exec('kind', 'delete', 'cluster', '--name', name)],
           manifests: [],
           timeoutSeconds: 180,
           dependsOn: [],
@@ -408,15 +468,16 @@ export function buildPlan(cell: ResolvedCell): RenderedPlan {
         nodeImage: cell.kind.nodeImage,
         calico: cell.calico.version,
         istio: cell.istio.version,
-        istioFlavour: cell.istio.release.flavour,
+        istioFlavour: cell.istio.profile.flavour,
         dikastesImage: cell.calico.dikastesImage,
-        boutique: BOUTIQUE.version,
+        boutique: cell.boutique.version,
         strictMtls: cell.config.strictMtls,
         cluster: cell.config.cluster,
         ...(name ? { clusterName: name } : {}),
         install: [...install],
       },
       support: cell.support,
+      facts: planFacts(cell, name),
       // kind writes its context here, not into the user's kubeconfig.
       env: kind ? { KUBECONFIG: 'kubeconfig' } : {},
       steps: b.steps,

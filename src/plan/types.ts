@@ -1,8 +1,24 @@
-import type { SupportEntry } from '../catalog/resolve.js';
+import type { DikastesLogLines, KnownDefect } from '../catalog/index.js';
 import type { ClusterMode } from '../config/cell-config.js';
+import type { SupportEntry } from '../resolve/cell.js';
 
 export type Argv = readonly string[];
 export type Phase = 'cluster' | 'calico' | 'istio' | 'alp' | 'workload';
+
+/** A program and its arguments, run without a shell. */
+export interface ExecCommand {
+  readonly exec: Argv;
+}
+
+/** A download into the plan directory, verified when the catalog pins its sha256. */
+export interface FetchCommand {
+  readonly fetch: { readonly url: string; readonly dest: string; readonly sha256?: string };
+}
+
+export type PlanCommand = ExecCommand | FetchCommand;
+
+export const isFetch = (c: PlanCommand): c is FetchCommand => 'fetch' in c;
+export const exec = (...argv: string[]): ExecCommand => ({ exec: argv });
 
 /** Failures worth another attempt: the API server or an upstream not there yet, never a wrong manifest. */
 export interface RetryPolicy {
@@ -11,7 +27,7 @@ export interface RetryPolicy {
   /** Regexes (source text) matched against a failed command's output. */
   readonly transient: readonly string[];
   /** Run before each new attempt, e.g. delete a half-created cluster. */
-  readonly beforeRetry?: readonly Argv[];
+  readonly beforeRetry?: readonly ExecCommand[];
 }
 
 export interface PlanStep {
@@ -20,7 +36,7 @@ export interface PlanStep {
   readonly phase: Phase;
   /** Seed guide section this step automates, for the reader. */
   readonly guide?: string;
-  readonly commands: readonly Argv[];
+  readonly commands: readonly PlanCommand[];
   /** Files written by `plan`, relative to the plan directory. */
   readonly manifests: readonly string[];
   readonly timeoutSeconds: number;
@@ -47,15 +63,67 @@ export interface PlanCell {
   readonly install: readonly string[];
 }
 
+export interface KeyValue {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** The gateway canary this plan deploys, or why there is none. */
+export type CanaryFacts =
+  | {
+      readonly deployed: true;
+      readonly name: string;
+      readonly namespace: string;
+      readonly labels: Readonly<Record<string, string>>;
+      readonly annotation: KeyValue;
+    }
+  | { readonly deployed: false; readonly why: string };
+
+/** What the checks verify and with which parameters: decided with the plan, read by verify/. */
+export interface CheckFacts {
+  readonly namespaceLabel: KeyValue;
+  /** Every workload pod must carry it; absent: pods must name no Dikastes template (legacy patch). */
+  readonly podAnnotation?: KeyValue;
+  readonly injector: {
+    readonly namespace: string;
+    readonly configMap: string;
+    readonly expect:
+      | { readonly kind: 'template-keys'; readonly keys: readonly string[] }
+      | { readonly kind: 'sidecar-container'; readonly container: string };
+  };
+  readonly dikastes: { readonly container: string; readonly log: DikastesLogLines };
+  readonly csiDriver: { readonly namespace: string; readonly selector: string };
+  readonly policySyncPrefix: string;
+  readonly canary: CanaryFacts;
+}
+
+/** What later stages (engine, checks, suite, diagnostics, cleanup) need, so none of them re-decides it. */
+export interface PlanFacts {
+  readonly workloadNamespace: string;
+  readonly istioNamespace: string;
+  readonly ingressUrl: string;
+  readonly istioFlavour: string;
+  readonly checks: CheckFacts;
+  /** The catalog's known defect for this Calico version, as a record the suite and verdict read. */
+  readonly knownDefect?: KnownDefect;
+  /** Catalog facts the user should see (printed with the plan and the run, kept in results). */
+  readonly notes: readonly string[];
+  /** Components whose images exist for amd64 only. */
+  readonly amd64Only: readonly string[];
+  /** The kind cluster this plan creates and deletes (kind clusters only). */
+  readonly clusterName?: string;
+}
+
 export interface Plan {
   readonly schemaVersion: 1;
   readonly generator: string;
   readonly cell: PlanCell;
   readonly support: readonly SupportEntry[];
+  readonly facts: PlanFacts;
   /** Environment every command runs with; paths relative to the plan directory. */
   readonly env: Readonly<Record<string, string>>;
   readonly steps: readonly PlanStep[];
-  /** Run at the end according to keep-cluster (kind only). */
+  /** Run at the end according to keep-cluster (kind only); the action's post step runs the same steps. */
   readonly cleanup: readonly PlanStep[];
 }
 
@@ -64,9 +132,3 @@ export interface RenderedPlan {
   readonly plan: Plan;
   readonly files: ReadonlyMap<string, string>;
 }
-
-/**
- * `fetch [--sha256 HEX] URL DEST`: the one built-in command. The executor downloads and verifies it
- * itself; the runbook defines a bash function of the same name.
- */
-export const FETCH = 'fetch';

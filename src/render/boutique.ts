@@ -1,16 +1,15 @@
-import { BOUTIQUE } from '../catalog/index.js';
+import type { ResolvedCell } from '../resolve/cell.js';
 import { WORKLOAD_NAMESPACE } from './constants.js';
-
-export const BOUTIQUE_UPSTREAM_FILE = 'kubernetes-manifests.yaml';
 
 /**
  * Online Boutique as a kustomization over the pinned upstream file (fetched beside it at run time):
  * every Deployment's pod template gets the templates annotation (when the flavour uses one), and
  * loadgenerator and frontend-external are dropped.
  */
-export function renderBoutiqueKustomization(templates: string | undefined) {
+export function renderBoutiqueKustomization(cell: ResolvedCell) {
+  const annotation = cell.istio.profile.podAnnotation;
   const patches: { patch: string; target?: { kind: string } }[] = [];
-  if (templates) {
+  if (annotation) {
     patches.push({
       target: { kind: 'Deployment' },
       patch: [
@@ -22,11 +21,11 @@ export function renderBoutiqueKustomization(templates: string | undefined) {
         '  template:',
         '    metadata:',
         '      annotations:',
-        `        inject.istio.io/templates: ${templates}`,
+        `        ${annotation.key}: ${annotation.value}`,
       ].join('\n'),
     });
   }
-  for (const d of BOUTIQUE.drop) {
+  for (const d of cell.boutique.drop) {
     patches.push({
       patch: [
         '$patch: delete',
@@ -41,7 +40,7 @@ export function renderBoutiqueKustomization(templates: string | undefined) {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     namespace: WORKLOAD_NAMESPACE,
-    resources: [BOUTIQUE_UPSTREAM_FILE],
+    resources: [cell.boutique.manifest.file],
     patches,
   };
 }

@@ -15,3 +15,5 @@ export const RESOURCES = {
   istiod: { cpu: '100m', memory: '256Mi' },
   gateway: { cpu: '50m', memory: '64Mi' },
 } as const;
+/** Felix's Policy Sync API home; must match the CSI driver's /var/run/nodeagent (UPSTREAM.md §1 "Felix"). */
+export const POLICY_SYNC_PREFIX = '/var/run/nodeagent';

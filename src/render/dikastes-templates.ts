@@ -50,10 +50,11 @@ export function dikastesTemplate(name: DikastesTemplateName, image: string) {
   };
 }
 
-/** Istio wants each template as a YAML string. */
-export function dikastesTemplates(image: string): Record<DikastesTemplateName, string> {
-  return {
-    dikastes: toYaml(dikastesTemplate('dikastes', image)),
-    'dikastes-gateway': toYaml(dikastesTemplate('dikastes-gateway', image)),
-  };
+const isTemplateName = (n: string): n is DikastesTemplateName => n in USERS;
+
+/** Istio wants each template as a YAML string; `names` are the profile's templates. */
+export function dikastesTemplates(image: string, names: readonly string[]): Record<string, string> {
+  const unknown = names.filter((n) => !isTemplateName(n));
+  if (unknown.length) throw new Error(`no Dikastes template named ${unknown.join(', ')}`);
+  return Object.fromEntries(names.filter(isTemplateName).map((n) => [n, toYaml(dikastesTemplate(n, image))]));
 }

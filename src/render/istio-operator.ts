@@ -1,4 +1,4 @@
-import type { ResolvedCell } from '../catalog/resolve.js';
+import type { ResolvedCell } from '../resolve/cell.js';
 import { INGRESS_NODE_PORT, INGRESS_SERVICE, ISTIO_NAMESPACE, RESOURCES } from './constants.js';
 import { dikastesTemplates } from './dikastes-templates.js';
 
@@ -20,15 +20,17 @@ export function deepMerge(a: Obj, b: Obj): Obj {
 
 /**
  * IstioOperator for every flavour: default profile (it has the ingress gateway) as NodePort with a fixed
- * nodePort, lowered requests, the catalog's extra values; the `templates` flavour adds the Dikastes templates.
+ * nodePort, lowered requests, the catalog's extra values; a templates profile adds its Dikastes templates.
  */
 export function renderIstioOperator(cell: ResolvedCell) {
-  const { release } = cell.istio;
+  const { profile, extraValues } = cell.istio;
   let values: Obj = { global: { proxy: { resources: { requests: { ...RESOURCES.proxy } } } } };
-  values = deepMerge(values, release.extraValues as Obj);
-  if (release.flavour === 'templates') {
+  values = deepMerge(values, extraValues as Obj);
+  if (profile.install === 'templates') {
     values = deepMerge(values, {
-      sidecarInjectorWebhook: { templates: dikastesTemplates(cell.calico.dikastesImage) },
+      sidecarInjectorWebhook: {
+        templates: dikastesTemplates(cell.calico.dikastesImage, profile.injectionTemplates),
+      },
     });
   }
   return {

@@ -1,4 +1,4 @@
-import type { ResolvedCell } from '../catalog/resolve.js';
+import type { ResolvedCell } from '../resolve/cell.js';
 import {
   FRONTEND_CONNECT_TIMEOUT,
   GATEWAY_CANARY,
@@ -6,18 +6,12 @@ import {
   WORKLOAD_NAMESPACE,
 } from './constants.js';
 
-export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
-
-/** The annotation a workload pod carries; legacy flavours patch Dikastes into `sidecar`, so none. */
-export function workloadTemplates(cell: ResolvedCell): string | undefined {
-  return cell.istio.release.flavour === 'templates' ? 'sidecar,dikastes' : undefined;
-}
-
-export function renderNamespace() {
+export function renderNamespace(cell: ResolvedCell) {
+  const { key, value } = cell.istio.profile.namespaceLabel;
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name: WORKLOAD_NAMESPACE, labels: { 'istio-injection': 'enabled' } },
+    metadata: { name: WORKLOAD_NAMESPACE, labels: { [key]: value } },
   };
 }
 
@@ -74,7 +68,7 @@ export function renderFrontendDestinationRule() {
  * `dikastes-gateway` template is proven to inject and become Ready. It idles in the proxy image the
  * node already has.
  */
-export function renderGatewayCanary(cell: ResolvedCell) {
+export function renderGatewayCanary(cell: ResolvedCell, annotation: { key: string; value: string }) {
   const labels = { app: GATEWAY_CANARY };
   return {
     apiVersion: 'apps/v1',
@@ -84,7 +78,7 @@ export function renderGatewayCanary(cell: ResolvedCell) {
       replicas: 1,
       selector: { matchLabels: labels },
       template: {
-        metadata: { labels, annotations: { 'inject.istio.io/templates': 'sidecar,dikastes-gateway' } },
+        metadata: { labels, annotations: { [annotation.key]: annotation.value } },
         spec: {
           terminationGracePeriodSeconds: 1,
           containers: [

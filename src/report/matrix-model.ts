@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CALICO_DEFECTS } from '../catalog/index.js';
-import { cellId, resolveCell } from '../catalog/resolve.js';
+import { cellId, resolveCell } from '../resolve/cell.js';
 import { parseCellConfig } from '../config/cell-config.js';
 import { cliNaming } from '../config/inputs.js';
 import type { CellResult } from '../result/schema.js';

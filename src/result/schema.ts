@@ -65,6 +65,22 @@ export const SuiteResultSchema = z.object({
   status: z.enum(['pass', 'fail', 'error']),
   /** One-line diagnosis, e.g. "every request denied before any policy: Dikastes denies everything". */
   diagnosis: z.string().optional(),
+  /** The same diagnosis as fields, for the verdict: what was seen and which known defect it matches. */
+  finding: z
+    .object({
+      kind: z.enum([
+        'deny-all-baseline',
+        'l4-baseline',
+        'untrusted-403',
+        'defect-symptom',
+        'step-failed',
+        'cancelled',
+        'suite-error',
+      ]),
+      defectId: z.string().optional(),
+      message: z.string(),
+    })
+    .optional(),
   steps: z.array(SuiteStepResultSchema),
   cleanup: z
     .object({ status: z.enum(['done', 'failed', 'nothing']), detail: z.string().optional() })
@@ -115,6 +131,8 @@ export const CellResultSchema = z.object({
   }),
   tools: z.array(ToolResultSchema).default([]),
   support: z.array(SupportEntrySchema),
+  /** Catalog facts the user should see with this cell. */
+  notes: z.array(z.string()).optional(),
   verdict: Verdict,
   /** One line a person can act on. */
   reason: z.string(),
@@ -145,6 +163,7 @@ export const CellResultSchema = z.object({
 
 export type CellResult = z.infer<typeof CellResultSchema>;
 export type SuiteResult = z.infer<typeof SuiteResultSchema>;
+export type SuiteFinding = NonNullable<SuiteResult['finding']>;
 export type SuiteStepResult = z.infer<typeof SuiteStepResultSchema>;
 export type ExpectationResult = z.infer<typeof ExpectationResultSchema>;
 export type Observation = z.infer<typeof ObservationSchema>;

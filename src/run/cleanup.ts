@@ -1,5 +1,7 @@
 import type { KeepCluster } from '../config/cell-config.js';
-import type { ProcessRunner } from '../exec/process.js';
+import type { executePlan, ExecutorDeps } from '../exec/executor.js';
+import type { Plan } from '../plan/types.js';
+import type { PhaseResult } from '../result/schema.js';
 
 export type VerdictName = 'pass' | 'fail' | 'error' | 'unsupported';
 
@@ -14,16 +16,37 @@ export function parseKeepCluster(v: string): KeepCluster {
   return v === 'always' || v === 'on-failure' ? v : 'never';
 }
 
-/** `kind delete cluster`, bounded; resolves to the failure text, or undefined when it worked. */
-export async function deleteKindCluster(
-  runner: ProcessRunner,
-  kind: string,
-  name: string,
-  env: Record<string, string>,
-  timeoutMs = 180_000,
-): Promise<string | undefined> {
-  const r = await runner.run([kind, 'delete', 'cluster', '--name', name], { env, timeoutMs });
-  if (r.exitCode === 0) return undefined;
-  if (r.timedOut) return `kind delete cluster --name ${name} timed out after ${timeoutMs} ms`;
-  return `kind delete cluster --name ${name} exited ${r.exitCode ?? 'by signal'}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`;
+export interface CleanupRequest {
+  readonly planDir: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly tools: Readonly<Record<string, string | Promise<string>>>;
+  readonly execute: typeof executePlan;
+  readonly deps: ExecutorDeps;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The plan's cleanup steps: the one definition of cleanup, run by the engine and by the action's post
+ * step alike. Resolves to what failed (one line), or undefined when every step passed.
+ */
+export async function runCleanupSteps(plan: Plan, req: CleanupRequest): Promise<string | undefined> {
+  const done = await req
+    .execute(
+      plan.cleanup,
+      { planDir: req.planDir, env: req.env, tools: req.tools, signal: req.signal },
+      req.deps,
+    )
+    .catch((e: unknown): PhaseResult[] => [
+      {
+        id: plan.cleanup[0]?.id ?? 'cleanup',
+        title: plan.cleanup[0]?.title ?? 'Cleanup',
+        phase: 'cluster',
+        status: 'failed',
+        durationMs: 0,
+        attempts: 0,
+        error: e instanceof Error ? e.message : String(e),
+      },
+    ]);
+  const bad = done.find((p) => p.status !== 'passed');
+  return bad ? `${bad.id}: ${bad.error ?? bad.status}` : undefined;
 }

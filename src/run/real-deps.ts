@@ -1,5 +1,3 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sleepFor } from '../util/sleep.js';
 import { undiciFetcher } from '../exec/fetch.js';
 import type { Log } from '../exec/log.js';
@@ -8,19 +6,13 @@ import { writeCellReports } from '../report/cell-outputs.js';
 import { kubectlPolicyApplier, loadSuiteTarget, runSuite } from '../suite/index.js';
 import type { ToolCache } from '../tools/install.js';
 import { fetchHttpGet } from '../verify/collect.js';
-import type { EngineDeps } from './engine.js';
+import type { EngineDeps } from './cell-run.js';
 import { runnerInfo } from './runner-info.js';
-
-/** The package root is the folder above the bundle (dist/ → the checkout or package). */
-export function packageRootOf(moduleUrl: string): string {
-  return resolve(dirname(fileURLToPath(moduleUrl)), '..');
-}
 
 /** The engine bound to real processes, HTTP, files and clock. */
 export function realEngineDeps(opts: {
   log: Log;
   toolCache: ToolCache;
-  packageRoot: string;
   cwd?: string;
 }): EngineDeps {
   const runner = execaRunner();
@@ -37,7 +29,6 @@ export function realEngineDeps(opts: {
     policyApplier: (kubectl, env) => kubectlPolicyApplier(kubectl, env, undefined, runner),
     writeReports: writeCellReports,
     runnerInfo: runnerInfo(),
-    packageRoot: opts.packageRoot,
     cwd: opts.cwd ?? process.cwd(),
   };
 }

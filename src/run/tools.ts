@@ -1,4 +1,4 @@
-import type { ResolvedCell } from '../catalog/resolve.js';
+import type { ResolvedCell } from '../resolve/cell.js';
 import type { PhaseResult } from '../result/schema.js';
 import type { InstallOptions, ToolName, ToolResult } from '../tools/install.js';
 import { installTool as realInstallTool } from '../tools/install.js';

@@ -1,6 +1,6 @@
 import type { KnownDefect } from '../catalog/calico.js';
 import type { CellResult, CheckResult, PhaseResult, SuiteResult } from '../result/schema.js';
-import { firstLine } from '../verify/kube.js';
+import { firstLine } from '../kube/objects.js';
 
 type Verdict = CellResult['verdict'];
 
@@ -14,12 +14,9 @@ export interface VerdictInput {
   readonly defect?: KnownDefect;
 }
 
-/** The suite's diagnosis is the defect's symptom (every request denied, including allowed ones). */
+/** The suite's finding names this defect: it saw the defect's symptom. */
 export function symptomObserved(defect: KnownDefect, suite: SuiteResult | undefined): boolean {
-  const d = suite?.diagnosis;
-  if (!d) return false;
-  // The suite names the defect when it sees its symptom (src/suite/diagnosis.ts).
-  return d.includes(defect.id) || d.includes(defect.diagnosis);
+  return suite?.finding?.kind === 'defect-symptom' && suite.finding.defectId === defect.id;
 }
 
 /**

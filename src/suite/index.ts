@@ -1,4 +1,4 @@
-import type { SuiteRunner, SuiteTargetLoader } from '../contracts.js';
+import type { SuiteRunner, SuiteTargetLoader } from './contract.js';
 import { loadSuite } from './load.js';
 import { createSuiteRunner } from './runner.js';
 
@@ -6,7 +6,7 @@ export { createSuiteRunner, resolveTiming, type SuiteRunnerDeps, type Timing } f
 export { loadSuite, parseSuiteText, SuiteError, type LoadedSuite, type SuiteProblem } from './load.js';
 export { kubectlPolicyApplier, KubectlError } from './kubectl-applier.js';
 export { DEFAULT_SUITE_PATH, defaultSuiteFile } from './default-suite.js';
-export { DENY_ALL_BASELINE, diagnose } from './diagnosis.js';
+export { DENY_ALL_BASELINE, diagnose, type KnownDefectInCell } from './diagnosis.js';
 export { gateObservation } from './trust-gate.js';
 export { SuiteSchema, suiteJsonSchema, SUITE_API_VERSION, SUITE_KIND, type SuiteSpec } from './schema.js';
 

@@ -1,26 +1,12 @@
-import type { PolicyApplier } from '../contracts.js';
+import type { PolicyApplier } from './contract.js';
 import { execaRunner, type ProcessRunner } from '../exec/process.js';
+import { Kubectl } from '../kube/kubectl.js';
 
+export { KubectlError } from '../kube/kubectl.js';
 export const KUBECTL_TIMEOUT_MS = 60_000;
 
-export class KubectlError extends Error {
-  constructor(
-    message: string,
-    readonly stderr: string,
-  ) {
-    super(message);
-    this.name = 'KubectlError';
-  }
-}
-
-/** Why a process never started, from the runner's error text (e.g. "spawn /x ENOENT"). */
-function spawnFailure(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim());
-  return lines.find((l) => l.startsWith('spawn ')) ?? lines.find(Boolean) ?? 'spawn failed';
-}
-
 /**
- * `kubectl apply -f FILE` / `kubectl delete -f FILE --ignore-not-found` through the process runner
+ * `kubectl apply -f FILE` / `kubectl delete -f FILE --ignore-not-found` through the kubectl facade
  * (argv only), each bounded by `timeoutMs` and by the caller's signal.
  */
 export function kubectlPolicyApplier(
@@ -29,22 +15,6 @@ export function kubectlPolicyApplier(
   timeoutMs = KUBECTL_TIMEOUT_MS,
   runner: ProcessRunner = execaRunner(),
 ): PolicyApplier {
-  const run = async (args: readonly string[], signal: AbortSignal): Promise<void> => {
-    signal.throwIfAborted();
-    const shown = `kubectl ${args.join(' ')}`;
-    const r = await runner.run([kubectlPath, ...args], { timeoutMs, signal, ...(env ? { env } : {}) });
-    const stderr = r.stderr.trim();
-    if (r.cancelled) throw signal.reason instanceof Error ? signal.reason : new Error(`${shown} cancelled`);
-    if (r.timedOut) throw new KubectlError(`${shown} did not finish within ${timeoutMs / 1000} s`, stderr);
-    if (r.exitCode === null) {
-      throw new KubectlError(`${shown} failed: cannot run ${kubectlPath} (${spawnFailure(stderr)})`, stderr);
-    }
-    if (r.exitCode !== 0) {
-      throw new KubectlError(`${shown} failed (exit ${r.exitCode}): ${stderr || 'no error output'}`, stderr);
-    }
-  };
-  return {
-    apply: (file, signal) => run(['apply', '-f', file], signal),
-    delete: (file, signal) => run(['delete', '-f', file, '--ignore-not-found'], signal),
-  };
+  const k = new Kubectl({ runner, path: kubectlPath, timeoutMs, ...(env ? { env } : {}) });
+  return { apply: (file, signal) => k.apply(file, signal), delete: (file, signal) => k.delete(file, signal) };
 }

@@ -1,5 +1,5 @@
-import type { PolicyApplier, SuiteRunRequest, SuiteRunner } from '../contracts.js';
-import type { ExpectationResult, SuiteResult, SuiteStepResult } from '../result/schema.js';
+import type { PolicyApplier, SuiteRunRequest, SuiteRunner } from './contract.js';
+import type { ExpectationResult, SuiteFinding, SuiteResult, SuiteStepResult } from '../result/schema.js';
 import {
   awaitExpectations,
   DEFAULT_EVENTUAL,
@@ -124,7 +124,14 @@ async function cleanup(
 }
 
 function errorResult(name: string, file: string, message: string): SuiteResult {
-  return { name, file, status: 'error', diagnosis: message, steps: [] };
+  return {
+    name,
+    file,
+    status: 'error',
+    diagnosis: message,
+    finding: { kind: 'suite-error', message },
+    steps: [],
+  };
 }
 
 export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
@@ -255,15 +262,15 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
       : results.every((r) => r.status === 'pass')
         ? 'pass'
         : 'fail';
-    const diagnosis = cancelled
-      ? `cancelled: ${cancelled}`
+    const finding: SuiteFinding | undefined = cancelled
+      ? { kind: 'cancelled', message: `cancelled: ${cancelled}` }
       : status === 'pass'
         ? undefined
-        : diagnose(steps, req.calicoVersion);
+        : diagnose(steps, req.knownDefect);
     const cleanupNote =
       cleanupResult.status === 'failed' ? `; cleanup failed: ${cleanupResult.detail ?? ''}` : '';
-    const finalDiagnosis = diagnosis
-      ? `${diagnosis}${cleanupNote}`
+    const finalDiagnosis = finding
+      ? `${finding.message}${cleanupNote}`
       : cleanupNote
         ? cleanupNote.slice(2)
         : undefined;
@@ -272,6 +279,7 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
       file: req.suiteFile,
       status,
       ...(finalDiagnosis ? { diagnosis: finalDiagnosis } : {}),
+      ...(finding ? { finding } : {}),
       steps: results,
       cleanup: cleanupResult,
     };

@@ -1,5 +1,6 @@
 import { load } from 'js-yaml';
-import type { IstioFlavour } from '../catalog/istio.js';
+import type { DikastesLogLines } from '../catalog/index.js';
+import type { CheckFacts, KeyValue } from '../plan/types.js';
 import type { CheckResult } from '../result/schema.js';
 import {
   asObject,
@@ -11,24 +12,13 @@ import {
   readiness,
   type Fetched,
   type Pod,
-} from './kube.js';
+} from '../kube/objects.js';
 
 /**
  * The seed guide's troubleshooting list as pure evaluators over kubectl's JSON. Each returns one named
- * check with the evidence a person needs; none throws on odd input.
+ * check with the evidence a person needs; none throws on odd input. What to expect (annotations,
+ * template names, log lines) comes from the plan's facts, never from here.
  */
-
-export const DIKASTES = 'dikastes';
-export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
-export const POLICY_SYNC_PREFIX = '/var/run/nodeagent';
-
-/** Dikastes log lines (Calico v3.27–v3.32): the stream opening, and the ways it fails. */
-export const DIKASTES_SYNC_STARTED = 'Starting synchronization with Policy Sync server';
-export const DIKASTES_SYNC_FAILURES = [
-  'fail to dial Policy Sync server',
-  'failed to synchronize with Policy Sync server',
-  'connection to Policy Sync server broken',
-] as const;
 
 export const CHECK_IDS = [
   'namespace-label',
@@ -46,7 +36,7 @@ export type CheckId = (typeof CHECK_IDS)[number];
 /** Titles for checks that could not run (the evaluators give the precise ones). */
 export const CHECK_TITLES: Record<CheckId, string> = {
   'namespace-label': 'Workload namespace is labelled istio-injection=enabled',
-  'pod-annotations': `Workload pods carry the ${'inject.istio.io/templates'} annotation their flavour needs`,
+  'pod-annotations': 'Workload pods carry the injection annotation their flavour needs',
   'injector-templates': 'istio-sidecar-injector has the Dikastes templates',
   'dikastes-containers': 'Every workload pod has a dikastes container and all containers ready',
   'dikastes-policy-sync': 'Every Dikastes log shows the Policy Sync stream open and no sync failure',
@@ -93,15 +83,25 @@ export function checkNamespaceLabel(ns: string, f: Fetched): CheckResult {
   );
 }
 
-/** Templates flavour: every pod names `expected`; legacy: Dikastes comes from the sidecar template, no pod names it. */
-export function checkPodAnnotations(ns: string, pods: Fetched, expected: string | undefined): CheckResult {
+/** The injection annotation the legacy patch never needs (Dikastes is in its sidecar template). */
+const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
+const DIKASTES = 'dikastes';
+
+/** With an annotation: every pod carries it; without (legacy patch): no pod names a dikastes template. */
+export function checkPodAnnotations(
+  ns: string,
+  pods: Fetched,
+  annotation: KeyValue | undefined,
+): CheckResult {
+  const key = annotation?.key ?? TEMPLATES_ANNOTATION;
+  const expected = annotation?.value;
   const title = expected
-    ? `Pods in ${ns} carry ${TEMPLATES_ANNOTATION}: ${expected}`
-    : `Pods in ${ns} need no ${TEMPLATES_ANNOTATION} (legacy: Dikastes is in the sidecar template)`;
+    ? `Pods in ${ns} carry ${key}: ${expected}`
+    : `Pods in ${ns} need no ${key} (legacy: Dikastes is in the sidecar template)`;
   if (!pods.ok) return result('pod-annotations', title, false, couldNotRead(`pods in ${ns}`, pods));
   const live = livePods(podsOf(pods.value));
   if (live.length === 0) return result('pod-annotations', title, false, `no pods in ${ns}`);
-  const value = (p: Pod) => p.metadata.annotations?.[TEMPLATES_ANNOTATION];
+  const value = (p: Pod) => p.metadata.annotations?.[key];
   if (expected) {
     const wrong = live.filter((p) => value(p) !== expected);
     return result(
@@ -124,14 +124,15 @@ export function checkPodAnnotations(ns: string, pods: Fetched, expected: string 
   );
 }
 
-/** A container entry named dikastes in a Go-templated pod spec (the legacy `sidecar` template). */
-const DIKASTES_ENTRY = /^\s*-\s*name:\s*["']?dikastes["']?\s*$/m;
+/** A container entry of that name in a Go-templated pod spec (the legacy `sidecar` template). */
+const containerEntry = (name: string) =>
+  new RegExp(`^\\s*-\\s*name:\\s*["']?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*$`, 'm');
 
-export function checkInjectorTemplates(cm: Fetched, flavour: IstioFlavour): CheckResult {
-  const templatesFlavour = flavour === 'templates';
-  const title = templatesFlavour
-    ? 'istio-sidecar-injector has the dikastes and dikastes-gateway templates'
-    : 'istio-sidecar-injector sidecar template has a dikastes container';
+export function checkInjectorTemplates(cm: Fetched, expect: CheckFacts['injector']['expect']): CheckResult {
+  const title =
+    expect.kind === 'template-keys'
+      ? `istio-sidecar-injector has the ${expect.keys.join(' and ')} templates`
+      : `istio-sidecar-injector sidecar template has a ${expect.container} container`;
   if (!cm.ok)
     return result(
       'injector-templates',
@@ -150,8 +151,8 @@ export function checkInjectorTemplates(cm: Fetched, flavour: IstioFlavour): Chec
   }
   const templates = asObject(asObject(config)?.templates) ?? {};
   const names = Object.keys(templates);
-  if (templatesFlavour) {
-    const missing = ['dikastes', 'dikastes-gateway'].filter((n) => !names.includes(n));
+  if (expect.kind === 'template-keys') {
+    const missing = expect.keys.filter((n) => !names.includes(n));
     return result(
       'injector-templates',
       title,
@@ -169,14 +170,14 @@ export function checkInjectorTemplates(cm: Fetched, flavour: IstioFlavour): Chec
       false,
       `data.config has no sidecar template (has: ${names.join(', ') || 'none'})`,
     );
-  const found = DIKASTES_ENTRY.test(sidecar);
+  const found = containerEntry(expect.container).test(sidecar);
   return result(
     'injector-templates',
     title,
     found,
     found
-      ? 'templates.sidecar has a `- name: dikastes` container'
-      : 'templates.sidecar has no dikastes container',
+      ? `templates.sidecar has a \`- name: ${expect.container}\` container`
+      : `templates.sidecar has no ${expect.container} container`,
   );
 }
 
@@ -211,20 +212,20 @@ export interface PodLog {
 }
 
 /** Per pod: the stream opened and no failure line, or what went wrong. */
-export function dikastesLogProblem(l: PodLog): string | undefined {
+export function dikastesLogProblem(l: PodLog, lines: DikastesLogLines): string | undefined {
   if (!l.log.ok) return `${l.pod}: could not read the dikastes log (${firstLine(l.log.error)})`;
   const text = String(l.log.value);
-  const failure = DIKASTES_SYNC_FAILURES.find((f) => text.includes(f));
+  const failure = lines.syncFailures.find((f) => text.includes(f));
   if (failure) return `${l.pod}: "${failure}"`;
-  if (!text.includes(DIKASTES_SYNC_STARTED)) return `${l.pod}: no "${DIKASTES_SYNC_STARTED}"`;
+  if (!text.includes(lines.syncStarted)) return `${l.pod}: no "${lines.syncStarted}"`;
   return undefined;
 }
 
-export function checkDikastesLogs(ns: string, logs: readonly PodLog[]): CheckResult {
-  const title = `Every Dikastes log in ${ns} shows "${DIKASTES_SYNC_STARTED}" and no sync failure`;
+export function checkDikastesLogs(ns: string, logs: readonly PodLog[], lines: DikastesLogLines): CheckResult {
+  const title = `Every Dikastes log in ${ns} shows "${lines.syncStarted}" and no sync failure`;
   if (logs.length === 0)
     return result('dikastes-policy-sync', title, false, `no dikastes containers in ${ns}`);
-  const problems = logs.map(dikastesLogProblem).filter((p): p is string => p !== undefined);
+  const problems = logs.map((l) => dikastesLogProblem(l, lines)).filter((p): p is string => p !== undefined);
   return result(
     'dikastes-policy-sync',
     title,
@@ -257,15 +258,15 @@ export function checkCsiDriver(pods: Fetched): CheckResult {
   );
 }
 
-export function checkFelixPolicySync(felix: Fetched): CheckResult {
-  const title = `FelixConfiguration default has policySyncPathPrefix ${POLICY_SYNC_PREFIX}`;
+export function checkFelixPolicySync(felix: Fetched, expected: string): CheckResult {
+  const title = `FelixConfiguration default has policySyncPathPrefix ${expected}`;
   if (!felix.ok)
     return result('felix-policy-sync', title, false, couldNotRead('felixconfiguration default', felix));
   const prefix = asObject(asObject(felix.value)?.spec)?.policySyncPathPrefix;
   return result(
     'felix-policy-sync',
     title,
-    prefix === POLICY_SYNC_PREFIX,
+    prefix === expected,
     prefix === undefined
       ? 'spec.policySyncPathPrefix is not set (Policy Sync API off)'
       : `spec.policySyncPathPrefix: ${String(prefix)}`,
@@ -331,6 +332,7 @@ export function dikastesReadiness(
   target: string,
   pods: Fetched,
   logs: readonly PodLog[],
+  lines: DikastesLogLines,
 ): { ready: boolean; evidence: string } {
   if (!pods.ok) return { ready: false, evidence: couldNotRead(`pods of ${target}`, pods) };
   const live = livePods(podsOf(pods.value));
@@ -341,7 +343,7 @@ export function dikastesReadiness(
     if (!hasContainer(p, DIKASTES)) problems.push(`${p.metadata.name}: no dikastes container`);
     else if (status?.ready !== true) problems.push(`${p.metadata.name}: dikastes not ready`);
     const log = logs.find((l) => l.pod === p.metadata.name);
-    const logProblem = log ? dikastesLogProblem(log) : `${p.metadata.name}: dikastes log not read`;
+    const logProblem = log ? dikastesLogProblem(log, lines) : `${p.metadata.name}: dikastes log not read`;
     if (logProblem) problems.push(logProblem);
   }
   return problems.length === 0

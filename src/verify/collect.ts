@@ -1,38 +1,34 @@
-import type { IstioFlavour } from '../catalog/istio.js';
-import type { SuiteTarget } from '../contracts.js';
-import type { ProcessRunner } from '../exec/process.js';
-import { GATEWAY_CANARY, ISTIO_NAMESPACE } from '../render/constants.js';
+import type { Kubectl } from '../kube/kubectl.js';
+import type { CheckFacts } from '../plan/types.js';
 import type { CheckResult } from '../result/schema.js';
+import type { SuiteTarget } from '../suite/contract.js';
 import {
   checkCsiDriver,
   checkDikastesContainers,
   checkDikastesLogs,
   checkFelixPolicySync,
   checkGatewayDikastes,
+  CHECK_TITLES,
   checkIngress,
   checkInjectorTemplates,
   checkNamespaceLabel,
   checkPodAnnotations,
   dikastesReadiness,
-  DIKASTES,
   gatewayTitle,
   skipped,
   type HttpAnswer,
   type PodLog,
 } from './checks.js';
 import {
-  fetchedError,
   fetchedOk,
-  firstLine,
   hasContainer,
   livePods,
   matchesLabels,
   parseEqualitySelector,
-  podReady,
   podsOf,
   type Fetched,
   type Pod,
-} from './kube.js';
+} from '../kube/objects.js';
 
 /** One bounded HTTP GET; any HTTP status is an answer. */
 export type HttpGet = (url: string, opts: { timeoutMs: number; signal: AbortSignal }) => Promise<HttpAnswer>;
@@ -53,10 +49,8 @@ export const fetchHttpGet: HttpGet = async (url, { timeoutMs, signal }) => {
 };
 
 export interface CheckDeps {
-  readonly runner: ProcessRunner;
-  readonly kubectl: string;
-  /** Environment for kubectl (KUBECONFIG of a kind cluster; empty for the current context). */
-  readonly env: Record<string, string>;
+  /** Bounded per call; reads carry --request-timeout. */
+  readonly kubectl: Kubectl;
   readonly httpGet: HttpGet;
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly now: () => number;
@@ -66,13 +60,9 @@ export interface CheckDeps {
 export interface CheckOptions {
   /** The workload namespace the suite probes. */
   readonly target: SuiteTarget;
-  readonly flavour: IstioFlavour;
-  /** The templates the workload pods must name (undefined: legacy, none). */
-  readonly templates: string | undefined;
-  /** Whether this run deployed the gateway canary (templates flavour with the workload installed). */
-  readonly canary: boolean;
+  /** What to expect, as the plan decided it. */
+  readonly facts: CheckFacts;
   readonly ingressUrl: string;
-  readonly kubectlTimeoutMs?: number;
   /** How long the gateway may take to answer, and the pause between attempts. */
   readonly ingressWaitMs?: number;
   readonly ingressAttemptMs?: number;
@@ -82,48 +72,32 @@ export interface CheckReport {
   readonly checks: CheckResult[];
   /** Trust gate for the suite. */
   readonly dikastesReady: { ready: boolean; evidence: string };
-  /** For diagnostics: pods that are not ready (namespace/name) and the pod the gateway routes to. */
-  readonly notReadyPods: readonly { namespace: string; name: string }[];
+  /** For diagnostics: the pod the gateway routes to. */
   readonly targetPod?: string;
 }
 
 /** Runs the kubectl reads (in parallel, each bounded) and evaluates every check; a failing read fails its checks only. */
 export async function collectChecks(deps: CheckDeps, opts: CheckOptions): Promise<CheckReport> {
-  const timeoutMs = opts.kubectlTimeoutMs ?? 30_000;
+  const { facts } = opts;
   const ns = opts.target.namespace;
-  const kubectl = async (args: string[], json = true): Promise<Fetched> => {
-    const argv = [deps.kubectl, ...args, `--request-timeout=${Math.ceil(timeoutMs / 1000)}s`];
-    const r = await deps.runner.run(argv, { env: deps.env, timeoutMs, signal: deps.signal });
-    if (r.exitCode !== 0) {
-      const why = r.timedOut
-        ? `timed out after ${timeoutMs} ms`
-        : r.cancelled
-          ? 'cancelled'
-          : firstLine(r.stderr || r.stdout);
-      return fetchedError(`${args.slice(0, 3).join(' ')}: ${why || `exit ${r.exitCode}`}`);
-    }
-    if (!json) return fetchedOk(r.stdout);
-    try {
-      return fetchedOk(JSON.parse(r.stdout));
-    } catch {
-      return fetchedError(`${args.slice(0, 3).join(' ')}: output is not JSON`);
-    }
-  };
+  const get = (args: string[]) => deps.kubectl.getJson(args, deps.signal);
+  const { injector, csiDriver, dikastes } = facts;
 
   const selector = opts.target.selector;
-  const [namespace, podsAll, injector, csi, felix, targetPods] = await Promise.all([
-    kubectl(['get', 'namespace', ns, '-o', 'json']),
-    kubectl(['get', 'pods', '-n', ns, '-o', 'json']),
-    kubectl(['get', 'configmap', 'istio-sidecar-injector', '-n', ISTIO_NAMESPACE, '-o', 'json']),
-    kubectl(['get', 'pods', '-n', 'calico-system', '-l', 'k8s-app=csi-node-driver', '-o', 'json']),
-    kubectl(['get', 'felixconfigurations.projectcalico.org', 'default', '-o', 'json']),
+  const [namespace, podsAll, injectorCm, csi, felix, targetPods] = await Promise.all([
+    get(['get', 'namespace', ns]),
+    get(['get', 'pods', '-n', ns]),
+    get(['get', 'configmap', injector.configMap, '-n', injector.namespace]),
+    get(['get', 'pods', '-n', csiDriver.namespace, '-l', csiDriver.selector]),
+    get(['get', 'felixconfigurations.projectcalico.org', 'default']),
     selector && !parseEqualitySelector(selector)
-      ? kubectl(['get', 'pods', '-n', ns, '-l', selector, '-o', 'json'])
+      ? get(['get', 'pods', '-n', ns, '-l', selector])
       : Promise.resolve(undefined),
   ]);
 
   // The canary is ours and carries the gateway template: it is checked on its own.
-  const isCanary = (p: Pod) => opts.canary && matchesLabels(p, { app: GATEWAY_CANARY });
+  const canaryFacts = facts.canary;
+  const isCanary = (p: Pod) => canaryFacts.deployed && matchesLabels(p, canaryFacts.labels);
   const split = (keep: (p: Pod) => boolean): Fetched =>
     podsAll.ok ? fetchedOk({ items: podsOf(podsAll.value).filter(keep) }) : podsAll;
   const workload = split((p) => !isCanary(p));
@@ -133,12 +107,12 @@ export async function collectChecks(deps: CheckDeps, opts: CheckOptions): Promis
     targetPods ?? (equality ? split((p) => !isCanary(p) && matchesLabels(p, equality)) : workload);
 
   const withDikastes = podsAll.ok
-    ? livePods(podsOf(podsAll.value)).filter((p) => hasContainer(p, DIKASTES))
+    ? livePods(podsOf(podsAll.value)).filter((p) => hasContainer(p, dikastes.container))
     : [];
   const logs: PodLog[] = await Promise.all(
     withDikastes.map(async (p) => ({
       pod: p.metadata.name,
-      log: await kubectl(['logs', p.metadata.name, '-c', DIKASTES, '-n', ns], false),
+      log: await deps.kubectl.logs(p.metadata.name, dikastes.container, ns, deps.signal),
     })),
   );
   const workloadLogs = logs.filter(
@@ -149,35 +123,23 @@ export async function collectChecks(deps: CheckDeps, opts: CheckOptions): Promis
 
   const checks: CheckResult[] = [
     checkNamespaceLabel(ns, namespace),
-    checkPodAnnotations(ns, workload, opts.templates),
-    checkInjectorTemplates(injector, opts.flavour),
+    checkPodAnnotations(ns, workload, facts.podAnnotation),
+    checkInjectorTemplates(injectorCm, injector.expect),
     checkDikastesContainers(ns, workload),
-    checkDikastesLogs(ns, workloadLogs),
+    checkDikastesLogs(ns, workloadLogs, dikastes.log),
     checkCsiDriver(csi),
-    checkFelixPolicySync(felix),
-    opts.canary
-      ? checkGatewayDikastes(GATEWAY_CANARY, canary)
-      : skipped(
-          'gateway-dikastes',
-          gatewayTitle(GATEWAY_CANARY),
-          opts.flavour === 'templates'
-            ? 'this run did not deploy the workload (install has no workload)'
-            : 'legacy flavour: there is no dikastes-gateway template to prove',
-        ),
+    checkFelixPolicySync(felix, facts.policySyncPrefix),
+    canaryFacts.deployed
+      ? checkGatewayDikastes(canaryFacts.name, canary)
+      : skipped('gateway-dikastes', CHECK_TITLES['gateway-dikastes'], canaryFacts.why),
     checkIngress(opts.ingressUrl, ingress.answer, ingress.attempts),
   ];
 
-  const notReadyPods = podsAll.ok
-    ? livePods(podsOf(podsAll.value))
-        .filter((p) => !podReady(p))
-        .map((p) => ({ namespace: ns, name: p.metadata.name }))
-    : [];
   const targetPod = target.ok ? livePods(podsOf(target.value))[0]?.metadata.name : undefined;
   const label = selector ? `${ns}/${selector}` : ns;
   return {
     checks,
-    dikastesReady: dikastesReadiness(label, target, logs),
-    notReadyPods,
+    dikastesReady: dikastesReadiness(label, target, logs, dikastes.log),
     ...(targetPod ? { targetPod } : {}),
   };
 }

@@ -11,8 +11,8 @@ import {
   lookupIstio,
   lookupNodeImage,
   type Lookup,
-} from './index.js';
-import { resolveCell, type SupportStatus } from './resolve.js';
+} from '../catalog/index.js';
+import { resolveCell, worstSupport, type SupportStatus } from '../resolve/cell.js';
 
 /**
  * Version ranges for `versions --matrix`, one per axis (Calico, Istio, Kubernetes):
@@ -198,12 +198,6 @@ function problem(axis: Axis, value: string, why: string): InputProblem {
   return { input: INPUT_OF[axis], value, why, accepted: `${RANGE_SYNTAX[axis]}; catalog: ${known}` };
 }
 
-const RANK: Readonly<Record<SupportStatus, number>> = {
-  supported: 0,
-  'outside-window': 1,
-  'known-defect': 2,
-};
-
 /**
  * The GitHub Actions matrix (`{"include": [...]}`) of every Kubernetes × Calico × Istio cell the
  * ranges select, each resolved through the same config validation and catalog as a run.
@@ -237,10 +231,7 @@ export function actionsMatrix(ranges: MatrixRanges, naming: InputNaming = cliNam
             naming,
           ),
         );
-        const worst = cell.support.reduce<SupportStatus>(
-          (w, s) => (RANK[s.status] > RANK[w] ? s.status : w),
-          'supported',
-        );
+        const worst = worstSupport(cell);
         include.push({
           id: cell.id,
           kubernetes: cell.kubernetes.version,

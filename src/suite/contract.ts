@@ -1,8 +1,9 @@
-import type { SuiteResult } from './result/schema.js';
+import type { SuiteResult } from '../result/schema.js';
+import type { KnownDefectInCell } from './diagnosis.js';
 
 /**
- * Seams between the run engine (src/run), the suite runner (src/suite) and the reports (src/report).
- * Each side depends on these types only; the bindings are made in one place (the entry points).
+ * The suite's interface to the run engine (src/run): the engine depends on these types only; the
+ * bindings are made in one place (the entry points).
  */
 
 /** Applies and deletes suite manifests on the cluster (kubectl apply/delete -f FILE). */
@@ -25,8 +26,8 @@ export interface SuiteRunRequest {
   readonly suiteFile: string;
   /** Base URL of the ingress gateway, e.g. http://127.0.0.1:30080. */
   readonly ingressUrl: string;
-  /** Full Calico version, so a deny-all baseline can name a catalog defect. */
-  readonly calicoVersion?: string;
+  /** The cell's known defect (from the plan), so a deny-all run can name it. */
+  readonly knownDefect?: KnownDefectInCell;
   /** Trust gate: a 403 only counts as a policy denial once Dikastes was seen Ready in the target pods. */
   readonly dikastesReady: { readonly ready: boolean; readonly evidence: string };
   readonly policies: PolicyApplier;

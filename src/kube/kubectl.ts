@@ -1,0 +1,156 @@
+import type { ProcessRunner, RunResult } from '../exec/process.js';
+import { fetchedError, fetchedOk, firstLine, type Fetched } from './objects.js';
+
+/** How one kubectl call failed, decided in one place for every caller. */
+export type KubectlFailure =
+  | { readonly kind: 'timeout'; readonly timeoutMs: number }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'spawn'; readonly detail: string }
+  | { readonly kind: 'exit'; readonly exitCode: number; readonly stderr: string; readonly stdout: string };
+
+export class KubectlError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+    this.name = 'KubectlError';
+  }
+}
+
+/** Why a process never started, from the runner's error text (e.g. "spawn /x ENOENT"). */
+function spawnFailure(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim());
+  return lines.find((l) => l.startsWith('spawn ')) ?? lines.find(Boolean) ?? 'spawn failed';
+}
+
+export function classify(r: RunResult, timeoutMs: number): KubectlFailure | undefined {
+  if (r.cancelled) return { kind: 'cancelled' };
+  if (r.timedOut) return { kind: 'timeout', timeoutMs };
+  if (r.exitCode === null) return { kind: 'spawn', detail: spawnFailure(r.stderr) };
+  if (r.exitCode !== 0) return { kind: 'exit', exitCode: r.exitCode, stderr: r.stderr, stdout: r.stdout };
+  return undefined;
+}
+
+export interface KubectlOptions {
+  readonly runner: ProcessRunner;
+  /** The kubectl binary. */
+  readonly path: string;
+  /** KUBECONFIG of a kind cluster; empty for the current context. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Bound of each call unless the call says otherwise. */
+  readonly timeoutMs: number;
+  /** Adds `--request-timeout` to reads, so the API server gives up with the process. */
+  readonly requestTimeout?: boolean;
+}
+
+/**
+ * The one way the harness talks to a cluster: reads give `Fetched` (a value or one line saying why
+ * not), writes throw `KubectlError`. Argv only, every call bounded and cancellable.
+ */
+export class Kubectl {
+  constructor(readonly opts: KubectlOptions) {}
+
+  get path(): string {
+    return this.opts.path;
+  }
+
+  async run(args: readonly string[], signal: AbortSignal, timeoutMs = this.opts.timeoutMs) {
+    const r = await this.opts.runner.run([this.opts.path, ...args], {
+      timeoutMs,
+      signal,
+      ...(this.opts.env ? { env: this.opts.env } : {}),
+    });
+    return { result: r, failure: classify(r, timeoutMs) };
+  }
+
+  private async read(args: readonly string[], signal: AbortSignal, json: boolean): Promise<Fetched> {
+    const t = this.opts.timeoutMs;
+    const extra = this.opts.requestTimeout ? [`--request-timeout=${Math.ceil(t / 1000)}s`] : [];
+    const { result, failure } = await this.run([...args, ...extra], signal);
+    const what = args.slice(0, 3).join(' ');
+    if (failure) {
+      const why =
+        failure.kind === 'timeout'
+          ? `timed out after ${t} ms`
+          : failure.kind === 'cancelled'
+            ? 'cancelled'
+            : failure.kind === 'spawn'
+              ? failure.detail
+              : firstLine(failure.stderr || failure.stdout) || `exit ${failure.exitCode}`;
+      return fetchedError(`${what}: ${why}`);
+    }
+    if (!json) return fetchedOk(result.stdout);
+    try {
+      return fetchedOk(JSON.parse(result.stdout));
+    } catch {
+      return fetchedError(`${what}: output is not JSON`);
+    }
+  }
+
+  /** `kubectl get … -o json`, parsed. */
+  getJson(args: readonly string[], signal: AbortSignal): Promise<Fetched> {
+    return this.read([...args, '-o', 'json'], signal, true);
+  }
+
+  logs(pod: string, container: string, namespace: string, signal: AbortSignal): Promise<Fetched> {
+    return this.read(['logs', pod, '-c', container, '-n', namespace], signal, false);
+  }
+
+  exec(
+    pod: string,
+    container: string,
+    namespace: string,
+    argv: readonly string[],
+    signal: AbortSignal,
+  ): Promise<Fetched> {
+    return this.read(['exec', pod, '-c', container, '-n', namespace, '--', ...argv], signal, false);
+  }
+
+  private async write(args: readonly string[], signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    const shown = `kubectl ${args.join(' ')}`;
+    const { failure } = await this.run(args, signal);
+    if (!failure) return;
+    switch (failure.kind) {
+      case 'cancelled':
+        throw signal.reason instanceof Error ? signal.reason : new Error(`${shown} cancelled`);
+      case 'timeout':
+        throw new KubectlError(`${shown} did not finish within ${failure.timeoutMs / 1000} s`, '');
+      case 'spawn':
+        throw new KubectlError(`${shown} failed: cannot run ${this.opts.path} (${failure.detail})`, '');
+      case 'exit': {
+        const stderr = failure.stderr.trim();
+        throw new KubectlError(
+          `${shown} failed (exit ${failure.exitCode}): ${stderr || 'no error output'}`,
+          stderr,
+        );
+      }
+    }
+  }
+
+  apply(file: string, signal: AbortSignal): Promise<void> {
+    return this.write(['apply', '-f', file], signal);
+  }
+
+  delete(file: string, signal: AbortSignal): Promise<void> {
+    return this.write(['delete', '-f', file, '--ignore-not-found'], signal);
+  }
+
+  patch(
+    kind: string,
+    name: string,
+    namespace: string,
+    patchFile: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    return this.write(['patch', kind, name, '-n', namespace, '--patch-file', patchFile], signal);
+  }
+
+  wait(what: string, condition: string, namespace: string, timeoutSeconds: number, signal: AbortSignal) {
+    return this.write(
+      ['wait', `--for=condition=${condition}`, what, '-n', namespace, `--timeout=${timeoutSeconds}s`],
+      signal,
+    );
+  }
+}

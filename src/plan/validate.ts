@@ -1,0 +1,69 @@
+import { shellJoin } from '../util/shell.js';
+import { isFetch, type PlanCommand, type PlanStep } from './types.js';
+
+/** `fetch [--sha256 HEX] URL DEST`: how the runbook spells a download (a bash function of that name). */
+export const FETCH = 'fetch';
+
+/** The command as a shell line: what the log prints and what the runbook runs. */
+export function commandLine(c: PlanCommand): string {
+  if (!isFetch(c)) return shellJoin(c.exec);
+  const { url, dest, sha256 } = c.fetch;
+  return shellJoin(sha256 ? [FETCH, '--sha256', sha256, url, dest] : [FETCH, url, dest]);
+}
+
+function checkCommand(step: string, c: PlanCommand): void {
+  if (!isFetch(c)) {
+    if (c.exec.length === 0 || !c.exec[0]) throw new Error(`plan: step "${step}" has an empty command`);
+    return;
+  }
+  const { url, dest, sha256 } = c.fetch;
+  if (!/^https?:\/\//.test(url)) throw new Error(`plan: step "${step}" fetches a non-http(s) URL ${url}`);
+  if (!dest) throw new Error(`plan: step "${step}" fetches ${url} to no destination`);
+  if (sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(sha256))
+    throw new Error(`plan: step "${step}" pins ${url} to ${JSON.stringify(sha256)}, not 64 hex digits`);
+}
+
+/**
+ * Plan invariants, checked before anything runs: unique ids, known and acyclic dependencies, positive
+ * bounds, well-formed commands, retry regexes that compile. Returns the compiled regexes per step.
+ */
+export function checkSteps(steps: readonly PlanStep[]): Map<string, RegExp[]> {
+  const ids = new Set<string>();
+  for (const s of steps) {
+    if (ids.has(s.id)) throw new Error(`plan: step id "${s.id}" appears twice`);
+    ids.add(s.id);
+  }
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  for (const s of steps) {
+    for (const d of s.dependsOn) {
+      if (!byId.has(d)) throw new Error(`plan: step "${s.id}" depends on unknown step "${d}"`);
+    }
+    if (!(s.timeoutSeconds > 0)) throw new Error(`plan: step "${s.id}" needs a positive timeoutSeconds`);
+    for (const c of [...s.commands, ...(s.retry?.beforeRetry ?? [])]) checkCommand(s.id, c);
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, path: string[]): void => {
+    if (state.get(id) === 'done') return;
+    if (state.get(id) === 'visiting') throw new Error(`plan: dependency cycle ${[...path, id].join(' → ')}`);
+    state.set(id, 'visiting');
+    for (const d of byId.get(id)!.dependsOn) visit(d, [...path, id]);
+    state.set(id, 'done');
+  };
+  for (const s of steps) visit(s.id, []);
+  const transient = new Map<string, RegExp[]>();
+  for (const s of steps) {
+    transient.set(
+      s.id,
+      (s.retry?.transient ?? []).map((src) => {
+        try {
+          return new RegExp(src);
+        } catch (e) {
+          throw new Error(`plan: step "${s.id}" retry.transient ${JSON.stringify(src)}: ${String(e)}`, {
+            cause: e,
+          });
+        }
+      }),
+    );
+  }
+  return transient;
+}

@@ -1,0 +1,230 @@
+import {
+  BOUTIQUE,
+  CALICO_MANIFESTS_URL,
+  defectFor,
+  describeWindow,
+  knownKindVersions,
+  lookupCalico,
+  lookupIstio,
+  lookupNodeImage,
+  nodeImageKubernetes,
+  type CalicoRelease,
+  type DikastesLogLines,
+  type IstioInstallProfile,
+  type KnownDefect,
+  type KubeWindow,
+} from '../catalog/index.js';
+import type { CellConfig } from '../config/cell-config.js';
+import { compareVersions, minorInRange, minorOf, parseVersion } from '../util/version.js';
+
+export type SupportStatus = 'supported' | 'outside-window' | 'known-defect';
+
+/** One component's standing in this cell, with the evidence a reader needs. */
+export interface SupportEntry {
+  readonly component: 'calico' | 'istio';
+  readonly version: string;
+  readonly status: SupportStatus;
+  readonly detail: string;
+  readonly window?: string;
+  readonly defectId?: string;
+}
+
+/** An upstream file the cell applies: where it is and, when the catalog pins it, its sha256. */
+export interface UpstreamFile {
+  /** Path under the project's manifests/ folder, e.g. `alp/istio-app-layer-policy-envoy-v3.yaml`. */
+  readonly file: string;
+  readonly url: string;
+  readonly sha256?: string;
+}
+
+/**
+ * A cell with every version exact and every quirk decided: the only place the catalog is consulted.
+ * Downstream (render, plan, run, verify, suite) reads these decisions, never the catalog.
+ */
+export interface ResolvedCell {
+  readonly id: string;
+  readonly kubernetes: { readonly version: string; readonly minor: string };
+  readonly kind: { readonly version: string; readonly nodeImage: string; readonly customImage: boolean };
+  readonly calico: {
+    readonly version: string;
+    readonly minor: string;
+    /** Created in this order: the operator (and CRDs), then `custom-resources.yaml`. */
+    readonly operatorManifests: readonly UpstreamFile[];
+    readonly customResources: UpstreamFile;
+    /** The ServiceEntry, DestinationRule and ext_authz EnvoyFilter. */
+    readonly alpEnvoy: UpstreamFile;
+    readonly apiServerNamespace: string;
+    readonly dikastesImage: string;
+    readonly dikastesLog: DikastesLogLines;
+    /** How Dikastes matches HTTP paths in this version (UPSTREAM.md §1 "Policy semantics"). */
+    readonly httpPaths: 'normalised' | 'raw-prefix';
+    readonly defect?: KnownDefect;
+  };
+  readonly istio: {
+    readonly version: string;
+    readonly minor: string;
+    readonly profile: IstioInstallProfile;
+    /** Calico's legacy injector patch, for patch flavours. */
+    readonly legacyInjectorPatch?: UpstreamFile;
+    readonly extraValues: Readonly<Record<string, unknown>>;
+  };
+  readonly boutique: {
+    readonly version: string;
+    readonly manifest: UpstreamFile;
+    readonly images: readonly string[];
+    readonly drop: typeof BOUTIQUE.drop;
+  };
+  /** Components whose images exist for amd64 only. */
+  readonly amd64Only: readonly string[];
+  readonly support: readonly SupportEntry[];
+  /** Catalog facts the user should see with this cell (plan, run log, results). */
+  readonly notes: readonly string[];
+  readonly config: CellConfig;
+}
+
+function must<T>(res: { ok: true; value: T } | { ok: false; why: string }, what: string): T {
+  if (!res.ok) throw new Error(`${what}: ${res.why} (the config was validated: this is a bug)`);
+  return res.value;
+}
+
+function windowEntry(
+  component: 'calico' | 'istio',
+  version: string,
+  window: KubeWindow,
+  k8sMinor: string,
+): SupportEntry {
+  const w = describeWindow(window);
+  const inside = minorInRange(k8sMinor, window.min, window.max);
+  return {
+    component,
+    version,
+    status: inside ? 'supported' : 'outside-window',
+    window: w,
+    detail: inside
+      ? `Kubernetes ${k8sMinor} is within ${w}`
+      : `Kubernetes ${k8sMinor} is outside window ${w}`,
+  };
+}
+
+function newestKind(): string {
+  return [...knownKindVersions()].sort(compareVersions).at(-1)!;
+}
+
+export function cellId(k8s: string, calico: string, istio: string): string {
+  return `k8s-${k8s}_calico-${calico}_istio-${istio}`;
+}
+
+function calicoFile(version: string, release: CalicoRelease, file: string): UpstreamFile {
+  const sha256 = release.digests[`${version}/${file}`];
+  return {
+    file,
+    url: `${CALICO_MANIFESTS_URL.replace('{version}', version)}/${file}`,
+    ...(sha256 ? { sha256 } : {}),
+  };
+}
+
+function nodeChoice(config: CellConfig): { k8s: string; kind: ResolvedCell['kind'] } {
+  if (config.nodeImage) {
+    // A custom image still needs a kind binary: the one asked for, else the newest we know.
+    return {
+      k8s: nodeImageKubernetes(config.nodeImage) ?? config.kubernetes,
+      kind: { version: config.kindVersion ?? newestKind(), nodeImage: config.nodeImage, customImage: true },
+    };
+  }
+  const choice = must(lookupNodeImage(config.kubernetes, config.kindVersion), 'kubernetes');
+  return {
+    k8s: choice.kubernetes,
+    kind: { version: choice.kind, nodeImage: choice.image, customImage: false },
+  };
+}
+
+/** Config → every decision the cell needs. Unsupported cells still resolve: they are reported, not skipped. */
+export function resolveCell(config: CellConfig): ResolvedCell {
+  const calico = must(lookupCalico(config.calico), 'calico');
+  const istio = must(lookupIstio(config.istio), 'istio');
+  const { k8s, kind } = nodeChoice(config);
+  const k8sMinor = minorOf(parseVersion(k8s)!);
+
+  const defect = defectFor(calico.version);
+  const calicoWindow = windowEntry('calico', calico.version, calico.release.kubernetes, k8sMinor);
+  const calicoEntry: SupportEntry = defect
+    ? {
+        ...calicoWindow,
+        status: 'known-defect',
+        detail: `${calico.version} carries known defect ${defect.id} (${defect.from}–${defect.to}): ${defect.title}; ${calicoWindow.detail}`,
+        defectId: defect.id,
+      }
+    : calicoWindow;
+  const istioEntry = windowEntry('istio', istio.version, istio.release.kubernetes, k8sMinor);
+
+  const { profile } = istio.release;
+  const normalisedFrom = calico.release.pathNormalisationFrom;
+  const httpPaths =
+    normalisedFrom && compareVersions(calico.version, normalisedFrom) >= 0 ? 'normalised' : 'raw-prefix';
+  const amd64Only = [
+    ...(BOUTIQUE.amd64Only ? [`Online Boutique ${BOUTIQUE.version}`] : []),
+    ...(istio.release.amd64Only ? [`Istio ${istio.version}`] : []),
+  ];
+  const notes = [
+    ...(istio.release.note ? [`Istio ${istio.release.minor}: ${istio.release.note}`] : []),
+    httpPaths === 'normalised'
+      ? `Calico ${calico.version}: HTTP paths are normalised and prefixes match at segment boundaries`
+      : `Calico ${calico.version}: HTTP path prefixes match the raw path as a string prefix`,
+  ];
+
+  return {
+    id: cellId(k8s, calico.version, istio.version),
+    kubernetes: { version: k8s, minor: k8sMinor },
+    kind,
+    calico: {
+      version: calico.version,
+      minor: calico.release.minor,
+      operatorManifests: calico.release.operatorManifests.map((f) =>
+        calicoFile(calico.version, calico.release, f),
+      ),
+      customResources: calicoFile(calico.version, calico.release, 'custom-resources.yaml'),
+      alpEnvoy: calicoFile(calico.version, calico.release, 'alp/istio-app-layer-policy-envoy-v3.yaml'),
+      apiServerNamespace: calico.release.apiServerNamespace,
+      dikastesImage: `${calico.release.dikastesImage}:${calico.version}`,
+      dikastesLog: calico.release.dikastesLog,
+      httpPaths,
+      ...(defect ? { defect } : {}),
+    },
+    istio: {
+      version: istio.version,
+      minor: istio.release.minor,
+      profile,
+      ...(profile.legacyInjectorPatch
+        ? {
+            legacyInjectorPatch: calicoFile(
+              calico.version,
+              calico.release,
+              `alp/${profile.legacyInjectorPatch}`,
+            ),
+          }
+        : {}),
+      extraValues: istio.release.extraValues,
+    },
+    boutique: {
+      version: BOUTIQUE.version,
+      manifest: { file: 'kubernetes-manifests.yaml', url: BOUTIQUE.manifestUrl, sha256: BOUTIQUE.sha256 },
+      images: BOUTIQUE.services.map((s) => `${BOUTIQUE.imageRepository}/${s}:${BOUTIQUE.version}`),
+      drop: BOUTIQUE.drop,
+    },
+    amd64Only,
+    support: [calicoEntry, istioEntry],
+    notes,
+    config,
+  };
+}
+
+/** True when every component is within its window and free of known defects. */
+export function isSupported(cell: ResolvedCell): boolean {
+  return cell.support.every((s) => s.status === 'supported');
+}
+
+/** The worst standing of any component: known-defect > outside-window > supported. */
+export function worstSupport(cell: ResolvedCell): SupportStatus {
+  const rank: Record<SupportStatus, number> = { supported: 0, 'outside-window': 1, 'known-defect': 2 };
+  return cell.support.reduce<SupportStatus>((w, s) => (rank[s.status] > rank[w] ? s.status : w), 'supported');
+}

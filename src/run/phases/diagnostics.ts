@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { collectDiagnostics } from '../../diagnostics/collect.js';
+import { UNCANCELLABLE } from '../cell-run.js';
+import type { CellPhase } from '../phase-runner.js';
+
+/** Phase `diagnostics`: after a failure, from a cluster that exists, before it is deleted. */
+export const diagnosticsPhase: CellPhase = {
+  name: 'diagnostics',
+  stage: 'always',
+  async run(run) {
+    const verdict = run.decided?.verdict;
+    const failed = verdict === 'fail' || verdict === 'error';
+    const cluster = run.plan.facts.clusterName;
+    const kubectl = run.kubectl?.path;
+    if (!failed || run.signal.aborted || !run.clusterUp || !(kubectl || cluster)) return;
+    const { resultsDir, env, target } = run.prepared;
+    const kindPath = cluster ? await run.toolPaths.kind?.catch(() => undefined) : undefined;
+    const tools = run.tools;
+    const targetPod = run.checkReport?.targetPod;
+    const got = await run.log.group('Diagnostics', () =>
+      collectDiagnostics(
+        run.deps.runner,
+        {
+          dir: join(resultsDir, 'diagnostics'),
+          archive: join(resultsDir, 'diagnostics.tar.gz'),
+          ...(kubectl ? { kubectl } : {}),
+          ...(kindPath && cluster ? { kind: { path: kindPath, cluster } } : {}),
+          ...(tools ? { istioctl: () => tools.get('istioctl') } : {}),
+          env,
+          namespace: target.namespace,
+          istioNamespace: run.plan.facts.istioNamespace,
+          ...(targetPod ? { targetPod } : {}),
+          ...(target.selector ? { targetLabel: target.selector } : {}),
+          timeoutMs: run.bounds.diagnosticsCommandMs,
+        },
+        UNCANCELLABLE,
+      ),
+    );
+    run.diagnosticsArchive = got.archive;
+    run.diagnostics = { dir: got.dir, ...(got.archive ? { archive: got.archive } : {}) };
+    const failures = got.entries.filter((e) => !e.ok);
+    run.log.info(
+      `Diagnostics in ${got.dir}${got.archive ? ` (archive ${got.archive})` : ''}: ${got.entries.length - failures.length}/${got.entries.length} collected`,
+    );
+    for (const f of failures) run.log.warn(`diagnostics: ${f.file}: ${f.detail ?? 'failed'}`);
+  },
+};

@@ -1,0 +1,118 @@
+import { access, mkdir } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { InputError, type CellConfig } from '../../config/cell-config.js';
+import type { InputNaming } from '../../config/inputs.js';
+import { buildPlan } from '../../plan/build.js';
+import type { Plan } from '../../plan/types.js';
+import { writePlan } from '../../plan/write.js';
+import { isSupported, resolveCell } from '../../resolve/cell.js';
+import type { SuiteTarget } from '../../suite/contract.js';
+import { defaultSuiteFile } from '../../suite/default-suite.js';
+import type { EngineDeps, Prepared, RunRequest } from '../cell-run.js';
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const refuse = (
+  naming: InputNaming,
+  input: 'ingress-url' | 'suite',
+  value: string,
+  why: string,
+  accepted: string,
+) => new InputError([{ input, value, why, accepted }], naming);
+
+/** Everything that can be refused is refused here, before any side effect. */
+export async function checkRunInputs(
+  config: CellConfig,
+  naming: InputNaming,
+  deps: Pick<EngineDeps, 'cwd' | 'loadSuiteTarget'>,
+): Promise<{ suiteFile: string; target: SuiteTarget }> {
+  if (config.cluster === 'existing' && !config.ingressUrl) {
+    throw refuse(
+      naming,
+      'ingress-url',
+      '',
+      'is required with cluster "existing" (the harness cannot know where your gateway listens)',
+      'the base URL of your ingress gateway, e.g. http://127.0.0.1:8080',
+    );
+  }
+  const suiteFile = config.suite ? resolve(deps.cwd, config.suite) : defaultSuiteFile();
+  if (!(await exists(suiteFile))) {
+    if (!config.suite)
+      throw new Error(`the built-in suite ${suiteFile} is missing: the package is incomplete`);
+    throw refuse(
+      naming,
+      'suite',
+      config.suite,
+      `does not exist (${suiteFile})`,
+      'a path to a suite YAML file',
+    );
+  }
+  try {
+    return { suiteFile, target: await deps.loadSuiteTarget(suiteFile) };
+  } catch (e) {
+    throw refuse(
+      naming,
+      'suite',
+      config.suite ?? suiteFile,
+      `is not a valid suite: ${e instanceof Error ? e.message : String(e)}`,
+      'a suite YAML file (apiVersion calico-istio-conformance/v1, kind Suite)',
+    );
+  }
+}
+
+/** plan.env values are paths relative to the plan directory. */
+function planEnv(plan: Plan, planDir: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, resolve(planDir, v)]));
+}
+
+/**
+ * Phase `prepare`: refuse bad input (throws InputError: nothing has happened yet), resolve the cell,
+ * build and write its plan, and say what the catalog knows about it.
+ */
+export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepared> {
+  const { config, naming } = req;
+  const { suiteFile, target } = await checkRunInputs(config, naming, deps);
+  const cell = resolveCell(config);
+  const resultsDir = isAbsolute(config.resultsDir) ? config.resultsDir : resolve(deps.cwd, config.resultsDir);
+  const startedMs = deps.now();
+  const rendered = buildPlan(cell);
+  const { plan } = rendered;
+  const planDir = join(resultsDir, 'plan');
+  await mkdir(resultsDir, { recursive: true });
+  await writePlan(planDir, rendered);
+
+  const { log } = deps;
+  for (const s of cell.support) {
+    const line = `${s.component} ${s.version}: ${s.status} — ${s.detail}`;
+    if (s.status === 'supported') log.info(line);
+    else log.warn(line);
+  }
+  for (const note of plan.facts.notes) log.info(`Note: ${note}`);
+  const skip =
+    !isSupported(cell) && config.onUnsupported === 'skip'
+      ? cell.support
+          .filter((s) => s.status !== 'supported')
+          .map((s) => `${s.component} ${s.version} ${s.status} (${s.detail})`)
+          .join('; ')
+      : undefined;
+  return {
+    cell,
+    rendered,
+    plan,
+    planDir,
+    resultsDir,
+    resultsFile: join(resultsDir, 'results.json'),
+    suiteFile,
+    target,
+    env: planEnv(plan, planDir),
+    startedMs,
+    ...(skip !== undefined ? { skip } : {}),
+  };
+}

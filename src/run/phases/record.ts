@@ -1,0 +1,80 @@
+import { writeFile } from 'node:fs/promises';
+import type { Plan } from '../../plan/types.js';
+import type { ResolvedCell } from '../../resolve/cell.js';
+import { CellResultSchema, RESULT_SCHEMA_VERSION, type CellResult } from '../../result/schema.js';
+import { VERSION } from '../../version.js';
+import type { CellReportFiles, CellRun } from '../cell-run.js';
+import type { CellPhase } from '../phase-runner.js';
+import { symptomObserved } from '../verdict.js';
+
+/** The plan already names the exact versions; results.json keeps the same facts, minus plan-only ones. */
+function resultCell(plan: Plan): CellResult['cell'] {
+  const { clusterName: _name, install: _install, ...cell } = plan.cell;
+  return cell;
+}
+
+function support(cell: ResolvedCell): CellResult['support'] {
+  return cell.support.map((s) => ({
+    component: s.component,
+    version: s.version,
+    status: s.status,
+    detail: s.detail,
+    ...(s.window ? { window: s.window } : {}),
+    ...(s.defectId ? { defectId: s.defectId } : {}),
+  }));
+}
+
+function knownDefect(run: CellRun): CellResult['knownDefect'] {
+  const d = run.plan.facts.knownDefect;
+  if (!d) return undefined;
+  return { id: d.id, title: d.title, issue: d.issue, symptomObserved: symptomObserved(d, run.suite) };
+}
+
+/** Phase `record`: results.json (always, whatever happened), then the reports. */
+export const recordPhase: CellPhase = {
+  name: 'record',
+  stage: 'always',
+  async run(run) {
+    const { deps, prepared } = run;
+    const finishedMs = deps.now();
+    const defect = knownDefect(run);
+    const result = CellResultSchema.parse({
+      schemaVersion: RESULT_SCHEMA_VERSION,
+      generator: `calico-istio-conformance ${VERSION}`,
+      cell: resultCell(run.plan),
+      support: support(prepared.cell),
+      ...(run.plan.facts.notes.length ? { notes: run.plan.facts.notes } : {}),
+      startedAt: new Date(prepared.startedMs).toISOString(),
+      finishedAt: new Date(finishedMs).toISOString(),
+      durationMs: Math.max(0, finishedMs - prepared.startedMs),
+      runner: deps.runnerInfo,
+      ...(run.decided ?? { verdict: 'error', reason: 'no verdict was reached' }),
+      ...(prepared.skip === undefined
+        ? { tools: run.tools?.results() ?? [], phases: run.phases, checks: run.checks }
+        : {}),
+      ...(run.suite ? { suite: run.suite } : {}),
+      ...(defect ? { knownDefect: defect } : {}),
+      ...(run.diagnostics ? { diagnostics: run.diagnostics } : {}),
+      cleanup: run.cleanup ?? { status: 'not-created' },
+    });
+    await writeFile(prepared.resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+    run.req.hooks?.onVerdict?.(result.verdict);
+    let reports: CellReportFiles | undefined;
+    try {
+      reports = await deps.writeReports(result, prepared.resultsDir);
+    } catch (e) {
+      run.log.error(`Could not write the reports: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const line = `Cell ${prepared.cell.id}: ${result.verdict.toUpperCase()} — ${result.reason}`;
+    if (result.verdict === 'pass' || result.verdict === 'unsupported') run.log.info(line);
+    else run.log.error(line);
+    run.outcome = {
+      cell: prepared.cell,
+      result,
+      planDir: prepared.planDir,
+      resultsFile: prepared.resultsFile,
+      ...(reports ? { reports } : {}),
+      ...(run.diagnosticsArchive ? { diagnosticsArchive: run.diagnosticsArchive } : {}),
+    };
+  },
+};

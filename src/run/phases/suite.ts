@@ -1,0 +1,41 @@
+import type { CellPhase } from '../phase-runner.js';
+import { setupOk } from './checks.js';
+
+/** Phase `suite`: the probes, once setup passed; a suite that throws is an `error` suite, not a fault. */
+export const suitePhase: CellPhase = {
+  name: 'suite',
+  stage: 'main',
+  async run(run) {
+    if (!setupOk(run) || run.signal.aborted || !run.kubectl) return;
+    const { target, suiteFile, env, cell } = run.prepared;
+    const kubectl = run.kubectl.path;
+    const defect = run.plan.facts.knownDefect;
+    const dikastesReady = run.checkReport?.dikastesReady ?? {
+      ready: false,
+      evidence: 'the checks did not run',
+    };
+    run.suite = await run.log.group(`Suite ${target.name}`, async () => {
+      try {
+        return await run.deps.runSuite({
+          suiteFile,
+          ingressUrl: run.plan.facts.ingressUrl,
+          ...(defect ? { knownDefect: { defect, calicoVersion: cell.calico.version } } : {}),
+          dikastesReady,
+          policies: run.deps.policyApplier(kubectl, env),
+          signal: run.signal,
+          log: (line) => run.log.info(line),
+        });
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        return {
+          name: target.name,
+          file: suiteFile,
+          status: 'error' as const,
+          diagnosis: message,
+          finding: { kind: 'suite-error' as const, message },
+          steps: [],
+        };
+      }
+    });
+  },
+};
