@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
-import { resolveCell } from '../src/catalog/resolve.js';
+import { resolveCell } from '../src/resolve/cell.js';
 import { parseCellConfig } from '../src/config/cell-config.js';
 import { cliNaming } from '../src/config/inputs.js';
 import { executePlan } from '../src/exec/executor.js';
@@ -14,15 +14,17 @@ import type { Fetcher } from '../src/exec/fetch.js';
 import { streamLog } from '../src/exec/log.js';
 import type { ProcessRunner, RunResult } from '../src/exec/process.js';
 import { buildPlan } from '../src/plan/build.js';
-import { FETCH, type Argv, type PlanStep } from '../src/plan/types.js';
+import { isFetch, type PlanCommand, type PlanStep } from '../src/plan/types.js';
 
 /** Real seconds → bench milliseconds (kind create 30 s → 300 ms). */
 const SCALE_MS_PER_S = 10;
 
 /** Rough real durations of each tool call on a GitHub runner, in seconds. */
-function latencySeconds(argv: Argv): number {
+const FETCH_SECONDS = 0.5;
+const commandSeconds = (c: PlanCommand): number => (isFetch(c) ? FETCH_SECONDS : latencySeconds(c.exec));
+
+function latencySeconds(argv: readonly string[]): number {
   const a = argv.join(' ');
-  if (argv[0] === FETCH) return 0.5;
   if (a.startsWith('kind create cluster')) return 30;
   if (a.startsWith('kind load docker-image')) return 25;
   if (argv[0] === 'docker') return 4;
@@ -66,14 +68,16 @@ const fakeRunner: ProcessRunner = {
 
 const fakeFetcher: Fetcher = {
   async fetchToFile(_url, _dest, { sha256, signal }) {
-    await sleepFor(scaled(latencySeconds([FETCH])), signal);
+    await sleepFor(scaled(FETCH_SECONDS), signal);
     return { sha256: sha256 ?? '0'.repeat(64), bytes: 0 };
   },
 };
 
-const stepSeconds = (s: PlanStep): number => s.commands.reduce((t, c) => t + latencySeconds(c), 0);
+const stepSeconds = (s: PlanStep): number => s.commands.reduce((t, c) => t + commandSeconds(c), 0);
 const toolsOf = (s: PlanStep): string[] => [
-  ...new Set(s.commands.map((c) => c[0]!).filter((c) => c in DOWNLOAD_SECONDS)),
+  ...new Set(
+    s.commands.flatMap((c) => (isFetch(c) ? [] : [c.exec[0]!])).filter((c) => c in DOWNLOAD_SECONDS),
+  ),
 ];
 
 /** Longest chain (ms) through the DAG, a step starting after its dependencies and its tools. */

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { knownCalicoVersions, knownIstioVersions, knownKubernetesVersions } from '../src/catalog/index.js';
-import { resolveCell } from '../src/catalog/resolve.js';
+import { resolveCell } from '../src/resolve/cell.js';
 import { parseCellConfig } from '../src/config/cell-config.js';
 import { actionNaming } from '../src/config/inputs.js';
 import { buildPlan } from '../src/plan/build.js';

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CALICO_RELEASES, ISTIO_RELEASES } from '../src/catalog/index.js';
-import { cellId } from '../src/catalog/resolve.js';
+import { cellId } from '../src/resolve/cell.js';
 import type { CellResult } from '../src/result/schema.js';
 import { writeReport } from '../src/report/write-report.js';
 

@@ -4,11 +4,16 @@ import { isFetch, type PlanCommand, type PlanStep } from './types.js';
 /** `fetch [--sha256 HEX] URL DEST`: how the runbook spells a download (a bash function of that name). */
 export const FETCH = 'fetch';
 
+/** The command as argv, a download spelled as the runbook's `fetch` function. */
+export function commandArgv(c: PlanCommand): readonly string[] {
+  if (!isFetch(c)) return c.exec;
+  const { url, dest, sha256 } = c.fetch;
+  return sha256 ? [FETCH, '--sha256', sha256, url, dest] : [FETCH, url, dest];
+}
+
 /** The command as a shell line: what the log prints and what the runbook runs. */
 export function commandLine(c: PlanCommand): string {
-  if (!isFetch(c)) return shellJoin(c.exec);
-  const { url, dest, sha256 } = c.fetch;
-  return shellJoin(sha256 ? [FETCH, '--sha256', sha256, url, dest] : [FETCH, url, dest]);
+  return shellJoin(commandArgv(c));
 }
 
 function checkCommand(step: string, c: PlanCommand): void {

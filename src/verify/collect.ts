@@ -14,7 +14,6 @@ import {
   checkNamespaceLabel,
   checkPodAnnotations,
   dikastesReadiness,
-  gatewayTitle,
   skipped,
   type HttpAnswer,
   type PodLog,

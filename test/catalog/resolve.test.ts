@@ -11,7 +11,7 @@ import {
   knownKubernetesVersions,
   lookupNodeImage,
 } from '../../src/catalog/index.js';
-import { resolveCell } from '../../src/catalog/resolve.js';
+import { resolveCell } from '../../src/resolve/cell.js';
 import { parseCellConfig } from '../../src/config/cell-config.js';
 import { actionNaming } from '../../src/config/inputs.js';
 import { buildPlan } from '../../src/plan/build.js';
@@ -52,7 +52,7 @@ describe('catalog data matches UPSTREAM.md', () => {
   });
   it('Istio minors, patches, windows and flavours', () => {
     expect(
-      ISTIO_RELEASES.map((r) => [r.minor, r.latest, r.kubernetes.min, r.kubernetes.max, r.flavour]),
+      ISTIO_RELEASES.map((r) => [r.minor, r.latest, r.kubernetes.min, r.kubernetes.max, r.profile.flavour]),
     ).toEqual(ISTIO_FACTS);
   });
   it('Dikastes moves to quay.io from 3.31', () => {
@@ -126,8 +126,8 @@ describe('every Calico × Istio × Kubernetes combination in the catalog', () =>
 
   it('Calico v3.31.7 carries the known defect, with its upstream issue', () => {
     const cell = resolveCell(parseCellConfig({ 'calico-version': 'v3.31.7' }, actionNaming));
-    expect(cell.support[0]).toMatchObject({ status: 'known-defect', defect: { id: 'calico-11857' } });
-    expect(cell.support[0]?.defect?.issue).toBe('https://github.com/projectcalico/calico/issues/11857');
+    expect(cell.support[0]).toMatchObject({ status: 'known-defect', defectId: 'calico-11857' });
+    expect(cell.calico.defect?.issue).toBe('https://github.com/projectcalico/calico/issues/11857');
     expect(cell.support[0]?.detail).toContain('Kubernetes 1.34 is within 1.32–1.35');
   });
 

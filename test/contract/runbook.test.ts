@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/index.js';
-import { FETCH, type Plan } from '../../src/plan/types.js';
+import type { Plan } from '../../src/plan/types.js';
+import { commandArgv, FETCH } from '../../src/plan/validate.js';
 import { startDownloadServer } from '../fakes/servers.js';
 import { upstreamAvailable } from '../support/upstream.js';
 import { World } from './harness.js';
@@ -57,7 +58,7 @@ describe.runIf(upstreamAvailable())('runbook.sh runs by hand', () => {
       .transcript()
       .slice(before)
       .map((c) => [c.tool, ...c.argv]);
-    const planned = plan.steps.flatMap((s) => s.commands).filter((c) => c[0] !== FETCH);
+    const planned = plan.steps.flatMap((s) => s.commands.map(commandArgv)).filter((c) => c[0] !== FETCH);
     expect(calls).toEqual(planned);
     // every command ran with the plan's own kubeconfig, never the user's
     for (const c of world.transcript().slice(before)) {

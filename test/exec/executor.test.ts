@@ -6,23 +6,45 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { executePlan, type ExecuteOptions } from '../../src/exec/executor.js';
 import { undiciFetcher } from '../../src/exec/fetch.js';
 import { execaRunner } from '../../src/exec/process.js';
-import type { PlanStep } from '../../src/plan/types.js';
+import type { PlanCommand, PlanStep } from '../../src/plan/types.js';
 import type { PhaseResult } from '../../src/result/schema.js';
 import { startServer, type TestServer } from '../tools/http-server.js';
 import { deps, FakeRunner, memoryLog } from './fakes.js';
 
 const node = process.execPath;
 
-function step(id: string, commands: string[][], extra: Partial<PlanStep> = {}): PlanStep {
+/** argv shorthand: `['fetch', '--sha256', HEX, URL, DEST]` is a download, anything else an exec. */
+function command(argv: string[]): PlanCommand {
+  if (argv[0] !== 'fetch') return { exec: argv };
+  const pinned = argv[1] === '--sha256';
+  const [url, dest] = argv.slice(pinned ? 3 : 1);
+  return { fetch: { url: url!, dest: dest!, ...(pinned ? { sha256: argv[2]! } : {}) } };
+}
+
+function step(
+  id: string,
+  commands: string[][],
+  extra: Partial<Omit<PlanStep, 'retry'>> & {
+    retry?: Omit<NonNullable<PlanStep['retry']>, 'beforeRetry'> & { beforeRetry?: string[][] };
+  } = {},
+): PlanStep {
+  const { retry, ...rest } = extra;
+  const typedRetry = retry && {
+    attempts: retry.attempts,
+    delaySeconds: retry.delaySeconds,
+    transient: retry.transient,
+    ...(retry.beforeRetry ? { beforeRetry: retry.beforeRetry.map((a) => ({ exec: a })) } : {}),
+  };
   return {
     id,
     title: `title ${id}`,
     phase: 'cluster',
-    commands,
+    commands: commands.map(command),
     manifests: [],
     timeoutSeconds: 30,
     dependsOn: [],
-    ...extra,
+    ...rest,
+    ...(typedRetry ? { retry: typedRetry } : {}),
   };
 }
 
@@ -452,14 +474,20 @@ describe('executePlan: fetch built-in and masking', () => {
     expect(rs[0]).toMatchObject({ status: 'passed', attempts: 2 });
   });
 
-  it('rejects a malformed fetch command with a clear error', async () => {
+  it('rejects a malformed fetch before anything runs, with a clear error', async () => {
     const { log } = memoryLog();
-    const rs = await executePlan(
-      [step('get', [['fetch', 'only-one-arg']])],
-      options(),
-      deps(new FakeRunner(() => ({})), log),
-    );
-    expect(rs[0]!.error).toContain('expected "fetch [--sha256 HEX] URL DEST"');
+    const runner = new FakeRunner(() => ({}));
+    await expect(
+      executePlan(
+        [step('get', [['fetch', '--sha256', 'abc', 'https://example.invalid/m.yaml', 'm.yaml']])],
+        options(),
+        deps(runner, log),
+      ),
+    ).rejects.toThrow('plan: step "get" pins https://example.invalid/m.yaml to "abc", not 64 hex digits');
+    await expect(
+      executePlan([step('get', [['fetch', 'ftp://x/m.yaml', 'm.yaml']])], options(), deps(runner, log)),
+    ).rejects.toThrow('fetches a non-http(s) URL');
+    expect(runner.calls).toHaveLength(0);
   });
 
   it('prints each command shell-quoted with secrets masked, in logs and in the result', async () => {

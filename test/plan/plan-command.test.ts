@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/index.js';
 import { shellJoin } from '../../src/util/shell.js';
 import type { Plan } from '../../src/plan/types.js';
+import { commandArgv } from '../../src/plan/validate.js';
 
 async function cli(...argv: string[]) {
   let out = '';
@@ -23,7 +24,7 @@ async function planInto(...flags: string[]) {
   return { dir, plan, runbook, out: r.out };
 }
 
-const allArgv = (plan: Plan) => plan.steps.flatMap((s) => s.commands);
+const allArgv = (plan: Plan) => plan.steps.flatMap((s) => s.commands.map(commandArgv));
 
 describe('plan writes plan.json, manifests/ and runbook.sh', () => {
   it('for the default cell', async () => {
@@ -101,7 +102,7 @@ describe('plan writes plan.json, manifests/ and runbook.sh', () => {
       'rollout',
     ];
     for (let i = 1; i < order.length; i++) expect(at(order[i - 1]!)).toBeLessThan(at(order[i]!));
-    const create = plan.steps[0]!.commands[0]!;
+    const create = commandArgv(plan.steps[0]!.commands[0]!);
     expect(create).toContain('--wait');
     expect(create[create.indexOf('--wait') + 1]).toBe('0s');
     expect(create[create.indexOf('--image') + 1]).toMatch(/^kindest\/node:v1\.34\.8@sha256:[a-f0-9]{64}$/);
@@ -117,7 +118,8 @@ describe('plan writes plan.json, manifests/ and runbook.sh', () => {
       );
       return plan.steps
         .find((s) => s.id === 'calico-operator')!
-        .commands.filter((c) => c[0] === 'kubectl' && c[1] === 'create')
+        .commands.map(commandArgv)
+        .filter((c) => c[0] === 'kubectl' && c[1] === 'create')
         .map((c) => c[3]!.split('/').at(-1));
     };
     expect(await manifestsOf('v3.27.5')).toEqual(['tigera-operator.yaml']);

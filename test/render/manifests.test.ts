@@ -8,7 +8,7 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { resolveCell } from '../../src/catalog/resolve.js';
+import { resolveCell } from '../../src/resolve/cell.js';
 import { parseCellConfig } from '../../src/config/cell-config.js';
 import { actionNaming, type RawInputs } from '../../src/config/inputs.js';
 import { buildPlan } from '../../src/plan/build.js';

@@ -8,10 +8,11 @@ import { dirname, join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { BOUTIQUE } from '../../src/catalog/index.js';
-import { resolveCell } from '../../src/catalog/resolve.js';
+import { resolveCell } from '../../src/resolve/cell.js';
 import { parseCellConfig } from '../../src/config/cell-config.js';
 import { actionNaming, type RawInputs } from '../../src/config/inputs.js';
 import { buildPlan } from '../../src/plan/build.js';
+import { isFetch } from '../../src/plan/types.js';
 import { parseYamlStream } from '../../src/render/yaml.js';
 import { upstream, upstreamAvailable } from '../support/upstream.js';
 
@@ -33,9 +34,9 @@ function planDir(raw: RawInputs) {
 
 /** Stands in for the `fetch` step: the pinned upstream file, from ../shared/upstream. */
 function fetchStep(plan: ReturnType<typeof planDir>['plan'], id: string) {
-  const cmd = plan.steps.find((s) => s.id === id)?.commands.find((c) => c[0] === 'fetch');
+  const cmd = plan.steps.find((s) => s.id === id)?.commands.find(isFetch);
   if (!cmd) throw new Error(`no fetch in step ${id}`);
-  return { url: cmd.at(-2)!, dest: cmd.at(-1)!, sha256: cmd[1] === '--sha256' ? cmd[2] : undefined };
+  return cmd.fetch;
 }
 
 describe.runIf(have)('Online Boutique transformation on the real v0.10.6 release file', () => {
@@ -135,7 +136,9 @@ describe.runIf(have)('legacy ConfigMap patch on the real upstream files', () => 
       expect(before.data.config).not.toContain('name: dikastes');
 
       // the plan's own argv, run locally against the live-shaped object
-      const patchArgv = step.commands.find((c) => c[0] === 'kubectl' && c[1] === 'patch')!;
+      const patchArgv = step.commands
+        .flatMap((c) => (isFetch(c) ? [] : [c.exec]))
+        .find((c) => c[0] === 'kubectl' && c[1] === 'patch')!;
       expect(patchArgv).toEqual([
         'kubectl',
         'patch',

@@ -68,6 +68,7 @@ describe('diagnostics', () => {
         dir: join(dir, 'diagnostics'),
         archive: join(dir, 'diagnostics.tar.gz'),
         kubectl: 'kubectl',
+        istioNamespace: 'istio-system',
         kind: { path: 'kind', cluster: 'c1' },
         istioctl: () => Promise.reject(new Error('istioctl 1.28.1: checksum mismatch')),
         env: { KUBECONFIG: '/k' },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputError, parseCellConfig } from '../../src/config/cell-config.js';
 import { cliNaming, type RawInputs } from '../../src/config/inputs.js';
-import type { SuiteRunRequest } from '../../src/contracts.js';
+import type { SuiteRunRequest } from '../../src/suite/contract.js';
 import type { Log } from '../../src/exec/log.js';
 import type { ProcessRunner, RunOptions, RunResult } from '../../src/exec/process.js';
 import { CellResultSchema, type SuiteResult } from '../../src/result/schema.js';
@@ -77,11 +77,10 @@ async function setup(inputs: RawInputs, over: Partial<EngineDeps> = {}) {
     policyApplier: () => ({ apply: async () => undefined, delete: async () => undefined }),
     writeReports: async (_r, d) => ({ junitFile: join(d, 'junit.xml'), summaryMarkdown: '# s' }),
     runnerInfo: runnerInfo({}),
-    packageRoot: ROOT,
     cwd: dir,
     arch: 'amd64',
     installTool,
-    timing: { ingressWaitMs: 0, drainSeconds: 1 },
+    bounds: { ingressWaitMs: 0, drainSeconds: 1 },
     ...over,
   };
   return { dir, config, deps, calls, installs, suiteRequests };
@@ -215,7 +214,8 @@ describe('run engine', () => {
     await runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
     expect(suiteRequests).toHaveLength(1);
     expect(suiteRequests[0]!.ingressUrl).toBe('http://127.0.0.1:1234');
-    expect(suiteRequests[0]!.calicoVersion).toBe('v3.32.1');
+    // v3.32.1 has no known defect: the suite gets none
+    expect(suiteRequests[0]!.knownDefect).toBeUndefined();
     expect(suiteRequests[0]!.dikastesReady.ready).toBe(false);
     expect(suiteRequests[0]!.suiteFile).toBe(join(ROOT, 'e2e-manifests/suites/boutique/suite.yaml'));
   });

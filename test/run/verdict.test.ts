@@ -19,12 +19,17 @@ const check = (id: string, status: CheckResult['status']): CheckResult => ({
   status,
   evidence: `${id} evidence`,
 });
-const suite = (status: SuiteResult['status'], diagnosis?: string): SuiteResult => ({
+const suite = (
+  status: SuiteResult['status'],
+  diagnosis?: string,
+  finding?: SuiteResult['finding'],
+): SuiteResult => ({
   name: 'boutique',
   file: 'suite.yaml',
   status,
   steps: [],
   ...(diagnosis ? { diagnosis } : {}),
+  ...(finding ? { finding } : {}),
 });
 const defect = CALICO_DEFECTS[0]!;
 
@@ -108,11 +113,14 @@ describe('verdict', () => {
   });
 
   it('the known defect: named when the suite saw its symptom, with the fix', () => {
-    const s = suite(
-      'fail',
-      `every request denied before any policy: Dikastes denies everything: known defect ${defect.id} in Calico v3.31.7`,
-    );
+    const message = `every request denied before any policy: Dikastes denies everything: known defect ${defect.id} in Calico v3.31.7`;
+    const s = suite('fail', message, { kind: 'defect-symptom', defectId: defect.id, message });
     expect(symptomObserved(defect, s)).toBe(true);
+    // the verdict reads fields, not prose: a message naming the defect is not a finding
+    expect(symptomObserved(defect, suite('fail', message))).toBe(false);
+    expect(
+      symptomObserved(defect, suite('fail', 'x', { kind: 'defect-symptom', defectId: 'other', message: 'x' })),
+    ).toBe(false);
     expect(symptomObserved(defect, suite('fail', 'step "x": timeout'))).toBe(false);
     const d = decideVerdict({
       phases: [],

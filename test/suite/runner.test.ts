@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PolicyApplier, SuiteRunRequest } from '../../src/contracts.js';
+import type { PolicyApplier, SuiteRunRequest } from '../../src/suite/contract.js';
+import { defectFor } from '../../src/catalog/index.js';
 import { SuiteResultSchema, type SuiteResult } from '../../src/result/schema.js';
 import {
   createSuiteRunner,
@@ -72,7 +73,6 @@ async function harness(
     request: (over = {}) => ({
       suiteFile: defaultSuiteFile(),
       ingressUrl: gateway.url,
-      calicoVersion: 'v3.32.1',
       dikastesReady: { ready: true, evidence: 'dikastes container Ready in 1/1 frontend pods' },
       policies,
       signal: new AbortController().signal,
@@ -136,7 +136,7 @@ describe('the default Online Boutique suite, end to end against a simulated gate
     const h = await harness({ dikastes: 'deny-all' });
     const r = valid(
       await createSuiteRunner({ timing: { ...FAST, timeoutMs: 500 } })(
-        h.request({ calicoVersion: 'v3.31.7' }),
+        h.request({ knownDefect: { defect: defectFor('v3.31.7')!, calicoVersion: 'v3.31.7' } }),
       ),
     );
     expect(r.status).toBe('fail');
@@ -144,6 +144,7 @@ describe('the default Online Boutique suite, end to end against a simulated gate
       new RegExp(`^${DENY_ALL_BASELINE}: known defect calico-11857 in Calico v3.31.7`),
     );
     expect(r.diagnosis).toContain('https://github.com/projectcalico/calico/issues/11857');
+    expect(r.finding).toMatchObject({ kind: 'defect-symptom', defectId: 'calico-11857' });
     expect(r.steps.map((s) => s.status)).toEqual(['fail', 'skipped', 'skipped']);
     expect(r.steps[0]?.expectations[0]).toMatchObject({
       status: 'fail',

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { buildPlan } from '../../src/plan/build.js';
 import { renderIstioOperator } from '../../src/render/istio-operator.js';
-import { resolveCell } from '../../src/catalog/resolve.js';
+import { resolveCell } from '../../src/resolve/cell.js';
 import { parseCellConfig } from '../../src/config/cell-config.js';
 import { cliNaming } from '../../src/config/inputs.js';
 import {
@@ -23,7 +24,7 @@ import {
   parseEqualitySelector,
   readiness,
   type Pod,
-} from '../../src/verify/kube.js';
+} from '../../src/kube/objects.js';
 import { upstream, upstreamAvailable } from '../support/upstream.js';
 
 function pod(
@@ -71,6 +72,13 @@ function pod(
 }
 const pods = (...p: Pod[]) => fetchedOk({ kind: 'PodList', items: p });
 
+/** What the checks expect, as the plan decides it for a templates and a legacy cell. */
+const checkFacts = (istio: string) =>
+  buildPlan(resolveCell(parseCellConfig({ 'istio-version': istio }, cliNaming))).plan.facts.checks;
+const TEMPLATES = checkFacts('1.28.1');
+const LEGACY = checkFacts('1.15.7');
+const LOG = TEMPLATES.dikastes.log;
+
 describe('verification checks (pure evaluators)', () => {
   it.each([
     [
@@ -102,17 +110,17 @@ describe('verification checks (pure evaluators)', () => {
   });
 
   it('pod annotations: templates flavour needs sidecar,dikastes on every pod; legacy needs none naming dikastes', () => {
-    expect(checkPodAnnotations('b', pods(pod('a'), pod('b')), 'sidecar,dikastes').status).toBe('pass');
+    expect(checkPodAnnotations('b', pods(pod('a'), pod('b')), TEMPLATES.podAnnotation).status).toBe('pass');
     const bad = checkPodAnnotations(
       'b',
       pods(pod('a'), pod('b', { templates: 'sidecar' })),
-      'sidecar,dikastes',
+      TEMPLATES.podAnnotation,
     );
     expect(bad).toMatchObject({ status: 'fail' });
     expect(bad.evidence).toContain('b=sidecar');
     expect(checkPodAnnotations('b', pods(pod('a', { templates: '' })), undefined).status).toBe('pass');
     expect(checkPodAnnotations('b', pods(pod('a')), undefined).status).toBe('fail');
-    expect(checkPodAnnotations('b', pods(), 'sidecar,dikastes').evidence).toBe('no pods in b');
+    expect(checkPodAnnotations('b', pods(), TEMPLATES.podAnnotation).evidence).toBe('no pods in b');
   });
 
   it('containers: native sidecar istio-proxy is read from initContainerStatuses; istio-init is not required', () => {
@@ -132,19 +140,25 @@ describe('verification checks (pure evaluators)', () => {
   it('dikastes logs: the stream line is needed and any failure line fails', () => {
     const ok =
       'x Successfully connected to Policy Sync server\ny Starting synchronization with Policy Sync server\n';
-    expect(checkDikastesLogs('b', [{ pod: 'a', log: fetchedOk(ok) }]).status).toBe('pass');
-    const dial = checkDikastesLogs('b', [
-      { pod: 'a', log: fetchedOk(ok) },
-      { pod: 'c', log: fetchedOk(`${ok}z fail to dial Policy Sync server: no such file`) },
-    ]);
+    expect(checkDikastesLogs('b', [{ pod: 'a', log: fetchedOk(ok) }], LOG).status).toBe('pass');
+    const dial = checkDikastesLogs(
+      'b',
+      [
+        { pod: 'a', log: fetchedOk(ok) },
+        { pod: 'c', log: fetchedOk(`${ok}z fail to dial Policy Sync server: no such file`) },
+      ],
+      LOG,
+    );
     expect(dial.status).toBe('fail');
     expect(dial.evidence).toContain('c: "fail to dial Policy Sync server"');
     // "Successfully connected" alone proves little (the dial is lazy).
-    const lazy = checkDikastesLogs('b', [
-      { pod: 'a', log: fetchedOk('Successfully connected to Policy Sync server') },
-    ]);
+    const lazy = checkDikastesLogs(
+      'b',
+      [{ pod: 'a', log: fetchedOk('Successfully connected to Policy Sync server') }],
+      LOG,
+    );
     expect(lazy.status).toBe('fail');
-    expect(checkDikastesLogs('b', []).status).toBe('fail');
+    expect(checkDikastesLogs('b', [], LOG).status).toBe('fail');
   });
 
   it('CSI driver pods must exist and be Running', () => {
@@ -158,12 +172,20 @@ describe('verification checks (pure evaluators)', () => {
 
   it('FelixConfiguration policySyncPathPrefix', () => {
     expect(
-      checkFelixPolicySync(fetchedOk({ spec: { policySyncPathPrefix: '/var/run/nodeagent' } })).status,
+      checkFelixPolicySync(
+        fetchedOk({ spec: { policySyncPathPrefix: '/var/run/nodeagent' } }),
+        TEMPLATES.policySyncPrefix,
+      ).status,
     ).toBe('pass');
-    expect(checkFelixPolicySync(fetchedOk({ spec: { policySyncPathPrefix: '/var/run/felix' } })).status).toBe(
-      'fail',
+    expect(
+      checkFelixPolicySync(
+        fetchedOk({ spec: { policySyncPathPrefix: '/var/run/felix' } }),
+        TEMPLATES.policySyncPrefix,
+      ).status,
+    ).toBe('fail');
+    expect(checkFelixPolicySync(fetchedOk({ spec: {} }), TEMPLATES.policySyncPrefix).evidence).toContain(
+      'not set',
     );
-    expect(checkFelixPolicySync(fetchedOk({ spec: {} })).evidence).toContain('not set');
   });
 
   it('gateway workload: dikastes must run as root and the pod be ready', () => {
@@ -183,11 +205,13 @@ describe('verification checks (pure evaluators)', () => {
 
   it('trust gate: ready only when every target pod has a ready, synced Dikastes', () => {
     const log = fetchedOk('Starting synchronization with Policy Sync server');
-    expect(dikastesReadiness('b/app=a', pods(pod('a')), [{ pod: 'a', log }])).toMatchObject({ ready: true });
-    const notReady = dikastesReadiness('b/app=a', pods(pod('a', { ready: false })), [{ pod: 'a', log }]);
+    expect(dikastesReadiness('b/app=a', pods(pod('a')), [{ pod: 'a', log }], LOG)).toMatchObject({
+      ready: true,
+    });
+    const notReady = dikastesReadiness('b/app=a', pods(pod('a', { ready: false })), [{ pod: 'a', log }], LOG);
     expect(notReady).toMatchObject({ ready: false });
     expect(notReady.evidence).toContain('a: dikastes not ready');
-    expect(dikastesReadiness('b', pods(pod('a')), []).evidence).toContain('dikastes log not read');
+    expect(dikastesReadiness('b', pods(pod('a')), [], LOG).evidence).toContain('dikastes log not read');
   });
 
   it('selectors: equality selectors are matched locally, others go to kubectl', () => {
@@ -219,11 +243,13 @@ describe('injector templates check against real data', () => {
         )
         .join('\n')}\n`,
     };
-    expect(checkInjectorTemplates(fetchedOk({ data }), 'templates')).toMatchObject({ status: 'pass' });
+    expect(checkInjectorTemplates(fetchedOk({ data }), TEMPLATES.injector.expect)).toMatchObject({
+      status: 'pass',
+    });
     const missing = { config: 'templates:\n  sidecar: |\n    spec: {}\n  dikastes: |\n    spec: {}\n' };
-    expect(checkInjectorTemplates(fetchedOk({ data: missing }), 'templates').evidence).toContain(
-      'lack dikastes-gateway',
-    );
+    expect(
+      checkInjectorTemplates(fetchedOk({ data: missing }), TEMPLATES.injector.expect).evidence,
+    ).toContain('lack dikastes-gateway');
   });
 
   it.runIf(upstreamAvailable())(
@@ -231,9 +257,13 @@ describe('injector templates check against real data', () => {
     () => {
       const text = readFileSync(upstream('calico/v3.29.7/alp/istio-inject-configmap-1.15.yaml'), 'utf8');
       const patch = load(text) as { data: unknown };
-      expect(checkInjectorTemplates(fetchedOk(patch), 'legacy-1.15')).toMatchObject({ status: 'pass' });
+      expect(checkInjectorTemplates(fetchedOk(patch), LEGACY.injector.expect)).toMatchObject({
+        status: 'pass',
+      });
       const without = load(text.replace(/- name: dikastes\b/g, '- name: other')) as { data: unknown };
-      expect(checkInjectorTemplates(fetchedOk(without), 'legacy-1.15')).toMatchObject({ status: 'fail' });
+      expect(checkInjectorTemplates(fetchedOk(without), LEGACY.injector.expect)).toMatchObject({
+        status: 'fail',
+      });
     },
   );
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionsMatrix, selectVersions, type MatrixEntry } from '../../src/catalog/matrix.js';
+import { actionsMatrix, selectVersions, type MatrixEntry } from '../../src/version-matrix/select.js';
 import { InputError } from '../../src/config/cell-config.js';
 import { runCli } from '../../src/cli/index.js';
 
