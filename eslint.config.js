@@ -31,8 +31,8 @@ const ruleSets = [
   },
   {
     dirs: ['run', 'verify', 'diagnostics', 'suite'],
-    bar: ['render'],
-    why: 'later stages read the plan, never the renderers',
+    bar: ['render', 'catalog'],
+    why: 'later stages read the plan, never the renderers or the catalog',
   },
 ];
 const importRules = [

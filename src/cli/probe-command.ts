@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   awaitExpectations,
-  describeExpectation,
+  describeWanted,
   describeObservation,
   systemClock,
   systemSleep,
@@ -155,12 +155,12 @@ export function registerProbeCommand(program: Command, io: CliIo): void {
         else {
           const seen = r.observed ? describeObservation(r.observed) : 'no response';
           io.out(
-            `${r.status.toUpperCase()}: expected ${describeExpectation(r)}, saw ${seen} after ${r.probes} probes (${seconds} s)\n`,
+            `${r.status.toUpperCase()}: expected ${describeWanted(r)}, saw ${seen} after ${r.probes} probes (${seconds} s)\n`,
           );
         }
         if (r.status !== 'pass') {
           throw new ProbeUnmetError(
-            r.message ?? `expected ${describeExpectation(r)} within ${opts.timeout} s; it did not hold`,
+            r.message ?? `expected ${describeWanted(r)} within ${opts.timeout} s; it did not hold`,
           );
         }
       } finally {

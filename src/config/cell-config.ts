@@ -54,12 +54,12 @@ export class InputError extends Error {
     readonly problems: readonly InputProblem[],
     naming: InputNaming,
   ) {
-    super(problems.map((p) => formatProblem(p, naming)).join('\n'));
+    super(problems.map((p) => formatInputProblem(p, naming)).join('\n'));
     this.name = 'InputError';
   }
 }
 
-export function formatProblem(p: InputProblem, naming: InputNaming): string {
+export function formatInputProblem(p: InputProblem, naming: InputNaming): string {
   return `Invalid ${naming(p.input)}: ${JSON.stringify(p.value)} ${p.why}. Accepted: ${p.accepted}.`;
 }
 

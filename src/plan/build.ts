@@ -1,3 +1,4 @@
+import { TEMPLATES_ANNOTATION } from '../catalog/index.js';
 import type { ResolvedCell, UpstreamFile } from '../resolve/cell.js';
 import {
   GATEWAY_CANARY,
@@ -399,6 +400,7 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined): PlanFac
     istioFlavour: profile.flavour,
     checks: {
       namespaceLabel: profile.namespaceLabel,
+      templatesAnnotation: TEMPLATES_ANNOTATION,
       ...(profile.podAnnotation ? { podAnnotation: profile.podAnnotation } : {}),
       injector: {
         namespace: ISTIO_NAMESPACE,

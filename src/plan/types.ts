@@ -1,4 +1,7 @@
 import type { DikastesLogLines, KnownDefect } from '../catalog/index.js';
+
+/** Catalog records the plan carries; later stages take their shape from here, not from the catalog. */
+export type { DikastesLogLines, KnownDefect };
 import type { ClusterMode } from '../config/cell-config.js';
 import type { SupportEntry } from '../resolve/cell.js';
 
@@ -82,6 +85,8 @@ export type CanaryFacts =
 /** What the checks verify and with which parameters: decided with the plan, read by verify/. */
 export interface CheckFacts {
   readonly namespaceLabel: KeyValue;
+  /** The annotation that selects injection templates (Istio's `inject.istio.io/templates`). */
+  readonly templatesAnnotation: string;
   /** Every workload pod must carry it; absent: pods must name no Dikastes template (legacy patch). */
   readonly podAnnotation?: KeyValue;
   readonly injector: {

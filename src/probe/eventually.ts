@@ -64,7 +64,7 @@ export function satisfies(e: Pick<Expectation, 'expected' | 'layer'>, o: Observa
   return o.verdict === 'denied-l7' || o.verdict === 'denied-l4';
 }
 
-export function describeExpectation(e: Pick<Expectation, 'expected' | 'layer'>): string {
+export function describeWanted(e: Pick<Expectation, 'expected' | 'layer'>): string {
   return e.expected === 'deny' && e.layer ? `deny at ${e.layer.toUpperCase()}` : e.expected;
 }
 
@@ -109,7 +109,7 @@ function resultOf(
     ...(t.e.layer ? { layer: t.e.layer } : {}),
     probes: t.probes,
   };
-  const want = describeExpectation(t.e);
+  const want = describeWanted(t.e);
   if (outcome === 'settled' && t.settledStart !== undefined) {
     return {
       ...base,

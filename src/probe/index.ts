@@ -18,7 +18,7 @@ export {
 export {
   awaitExpectations,
   DEFAULT_EVENTUAL,
-  describeExpectation,
+  describeWanted,
   describeObservation,
   satisfies,
   systemClock,

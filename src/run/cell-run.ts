@@ -126,6 +126,8 @@ export class CellRun {
   checks: CheckResult[] = [];
   suite?: SuiteResult;
   decided?: Pick<CellResult, 'verdict' | 'reason'>;
+  /** How many faults the verdict already accounts for; later ones are added to the reason. */
+  faultsInVerdict = 0;
   diagnostics?: CellResult['diagnostics'];
   diagnosticsArchive?: string;
   cleanup?: NonNullable<CellResult['cleanup']>;

@@ -10,11 +10,7 @@ import type { EngineDeps } from './cell-run.js';
 import { runnerInfo } from './runner-info.js';
 
 /** The engine bound to real processes, HTTP, files and clock. */
-export function realEngineDeps(opts: {
-  log: Log;
-  toolCache: ToolCache;
-  cwd?: string;
-}): EngineDeps {
+export function realEngineDeps(opts: { log: Log; toolCache: ToolCache; cwd?: string }): EngineDeps {
   const runner = execaRunner();
   return {
     runner,

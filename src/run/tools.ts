@@ -67,10 +67,6 @@ export class ToolSet {
     await Promise.allSettled([...this.entries.values()].map((e) => e.promise));
   }
 
-  failed(): boolean {
-    return [...this.entries.values()].some((e) => e.outcome?.error !== undefined);
-  }
-
   results(): ToolResult[] {
     return [...this.entries.values()].flatMap((e) => (e.outcome?.result ? [e.outcome.result] : []));
   }

@@ -1,4 +1,4 @@
-import type { KnownDefect } from '../catalog/calico.js';
+import type { KnownDefect } from '../plan/types.js';
 import type { CellResult, CheckResult, PhaseResult, SuiteResult } from '../result/schema.js';
 import { firstLine } from '../kube/objects.js';
 

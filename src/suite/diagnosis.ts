@@ -1,4 +1,4 @@
-import type { KnownDefect } from '../catalog/index.js';
+import type { KnownDefect } from '../plan/types.js';
 import type { ExpectationResult, SuiteFinding, SuiteStepResult } from '../result/schema.js';
 import { UNTRUSTED_403 } from './trust-gate.js';
 

@@ -3,7 +3,7 @@ import type { ExpectationResult, SuiteFinding, SuiteResult, SuiteStepResult } fr
 import {
   awaitExpectations,
   DEFAULT_EVENTUAL,
-  describeExpectation,
+  describeWanted,
   describeObservation,
   systemClock,
   systemSleep,
@@ -94,7 +94,7 @@ function stepStatus(results: readonly ExpectationResult[]): SuiteStepResult['sta
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 function logExpectation(log: (l: string) => void, r: ExpectationResult): void {
-  const want = describeExpectation(r);
+  const want = describeWanted(r);
   const seen = r.observed ? describeObservation(r.observed) : 'nothing';
   const tail = r.propagationMs !== undefined ? `, propagation ${r.propagationMs} ms` : '';
   log(`  ${r.status.toUpperCase()} ${r.name}: expected ${want}, saw ${seen} (${r.probes} probes${tail})`);

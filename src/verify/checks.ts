@@ -1,5 +1,5 @@
 import { load } from 'js-yaml';
-import type { DikastesLogLines } from '../catalog/index.js';
+import type { DikastesLogLines } from '../plan/types.js';
 import type { CheckFacts, KeyValue } from '../plan/types.js';
 import type { CheckResult } from '../result/schema.js';
 import {
@@ -66,34 +66,32 @@ const couldNotRead = (what: string, f: Fetched & { ok: false }) =>
 const list = (xs: readonly string[], max = 6) =>
   xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')} and ${xs.length - max} more`;
 
-export function namespaceLabelTitle(ns: string) {
-  return `Namespace ${ns} is labelled istio-injection=enabled`;
-}
-
-export function checkNamespaceLabel(ns: string, f: Fetched): CheckResult {
-  const title = namespaceLabelTitle(ns);
+export function checkNamespaceLabel(ns: string, f: Fetched, label: KeyValue): CheckResult {
+  const title = `Namespace ${ns} is labelled ${label.key}=${label.value}`;
   if (!f.ok) return result('namespace-label', title, false, couldNotRead(`namespace ${ns}`, f));
   const labels = asObject(asObject(asObject(f.value)?.metadata)?.labels) ?? {};
-  const v = labels['istio-injection'];
+  const v = labels[label.key];
   return result(
     'namespace-label',
     title,
-    v === 'enabled',
-    v === undefined ? `namespace ${ns} has no istio-injection label` : `istio-injection=${String(v)}`,
+    v === label.value,
+    v === undefined ? `namespace ${ns} has no ${label.key} label` : `${label.key}=${String(v)}`,
   );
 }
 
-/** The injection annotation the legacy patch never needs (Dikastes is in its sidecar template). */
-const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
 const DIKASTES = 'dikastes';
 
-/** With an annotation: every pod carries it; without (legacy patch): no pod names a dikastes template. */
+/**
+ * With an annotation: every pod carries it; without (legacy patch): no pod names a dikastes template
+ * in `templatesKey`.
+ */
 export function checkPodAnnotations(
   ns: string,
   pods: Fetched,
   annotation: KeyValue | undefined,
+  templatesKey: string,
 ): CheckResult {
-  const key = annotation?.key ?? TEMPLATES_ANNOTATION;
+  const key = annotation?.key ?? templatesKey;
   const expected = annotation?.value;
   const title = expected
     ? `Pods in ${ns} carry ${key}: ${expected}`

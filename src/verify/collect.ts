@@ -121,8 +121,8 @@ export async function collectChecks(deps: CheckDeps, opts: CheckOptions): Promis
   const ingress = await waitForIngress(deps, opts);
 
   const checks: CheckResult[] = [
-    checkNamespaceLabel(ns, namespace),
-    checkPodAnnotations(ns, workload, facts.podAnnotation),
+    checkNamespaceLabel(ns, namespace, facts.namespaceLabel),
+    checkPodAnnotations(ns, workload, facts.podAnnotation, facts.templatesAnnotation),
     checkInjectorTemplates(injectorCm, injector.expect),
     checkDikastesContainers(ns, workload),
     checkDikastesLogs(ns, workloadLogs, dikastes.log),

@@ -29,6 +29,8 @@ describe('import rules (npm run lint)', () => {
     ['src/verify/x.ts', "import { toYaml } from '../render/yaml.js';", 'never the renderers'],
     ['src/suite/x.ts', "import { toYaml } from '../render/yaml.js';", 'never the renderers'],
     ['src/diagnostics/x.ts', "import { toYaml } from '../render/yaml.js';", 'never the renderers'],
+    ['src/suite/x.ts', "import { defectFor } from '../catalog/index.js';", 'or the catalog'],
+    ['src/run/x.ts', "import type { KnownDefect } from '../catalog/calico.js';", 'or the catalog'],
     ['src/plan/x.ts', "import { runCli } from '../cli/index.js';", 'only the entry points'],
     ['src/run/x.ts', "import { main } from '../action/main.js';", 'only the entry points'],
   ])('%s: %s is refused', async (path, code, why) => {

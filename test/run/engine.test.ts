@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -194,6 +194,29 @@ describe('run engine', () => {
     ]);
     expect(out.result.checks.filter((c) => c.status === 'fail').length).toBeGreaterThan(5);
     expect(out.diagnosticsArchive).toBe(join(config.resultsDir, 'diagnostics.tar.gz'));
+  });
+
+  it('a throw in diagnostics still deletes the cluster and writes results.json, naming the phase', async () => {
+    const { config, deps, calls } = await setup({});
+    // A stale file where the diagnostics folder goes: collecting them throws.
+    await mkdir(config.resultsDir, { recursive: true });
+    await writeFile(join(config.resultsDir, 'diagnostics'), 'stale');
+    const out = await runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
+    expect(out.result.verdict).toBe('fail');
+    expect(out.result.reason).toMatch(/\(also: phase diagnostics failed: .*diagnostics/);
+    expect(out.result.cleanup?.status).toBe('deleted');
+    expect(calls.at(-1)!.argv.slice(1, 3)).toEqual(['delete', 'cluster']);
+    const written = CellResultSchema.parse(JSON.parse(readFileSync(out.resultsFile, 'utf8')));
+    expect(written.reason).toBe(out.result.reason);
+  });
+
+  it('a known-defect cell hands the suite the defect as data', async () => {
+    const { config, deps, suiteRequests } = await setup({ 'calico-version': 'v3.31.7' });
+    await runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
+    expect(suiteRequests[0]!.knownDefect).toMatchObject({
+      calicoVersion: 'v3.31.7',
+      defect: { id: 'calico-11857', symptom: 'deny-all' },
+    });
   });
 
   it('a cleanup failure is reported, never thrown over the result', async () => {

@@ -119,7 +119,10 @@ describe('verdict', () => {
     // the verdict reads fields, not prose: a message naming the defect is not a finding
     expect(symptomObserved(defect, suite('fail', message))).toBe(false);
     expect(
-      symptomObserved(defect, suite('fail', 'x', { kind: 'defect-symptom', defectId: 'other', message: 'x' })),
+      symptomObserved(
+        defect,
+        suite('fail', 'x', { kind: 'defect-symptom', defectId: 'other', message: 'x' }),
+      ),
     ).toBe(false);
     expect(symptomObserved(defect, suite('fail', 'step "x": timeout'))).toBe(false);
     const d = decideVerdict({

@@ -78,6 +78,7 @@ const checkFacts = (istio: string) =>
 const TEMPLATES = checkFacts('1.28.1');
 const LEGACY = checkFacts('1.15.7');
 const LOG = TEMPLATES.dikastes.log;
+const KEY = TEMPLATES.templatesAnnotation;
 
 describe('verification checks (pure evaluators)', () => {
   it.each([
@@ -93,7 +94,7 @@ describe('verification checks (pure evaluators)', () => {
     ],
     [{ metadata: { name: 'boutique' } }, 'fail', 'has no istio-injection label'],
   ])('namespace label %#', (ns, status, evidence) => {
-    const r = checkNamespaceLabel('boutique', fetchedOk(ns));
+    const r = checkNamespaceLabel('boutique', fetchedOk(ns), TEMPLATES.namespaceLabel);
     expect(r.status).toBe(status);
     expect(r.evidence).toContain(evidence);
   });
@@ -102,6 +103,7 @@ describe('verification checks (pure evaluators)', () => {
     const r = checkNamespaceLabel(
       'boutique',
       fetchedError('get namespace boutique: Error from server (NotFound)\nmore'),
+      TEMPLATES.namespaceLabel,
     );
     expect(r).toMatchObject({
       status: 'fail',
@@ -110,17 +112,20 @@ describe('verification checks (pure evaluators)', () => {
   });
 
   it('pod annotations: templates flavour needs sidecar,dikastes on every pod; legacy needs none naming dikastes', () => {
-    expect(checkPodAnnotations('b', pods(pod('a'), pod('b')), TEMPLATES.podAnnotation).status).toBe('pass');
+    expect(checkPodAnnotations('b', pods(pod('a'), pod('b')), TEMPLATES.podAnnotation, KEY).status).toBe(
+      'pass',
+    );
     const bad = checkPodAnnotations(
       'b',
       pods(pod('a'), pod('b', { templates: 'sidecar' })),
       TEMPLATES.podAnnotation,
+      KEY,
     );
     expect(bad).toMatchObject({ status: 'fail' });
     expect(bad.evidence).toContain('b=sidecar');
-    expect(checkPodAnnotations('b', pods(pod('a', { templates: '' })), undefined).status).toBe('pass');
-    expect(checkPodAnnotations('b', pods(pod('a')), undefined).status).toBe('fail');
-    expect(checkPodAnnotations('b', pods(), TEMPLATES.podAnnotation).evidence).toBe('no pods in b');
+    expect(checkPodAnnotations('b', pods(pod('a', { templates: '' })), undefined, KEY).status).toBe('pass');
+    expect(checkPodAnnotations('b', pods(pod('a')), undefined, KEY).status).toBe('fail');
+    expect(checkPodAnnotations('b', pods(), TEMPLATES.podAnnotation, KEY).evidence).toBe('no pods in b');
   });
 
   it('containers: native sidecar istio-proxy is read from initContainerStatuses; istio-init is not required', () => {

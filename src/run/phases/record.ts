@@ -38,6 +38,12 @@ export const recordPhase: CellPhase = {
     const { deps, prepared } = run;
     const finishedMs = deps.now();
     const defect = knownDefect(run);
+    // A phase that threw after the verdict (diagnostics, cleanup) is named beside it, never hidden.
+    const decided = run.decided ?? { verdict: 'error' as const, reason: 'no verdict was reached' };
+    const late = run.faults.slice(run.faultsInVerdict);
+    const reason = late.length
+      ? `${decided.reason} (also: ${late.map((f) => `phase ${f.phase} failed: ${f.error}`).join('; ')})`
+      : decided.reason;
     const result = CellResultSchema.parse({
       schemaVersion: RESULT_SCHEMA_VERSION,
       generator: `calico-istio-conformance ${VERSION}`,
@@ -48,7 +54,8 @@ export const recordPhase: CellPhase = {
       finishedAt: new Date(finishedMs).toISOString(),
       durationMs: Math.max(0, finishedMs - prepared.startedMs),
       runner: deps.runnerInfo,
-      ...(run.decided ?? { verdict: 'error', reason: 'no verdict was reached' }),
+      verdict: decided.verdict,
+      reason,
       ...(prepared.skip === undefined
         ? { tools: run.tools?.results() ?? [], phases: run.phases, checks: run.checks }
         : {}),

@@ -6,6 +6,7 @@ export const verdictPhase: CellPhase = {
   name: 'verdict',
   stage: 'always',
   async run(run) {
+    run.faultsInVerdict = run.faults.length;
     const skip = run.prepared.skip;
     if (skip !== undefined) {
       run.decided = { verdict: 'unsupported', reason: `Skipped by on-unsupported: skip: ${skip}.` };
