@@ -10,7 +10,7 @@ import type { ResolvedCell } from '../resolve/cell.js';
 import type { CellResult, CheckResult, PhaseResult, SuiteResult } from '../result/schema.js';
 import type { PolicyApplier, SuiteRunner, SuiteTarget, SuiteTargetLoader } from '../suite/contract.js';
 import type { Arch, ToolCache } from '../tools/install.js';
-import type { CheckReport, HttpGet } from '../verify/collect.js';
+import type { CheckReport, HttpGet } from '../verify/collect-checks.js';
 import type { ToolSet, InstallToolFn } from './tools.js';
 
 export interface CellReportFiles {

@@ -5,7 +5,7 @@ import { execaRunner } from '../exec/process.js';
 import { writeCellReports } from '../report/cell-outputs.js';
 import { kubectlPolicyApplier, loadSuiteTarget, runSuite } from '../suite/index.js';
 import type { ToolCache } from '../tools/install.js';
-import { fetchHttpGet } from '../verify/collect.js';
+import { fetchHttpGet } from '../verify/collect-checks.js';
 import type { EngineDeps } from './cell-run.js';
 import { runnerInfo } from './runner-info.js';
 

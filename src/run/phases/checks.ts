@@ -1,5 +1,5 @@
 import type { CheckResult } from '../../result/schema.js';
-import { collectChecks } from '../../verify/collect.js';
+import { collectChecks } from '../../verify/collect-checks.js';
 import { CHECK_IDS, CHECK_TITLES, skipped } from '../../verify/checks.js';
 import type { CellRun } from '../cell-run.js';
 import type { CellPhase } from '../phase-runner.js';
