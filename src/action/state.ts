@@ -42,7 +42,7 @@ export interface SavedCluster {
   readonly cleanup?: string;
 }
 
-const VERDICTS: readonly string[] = ['pass', 'fail', 'error', 'unsupported'];
+const VERDICTS: readonly string[] = ['pass', 'fail', 'known-defect', 'error', 'unsupported'];
 
 export function readSavedCluster(): SavedCluster | undefined {
   const name = core.getState(State.ClusterName);

@@ -2,7 +2,12 @@ import * as fsp from 'node:fs/promises';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
-import { CellResultSchema, RESULT_SCHEMA_VERSION, type CellResult } from '../result/schema.js';
+import {
+  CellResultSchema,
+  READABLE_RESULT_VERSIONS,
+  RESULT_SCHEMA_VERSION,
+  type CellResult,
+} from '../result/schema.js';
 
 /** A results.json that parsed and validated. `file` is as shown to people (relative to cwd when inside it). */
 export interface LoadedResult {
@@ -86,11 +91,11 @@ export function parseResult(
     return { ok: false, problems: [`not JSON: ${e instanceof Error ? e.message : String(e)}`] };
   }
   const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (data !== null && typeof data === 'object' && version !== RESULT_SCHEMA_VERSION) {
+  if (data !== null && typeof data === 'object' && !READABLE_RESULT_VERSIONS.includes(version as number)) {
     return {
       ok: false,
       problems: [
-        `schemaVersion: ${JSON.stringify(version)} is not a results.json version this report reads (it reads ${RESULT_SCHEMA_VERSION})`,
+        `schemaVersion: ${JSON.stringify(version)} is not a results.json version this report reads (it reads ${READABLE_RESULT_VERSIONS.join(" and ")})`,
       ],
     };
   }

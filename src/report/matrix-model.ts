@@ -154,7 +154,10 @@ function runStatus(r: CellResult): CellStatus {
     case 'error':
       return 'error';
     case 'fail':
+      // results.json v1 spelled a known defect as a fail whose symptom was observed.
       return r.knownDefect?.symptomObserved ? 'known-defect' : 'fail';
+    case 'known-defect':
+      return 'known-defect';
     case 'unsupported':
       return r.support.some((s) => s.status === 'outside-window') ? 'outside-window' : 'known-defect';
   }

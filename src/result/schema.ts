@@ -1,13 +1,32 @@
 import { z } from 'zod';
 
 /**
- * results.json, version 1: the one record of a cell run. The executor and the suite runner write it;
- * reports, JUnit, the summary and the matrix read only this.
+ * results.json: the one record of a cell run. The executor and the suite runner write it; reports,
+ * JUnit, the summary and the matrix read only this. Version 2 adds the `known-defect` verdict, the
+ * `denied-mesh` observation, Envoy's ext_authz counters per expectation and what an existing cluster
+ * runs; a version 1 file is a valid version 2 file without them, so both are read.
  */
-export const RESULT_SCHEMA_VERSION = 1;
+export const RESULT_SCHEMA_VERSION = 2;
+export const READABLE_RESULT_VERSIONS: readonly number[] = [1, 2];
 
-export const Verdict = z.enum(['pass', 'fail', 'error', 'unsupported']);
-export const ProbeVerdict = z.enum(['allowed', 'denied-l7', 'denied-l4', 'unavailable']);
+export const Verdict = z.enum(['pass', 'fail', 'known-defect', 'error', 'unsupported']);
+/**
+ * What one probe saw: `allowed` (the app answered), `denied-l7` (Dikastes via ext_authz), `denied-l4`
+ * (Felix dropped the connection), `denied-mesh` (Istio's own policy: JWT, AuthorizationPolicy, rate
+ * limit — neither an allow nor a Calico deny), `unavailable` (no verdict, with a named cause).
+ */
+export const ProbeVerdict = z.enum(['allowed', 'denied-l7', 'denied-l4', 'denied-mesh', 'unavailable']);
+
+/** Envoy's inbound ext_authz counters of the target pods around one expectation (UPSTREAM.md §6). */
+export const EnvoyEvidenceSchema = z.object({
+  /** `confirmed`: the counters back the verdict; `contradicted`: they do not; `unread`: not available. */
+  status: z.enum(['confirmed', 'contradicted', 'unread']),
+  /** Growth of each counter over the expectation (ok, denied, error, failure_mode_allowed). */
+  deltas: z.record(z.string(), z.number()).optional(),
+  /** The raw stat lines matched at the end, so a reader can check the assumed names. */
+  lines: z.array(z.string()).optional(),
+  note: z.string().optional(),
+});
 export const Expected = z.enum(['allow', 'deny']);
 export const Layer = z.enum(['l7', 'l4']);
 
@@ -47,6 +66,7 @@ export const ExpectationResultSchema = z.object({
   /** Policy applied → first of the k agreeing probes. */
   propagationMs: z.number().nonnegative().optional(),
   message: z.string().optional(),
+  envoy: EnvoyEvidenceSchema.optional(),
 });
 
 export const SuiteStepResultSchema = z.object({
@@ -114,7 +134,7 @@ export const ToolResultSchema = z.object({
 });
 
 export const CellResultSchema = z.object({
-  schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+  schemaVersion: z.union([z.literal(1), z.literal(2)]),
   generator: z.string(),
   cell: z.object({
     id: z.string(),
@@ -129,6 +149,20 @@ export const CellResultSchema = z.object({
     strictMtls: z.boolean(),
     cluster: z.enum(['kind', 'existing']),
   }),
+  /**
+   * cluster existing: the versions the cluster reports (the cell above is labelled with them), what
+   * was requested, and every mismatch.
+   */
+  detected: z
+    .object({
+      kubernetes: z.string().optional(),
+      calico: z.string().optional(),
+      istio: z.string().optional(),
+      dikastesImage: z.string().optional(),
+      requested: z.object({ kubernetes: z.string(), calico: z.string(), istio: z.string() }).partial(),
+      warnings: z.array(z.string()),
+    })
+    .optional(),
   tools: z.array(ToolResultSchema).default([]),
   support: z.array(SupportEntrySchema),
   /** Catalog facts the user should see with this cell. */
@@ -137,7 +171,14 @@ export const CellResultSchema = z.object({
   /** One line a person can act on. */
   reason: z.string(),
   knownDefect: z
-    .object({ id: z.string(), title: z.string(), issue: z.string(), symptomObserved: z.boolean() })
+    .object({
+      id: z.string(),
+      title: z.string(),
+      issue: z.string(),
+      symptomObserved: z.boolean(),
+      /** Shown prominently when the cell is in the defect's range but passed. */
+      note: z.string().optional(),
+    })
     .optional(),
   phases: z.array(PhaseResultSchema).default([]),
   checks: z.array(CheckResultSchema).default([]),

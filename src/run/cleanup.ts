@@ -3,7 +3,7 @@ import type { executePlan, ExecutorDeps } from '../exec/executor.js';
 import type { Plan } from '../plan/types.js';
 import type { PhaseResult } from '../result/schema.js';
 
-export type VerdictName = 'pass' | 'fail' | 'error' | 'unsupported';
+export type VerdictName = 'pass' | 'fail' | 'known-defect' | 'error' | 'unsupported';
 
 /** keep-cluster: `never` deletes, `always` keeps, `on-failure` keeps unless the cell passed (unknown counts as not). */
 export function keepCluster(policy: KeepCluster, verdict: VerdictName | undefined): boolean {
