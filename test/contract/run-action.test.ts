@@ -66,6 +66,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         'results-dir': w.resultsDir,
         'ingress-url': gw.url,
         mirrors: downloads.mirrors.join('\n'),
+        'allow-insecure-mirrors': 'true',
       });
       const run = await finished;
       expect(run.exit.stderr).toBe('');
@@ -192,6 +193,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         'ingress-url': gw.url,
         suite,
         mirrors: downloads.mirrors.join('\n'),
+        'allow-insecure-mirrors': 'true',
       });
       const run = await finished;
       expect(run.exit.code).toBe(1);
@@ -251,6 +253,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         suite,
         'keep-cluster': 'on-failure',
         mirrors: downloads.mirrors.join('\n'),
+        'allow-insecure-mirrors': 'true',
       }).finished;
       expect(run.outputs.verdict).toBe('fail');
       expect(run.exit.code).toBe(1);
@@ -283,6 +286,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         'results-dir': w.resultsDir,
         'ingress-url': gw.url,
         mirrors: downloads.mirrors.join('\n'),
+        'allow-insecure-mirrors': 'true',
       });
       await waitForCall(w, is('istioctl', 'install'));
       running.child.kill('SIGKILL');
@@ -359,6 +363,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         'calico-version': 'v3.31.7',
         'on-unsupported': 'skip',
         mirrors: downloads.mirrors.join('\n'),
+        'allow-insecure-mirrors': 'true',
       }).finished;
       expect(run.exit.code).toBe(0);
       expect(run.outputs.verdict).toBe('unsupported');
