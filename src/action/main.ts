@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { resolveCell } from '../catalog/resolve.js';
 import { parseCellConfig, type CellConfig } from '../config/cell-config.js';
 import { actionNaming } from '../config/inputs.js';
+import { homedir } from 'node:os';
 import { actionsLog } from '../exec/log.js';
+import { maskKubeconfig, userKubeconfigs } from '../exec/secrets.js';
+import { neutralise } from '../exec/untrusted.js';
 import { buildPlan } from '../plan/build.js';
 import { writePlan } from '../plan/write.js';
 import { runCell } from '../run/engine.js';
@@ -23,10 +26,10 @@ async function planOnly(config: CellConfig): Promise<void> {
   core.setOutput(Outputs.CellId, cell.id);
   core.setOutput(Outputs.PlanDir, planDir);
   core.setOutput(Outputs.Support, JSON.stringify(cell.support.map(({ defect: _d, ...s }) => s)));
-  core.info(`Cell ${cell.id}: ${rendered.plan.steps.length} steps planned in ${planDir}`);
+  core.info(neutralise(`Cell ${cell.id}: ${rendered.plan.steps.length} steps planned in ${planDir}`));
   for (const s of cell.support) {
     const line = `${s.component} ${s.version}: ${s.status} — ${s.detail}`;
-    if (s.status === 'supported') core.info(line);
+    if (s.status === 'supported') core.info(neutralise(line));
     else core.warning(line);
   }
 }
@@ -41,6 +44,11 @@ export async function main(): Promise<void> {
   if (mode === 'plan') return planOnly(config);
 
   // The runner sends SIGINT then SIGTERM on cancel: stop the steps, still clean up and write results.
+  const log = actionsLog();
+  // An existing cluster is reached with the user's own kubeconfig: its credentials never reach the log.
+  if (config.cluster === 'existing') {
+    for (const k of userKubeconfigs(process.env, homedir())) await maskKubeconfig(k, log);
+  }
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     core.warning(`Received ${sig}: cancelling the run; cleanup still runs`);
@@ -69,11 +77,15 @@ export async function main(): Promise<void> {
           onVerdict: (verdict) => core.saveState(State.Verdict, verdict),
         },
       },
-      realEngineDeps({
-        log: actionsLog(),
-        toolCache: actionsToolCache(),
-        packageRoot: packageRootOf(import.meta.url),
-      }),
+      {
+        ...realEngineDeps({
+          log,
+          toolCache: actionsToolCache(),
+          packageRoot: packageRootOf(import.meta.url),
+        }),
+        // Downloads and the kind kubeconfig stay in the runner's temp dir, never in results-dir.
+        ...(process.env.RUNNER_TEMP ? { tmpDir: process.env.RUNNER_TEMP } : {}),
+      },
     );
     const { result } = outcome;
     core.setOutput(Outputs.CellId, outcome.cell.id);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { homedir } from 'node:os';
 import { parseCellConfig } from '../config/cell-config.js';
 import { cliNaming } from '../config/inputs.js';
 import { addCellOptions, rawInputs } from './cell-options.js';
@@ -13,13 +14,17 @@ export class VerdictError extends Error {
 /** `run`: the whole cell (or a suite against an existing cluster); exit 0 pass/unsupported, 1 fail/error, 2 bad input. */
 /** The engine and its real effects load only when `run` runs: other commands start faster without them. */
 async function realDeps(cwd: string): Promise<EngineDeps> {
-  const [{ streamLog }, { packageRootOf, realEngineDeps }, { dirToolCache }] = await Promise.all([
+  const [{ streamLog }, { packageRootOf, realEngineDeps }, { dirToolCache }, secrets] = await Promise.all([
     import('../exec/log.js'),
     import('../run/real-deps.js'),
     import('../tools/install.js'),
+    import('../exec/secrets.js'),
   ]);
+  const log = streamLog(process.stderr);
+  // The current context's credentials (cluster: existing) are redacted from every line.
+  for (const k of secrets.userKubeconfigs(process.env, homedir())) await secrets.maskKubeconfig(k, log);
   return realEngineDeps({
-    log: streamLog(process.stderr),
+    log,
     toolCache: dirToolCache(),
     packageRoot: packageRootOf(import.meta.url),
     cwd,

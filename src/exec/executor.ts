@@ -6,6 +6,7 @@ import { TransientFetchError, undiciFetcher, type Fetcher } from './fetch.js';
 import type { Log } from './log.js';
 import { execaRunner, type ProcessRunner, type RunResult } from './process.js';
 import { sleepFor } from '../util/sleep.js';
+import { kubeconfigWatcher } from './secrets.js';
 
 export interface ExecutorDeps {
   readonly runner: ProcessRunner;
@@ -132,6 +133,7 @@ class StepRun {
     private readonly deps: ExecutorDeps,
     private readonly transient: readonly RegExp[],
     drain: AbortSignal,
+    private readonly maskCredentials: () => void = () => undefined,
   ) {
     const ms = step.timeoutSeconds * 1000;
     this.timeout = AbortSignal.timeout(ms);
@@ -181,6 +183,7 @@ class StepRun {
     this.deps.log.info(`$ ${printed}`);
     if (argv[0] === FETCH) return this.fetch(argv, printed);
     const resolved = [tools.get(argv[0]!) ?? argv[0]!, ...argv.slice(1)];
+    this.maskCredentials();
     let streamed = false;
     const r: RunResult = await this.deps.runner.run(resolved, {
       cwd: this.opts.planDir,
@@ -189,9 +192,12 @@ class StepRun {
       signal: this.signal,
       onLine: (line) => {
         streamed = true;
+        this.maskCredentials();
         this.deps.log.info(line);
       },
     });
+    // kind writes the kubeconfig during a command: its credentials are masked before any output is kept.
+    this.maskCredentials();
     const output = [r.stdout, r.stderr].filter(Boolean).join('\n');
     if (!streamed && output.trim()) for (const l of output.trimEnd().split('\n')) this.deps.log.info(l);
     const ok = r.exitCode === 0 && !r.timedOut && !r.cancelled;
@@ -355,6 +361,7 @@ export async function executePlan(
   const results = new Map<string, PhaseResult>();
   const running = new Map<string, Promise<void>>();
   const drain = new AbortController();
+  const maskCredentials = kubeconfigWatcher(opts.env.KUBECONFIG, deps.log);
   let blockedBy: string | undefined;
   let drainTimer: NodeJS.Timeout | undefined;
 
@@ -373,7 +380,7 @@ export async function executePlan(
   };
 
   const start = (step: PlanStep): void => {
-    const run = new StepRun(step, opts, deps, transient.get(step.id) ?? [], drain.signal);
+    const run = new StepRun(step, opts, deps, transient.get(step.id) ?? [], drain.signal, maskCredentials);
     const startedMs = deps.now();
     const p = deps.log
       .group(`${step.id} — ${step.title}`, async () => {

@@ -1,4 +1,5 @@
-import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isSupported, resolveCell, type ResolvedCell } from '../catalog/resolve.js';
 import { InputError, type CellConfig, type KeepCluster } from '../config/cell-config.js';
@@ -9,10 +10,11 @@ import { executePlan as realExecutePlan, type ExecutorDeps } from '../exec/execu
 import type { Fetcher } from '../exec/fetch.js';
 import type { Log } from '../exec/log.js';
 import type { ProcessRunner } from '../exec/process.js';
+import { privateKubeconfigPath, removeKubeconfig } from '../exec/secrets.js';
 import { buildPlan } from '../plan/build.js';
 import type { Plan } from '../plan/types.js';
 import { writePlan } from '../plan/write.js';
-import { INGRESS_HOST_PORT } from '../render/constants.js';
+import { INGRESS_HOST_PORT, ISTIO_NAMESPACE } from '../render/constants.js';
 import { workloadTemplates } from '../render/workload.js';
 import {
   CellResultSchema,
@@ -297,6 +299,8 @@ export async function runCell(req: RunRequest, deps: EngineDeps): Promise<RunOut
   }
 
   const env = planEnv(plan, planDir);
+  // kind's kubeconfig holds the cluster's client key: keep it out of results-dir (users upload that).
+  if (env.KUBECONFIG) env.KUBECONFIG = await privateKubeconfigPath(deps.tmpDir ?? tmpdir());
   const kindCluster = plan.cell.clusterName;
   const tools = new ToolSet(
     cell,
@@ -467,6 +471,10 @@ export async function runCell(req: RunRequest, deps: EngineDeps): Promise<RunOut
           ...(report?.targetPod ? { targetPod: report.targetPod } : {}),
           ...(prepared.target.selector ? { targetLabel: prepared.target.selector } : {}),
           timeoutMs: timing.diagnosticsCommandMs,
+          ...(log.redact ? { redact: (t: string) => log.redact!(t) } : {}),
+          // A user's own cluster: only what the harness touched, unless they opted in.
+          clusterWide: !!kindCluster || req.config.diagnosticsClusterWide,
+          namespaces: [ISTIO_NAMESPACE, 'calico-system'],
         },
         new AbortController().signal,
       ),
@@ -513,9 +521,10 @@ export async function runCell(req: RunRequest, deps: EngineDeps): Promise<RunOut
     } else {
       cleanup = { status: 'deleted', detail: `kind cluster ${kindCluster} deleted` };
       // The kubeconfig of a deleted cluster is useless, and holds its client key: do not leave it in the results.
-      if (env.KUBECONFIG) await rm(env.KUBECONFIG, { force: true });
+      if (env.KUBECONFIG) await removeKubeconfig(env.KUBECONFIG);
     }
   }
+  if (cleanup.status === 'not-created' && env.KUBECONFIG) await removeKubeconfig(env.KUBECONFIG);
   req.hooks?.onCleanup?.(cleanup.status);
 
   const knownDefect = defect
