@@ -10,6 +10,8 @@ import { neutralise } from '../exec/untrusted.js';
 import { buildPlan } from '../plan/build.js';
 import { writePlan } from '../plan/write.js';
 import { runCell } from '../run/engine.js';
+import { validateSuiteInput } from '../suite/load.js';
+import { checkOutputDir } from '../util/output-dir.js';
 import { packageRootOf, realEngineDeps } from '../run/real-deps.js';
 import { actionsToolCache } from '../tools/install.js';
 import { readCellInputs, readMode } from './inputs.js';
@@ -18,6 +20,7 @@ import { Outputs, State } from './state.js';
 
 /** `mode: plan`: render the plan, touch no cluster. */
 async function planOnly(config: CellConfig): Promise<void> {
+  await validateSuiteInput(config.suite, process.cwd(), actionNaming);
   const cell = resolveCell(config);
   const rendered = buildPlan(cell);
   const planDir = join(config.resultsDir, 'plan');
@@ -41,6 +44,7 @@ export async function main(): Promise<void> {
   // Report mode reads results, not a cell: no cell inputs to validate, nothing for post to clean.
   if (mode === 'report') return reportMode();
   const config = parseCellConfig(readCellInputs(), actionNaming);
+  await checkOutputDir(config.resultsDir, 'input "results-dir"');
   if (mode === 'plan') return planOnly(config);
 
   // The runner sends SIGINT then SIGTERM on cancel: stop the steps, still clean up and write results.

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { parseCellConfig } from '../config/cell-config.js';
 import { cliNaming } from '../config/inputs.js';
+import { checkOutputDir } from '../util/output-dir.js';
 import { addCellOptions, rawInputs } from './cell-options.js';
 import type { EngineDeps } from '../run/engine.js';
 import type { CliIo } from './index.js';
@@ -44,6 +45,7 @@ export function registerRunCommand(
       ),
   ).action(async (opts: Record<string, unknown>) => {
     const config = parseCellConfig(rawInputs(opts), cliNaming);
+    await checkOutputDir(config.resultsDir, '--results-dir');
     const controller = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {

@@ -37,11 +37,11 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
   }
 
   // The local download servers are plain http.
-const mirrorFlags = (m: readonly string[]) => [
-  ...m.flatMap((x) => ['--mirror', x]),
-  '--allow-insecure-mirrors',
-  'true',
-];
+  const mirrorFlags = (m: readonly string[]) => [
+    ...m.flatMap((x) => ['--mirror', x]),
+    '--allow-insecure-mirrors',
+    'true',
+  ];
 
   it('kind create fails once, is cleaned and retried, then the cell passes (tools from PATH)', async () => {
     const w = await world({ kindCreateFailures: 1 });

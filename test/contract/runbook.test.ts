@@ -33,7 +33,11 @@ describe.runIf(upstreamAvailable())('runbook.sh runs by hand', () => {
     const world = await World.create();
     worlds.push(world);
     const dir = mkdtempSync(join(tmpdir(), 'cic-runbook-'));
-    const mirrors = [...downloads.mirrors.flatMap((m) => ['--mirror', m]), '--allow-insecure-mirrors', 'true'];
+    const mirrors = [
+      ...downloads.mirrors.flatMap((m) => ['--mirror', m]),
+      '--allow-insecure-mirrors',
+      'true',
+    ];
     let err = '';
     const code = await runCli(['plan', '--out', dir, ...mirrors, ...flags], {
       out: () => {},
