@@ -132,7 +132,10 @@ const BAD: [RawInputs, string[]][] = [
   [{ 'on-unsupported': 'fail' }, ['input "on-unsupported"', 'run, skip']],
   [{ mirrors: 'https://dl.k8s.io' }, ['input "mirrors"', 'not a FROM=TO pair']],
   [{ mirrors: 'ftp://a=https://b' }, ['"ftp://a=https://b"', 'not a FROM=TO pair']],
-  [{ mirrors: 'https://dl.k8s.io=https://user:secret@m.example' }, ['carries credentials', '//***@m.example']],
+  [
+    { mirrors: 'https://dl.k8s.io=https://user:secret@m.example' },
+    ['carries credentials', '//***@m.example'],
+  ],
   [{ 'ingress-url': 'localhost:30080' }, ['input "ingress-url"', 'not an http(s) URL']],
   [{ 'results-dir': 'a\u0000b' }, ['input "results-dir"', 'control character']],
   [{ suite: 'suite.yaml\nrm -rf /' }, ['input "suite"', 'control character']],
