@@ -120,7 +120,8 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         '--wait',
         '0s',
       ]);
-      expect(create.kubeconfig).toBe(join(w.resultsDir, 'plan/kubeconfig'));
+      // kind's kubeconfig goes to a private dir in the runner's temp dir, never into results-dir.
+      expect(create.kubeconfig).toMatch(new RegExp(`^${join(w.dir, 'tmp')}/cic-kube-[^/]+/kubeconfig$`));
       // The seed guide's order: cluster, Calico, Felix, Istio, ALP, namespace, Boutique, rollout, suite, delete.
       const order = [
         indexOf(calls, is('kind', 'create', 'cluster')),
@@ -261,7 +262,8 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       expect(result.reason).toContain('csi-driver');
       expect(result.suite?.status).toBe('pass');
       expect(result.cleanup?.status).toBe('kept');
-      expect(existsSync(join(w.resultsDir, 'plan/kubeconfig'))).toBe(true);
+      expect(existsSync(join(w.resultsDir, 'plan/kubeconfig'))).toBe(false);
+      expect(existsSync(run.state.kubeconfig!)).toBe(true);
       expect(w.transcript().some(is('kind', 'delete'))).toBe(false);
       expect(run.state).toMatchObject({
         clusterCreated: 'true',
@@ -274,6 +276,8 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       expect(post.exit.code).toBe(0);
       expect(w.transcript().some(is('kind', 'delete'))).toBe(false);
       expect(Object.keys(w.state().clusters as object)).toEqual(['cic-1-34-8-v3-32-1-1-28-1']);
+      // The job ends: the kept cluster's kubeconfig does not outlive it.
+      expect(existsSync(run.state.kubeconfig!)).toBe(false);
     } finally {
       await gw.close();
     }
