@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { streamLog } from '../../src/exec/log.js';
-import { kubeconfigSecrets, kubeconfigWatcher } from '../../src/exec/secrets.js';
+import {
+  kubeconfigSecrets,
+  kubeconfigWatcher,
+  maskKubeconfig,
+  removeKubeconfig,
+  userKubeconfigs,
+} from '../../src/exec/secrets.js';
 import { isWorkflowCommand, neutralise } from '../../src/exec/untrusted.js';
 
 const dirs: string[] = [];
@@ -73,5 +79,23 @@ describe('kubeconfig secrets', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     log.info('token abcdefgh12345678 and MHcCAQEEIKeyMaterialLine1 and idtok-12345678');
     expect(out).toBe('token *** and *** and ***\n');
+  });
+
+  it('an existing cluster: the user’s kubeconfig files are read for masking, never changed or removed', async () => {
+    expect(userKubeconfigs({ KUBECONFIG: '/a:/b' }, '/home/u')).toEqual(['/a', '/b']);
+    expect(userKubeconfigs({}, '/home/u')).toEqual(['/home/u/.kube/config']);
+    const dir = await mkdtemp(join(tmpdir(), 'cic-user-'));
+    dirs.push(dir);
+    const file = join(dir, 'config');
+    await writeFile(file, 'users:\n- user:\n    token: user-token-123456\n');
+    await chmod(file, 0o644);
+    const masked: string[] = [];
+    expect(await maskKubeconfig(file, { mask: (s) => masked.push(s) })).toBe(true);
+    expect(masked).toEqual(['user-token-123456']);
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
+    // Only a directory of ours (cic-kube-*) is removed with its kubeconfig.
+    await removeKubeconfig(join(dir, 'other'));
+    expect((await stat(file)).isFile()).toBe(true);
+    expect(await maskKubeconfig(join(dir, 'missing'), { mask: () => undefined })).toBe(false);
   });
 });
