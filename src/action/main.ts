@@ -3,10 +3,15 @@ import { join } from 'node:path';
 import { resolveCell } from '../resolve/cell.js';
 import { parseCellConfig, type CellConfig } from '../config/cell-config.js';
 import { actionNaming } from '../config/inputs.js';
+import { homedir } from 'node:os';
 import { actionsLog } from '../exec/log.js';
+import { maskKubeconfig, userKubeconfigs } from '../exec/secrets.js';
+import { neutralise } from '../exec/untrusted.js';
 import { buildPlan } from '../plan/build.js';
 import { writePlan } from '../plan/write.js';
 import { runCell } from '../run/engine.js';
+import { validateSuiteInput } from '../suite/load.js';
+import { checkOutputDir } from '../util/output-dir.js';
 import { realEngineDeps } from '../run/real-deps.js';
 import { actionsToolCache } from '../tools/install.js';
 import { readCellInputs, readMode } from './inputs.js';
@@ -15,6 +20,7 @@ import { Outputs, State } from './state.js';
 
 /** `mode: plan`: render the plan, touch no cluster. */
 async function planOnly(config: CellConfig): Promise<void> {
+  await validateSuiteInput(config.suite, process.cwd(), actionNaming);
   const cell = resolveCell(config);
   const rendered = buildPlan(cell);
   const planDir = join(config.resultsDir, 'plan');
@@ -23,13 +29,13 @@ async function planOnly(config: CellConfig): Promise<void> {
   core.setOutput(Outputs.CellId, cell.id);
   core.setOutput(Outputs.PlanDir, planDir);
   core.setOutput(Outputs.Support, JSON.stringify(cell.support));
-  core.info(`Cell ${cell.id}: ${rendered.plan.steps.length} steps planned in ${planDir}`);
+  core.info(neutralise(`Cell ${cell.id}: ${rendered.plan.steps.length} steps planned in ${planDir}`));
   for (const s of cell.support) {
     const line = `${s.component} ${s.version}: ${s.status} — ${s.detail}`;
-    if (s.status === 'supported') core.info(line);
+    if (s.status === 'supported') core.info(neutralise(line));
     else core.warning(line);
   }
-  for (const note of rendered.plan.facts.notes) core.info(`Note: ${note}`);
+  for (const note of rendered.plan.facts.notes) core.info(neutralise(`Note: ${note}`));
 }
 
 /** Main step: inputs → config → engine; state is saved as soon as known so post can clean up after a cancel. */
@@ -39,9 +45,15 @@ export async function main(): Promise<void> {
   // Report mode reads results, not a cell: no cell inputs to validate, nothing for post to clean.
   if (mode === 'report') return reportMode();
   const config = parseCellConfig(readCellInputs(), actionNaming);
+  await checkOutputDir(config.resultsDir, 'input "results-dir"');
   if (mode === 'plan') return planOnly(config);
 
   // The runner sends SIGINT then SIGTERM on cancel: stop the steps, still clean up and write results.
+  const log = actionsLog();
+  // An existing cluster is reached with the user's own kubeconfig: its credentials never reach the log.
+  if (config.cluster === 'existing') {
+    for (const k of userKubeconfigs(process.env, homedir())) await maskKubeconfig(k, log);
+  }
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     core.warning(`Received ${sig}: cancelling the run; cleanup still runs`);
@@ -70,10 +82,11 @@ export async function main(): Promise<void> {
           onVerdict: (verdict) => core.saveState(State.Verdict, verdict),
         },
       },
-      realEngineDeps({
-        log: actionsLog(),
-        toolCache: actionsToolCache(),
-      }),
+      {
+        ...realEngineDeps({ log, toolCache: actionsToolCache() }),
+        // Downloads and the kind kubeconfig stay in the runner's temp dir, never in results-dir.
+        ...(process.env.RUNNER_TEMP ? { tmpDir: process.env.RUNNER_TEMP } : {}),
+      },
     );
     const { result } = outcome;
     core.setOutput(Outputs.CellId, outcome.cell.id);

@@ -5,10 +5,15 @@ import { executePlan } from '../exec/executor.js';
 import { undiciFetcher } from '../exec/fetch.js';
 import { actionsLog } from '../exec/log.js';
 import { execaRunner, type ProcessRunner } from '../exec/process.js';
+import { removeKubeconfig } from '../exec/secrets.js';
+import { neutralise } from '../exec/untrusted.js';
 import type { Plan } from '../plan/types.js';
 import { keepCluster, runCleanupSteps } from '../run/cleanup.js';
 import { sleepFor } from '../util/sleep.js';
-import { readSavedCluster } from './state.js';
+import { readSavedCluster, type SavedCluster } from './state.js';
+
+/** Saved names came from inputs: never a workflow command. */
+const info = (text: string): void => core.info(neutralise(text));
 
 /**
  * Post step: runs at job end, also after main failed or was cancelled. Runs the saved plan's cleanup
@@ -17,16 +22,29 @@ import { readSavedCluster } from './state.js';
  */
 export async function post(runner: ProcessRunner = execaRunner()): Promise<void> {
   const saved = readSavedCluster();
+  try {
+    await deleteCluster(runner, saved);
+  } finally {
+    // The job ends here: its kubeconfig (a client key) must not outlive it on the runner.
+    if (saved?.kubeconfig) {
+      await removeKubeconfig(saved.kubeconfig).catch((e: unknown) =>
+        core.warning(`Could not remove the kubeconfig: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    }
+  }
+}
+
+async function deleteCluster(runner: ProcessRunner, saved: SavedCluster | undefined): Promise<void> {
   if (!saved || !saved.created) {
-    core.info('Nothing to clean up: main created no cluster.');
+    info('Nothing to clean up: main created no cluster.');
     return;
   }
   if (saved.cleanup === 'deleted' || saved.cleanup === 'kept') {
-    core.info(`Cluster ${saved.name}: ${saved.cleanup} by the main step.`);
+    info(`Cluster ${saved.name}: ${saved.cleanup} by the main step.`);
     return;
   }
   if (keepCluster(saved.keep, saved.verdict)) {
-    core.info(
+    info(
       `keep-cluster ${saved.keep} (verdict ${saved.verdict ?? 'unknown: main did not finish'}): keeping kind cluster ${saved.name}.`,
     );
     return;
@@ -35,12 +53,14 @@ export async function post(runner: ProcessRunner = execaRunner()): Promise<void>
     core.warning(`Cannot delete kind cluster ${saved.name}: main saved no kind binary path.`);
     return;
   }
-  core.info(
+  info(
     `Deleting kind cluster ${saved.name} (main ${saved.cleanup ? `cleanup ${saved.cleanup}` : 'did not finish'}).`,
   );
   try {
     const plan = JSON.parse(await readFile(join(saved.planDir, 'plan.json'), 'utf8')) as Plan;
     const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, resolve(saved.planDir, v)]));
+    // main kept the kubeconfig outside results-dir; the plan's own path is the runbook's.
+    if (saved.kubeconfig) env.KUBECONFIG = saved.kubeconfig;
     const failure = await runCleanupSteps(plan, {
       planDir: saved.planDir,
       env,
@@ -50,7 +70,7 @@ export async function post(runner: ProcessRunner = execaRunner()): Promise<void>
       signal: new AbortController().signal,
     });
     if (failure) core.warning(`Cleanup failed: ${failure}`);
-    else core.info(`kind cluster ${saved.name} deleted.`);
+    else info(`kind cluster ${saved.name} deleted.`);
   } catch (e) {
     core.warning(`Cleanup failed: ${e instanceof Error ? e.message : String(e)}`);
   }

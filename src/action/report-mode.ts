@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { neutralise } from '../exec/untrusted.js';
 import { ReportInputError } from '../report/load-results.js';
 import { writeReport } from '../report/write-report.js';
 import { VERSION } from '../version.js';
@@ -56,7 +57,7 @@ export async function reportMode(): Promise<void> {
   core.setOutput(ReportOutputs.ReportDir, outDir);
   core.setOutput(ReportOutputs.BadgeMessage, report.badge.message);
   await core.summary.addRaw(markdown).write();
-  core.info(`${report.badge.label}: ${report.badge.message}; outputs in ${outDir}`);
+  core.info(neutralise(`${report.badge.label}: ${report.badge.message}; outputs in ${outDir}`));
 
   for (const u of report.unmatched) core.warning(`results pattern ${JSON.stringify(u)} matched no file`);
   for (const c of report.cells.filter((x) => x.status === 'conflict')) {

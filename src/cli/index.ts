@@ -5,6 +5,9 @@ import { InputError, parseCellConfig } from '../config/cell-config.js';
 import { cliNaming } from '../config/inputs.js';
 import { buildPlan } from '../plan/build.js';
 import { writePlan } from '../plan/write.js';
+import { validateSuiteInput } from '../suite/load.js';
+import { checkOutputDir, fsReason, OutputPathError } from '../util/output-dir.js';
+import { neutralise } from '../exec/untrusted.js';
 import { VERSION } from '../version.js';
 import { addCellOptions, rawInputs } from './cell-options.js';
 import { registerProbeCommand } from './probe-command.js';
@@ -18,9 +21,10 @@ export interface CliIo {
   readonly err: (text: string) => void;
 }
 
+/** stdout/stderr; a CLI run inside a workflow must not turn a result's text into a workflow command. */
 const processIo: CliIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
+  out: (t) => process.stdout.write(neutralise(t)),
+  err: (t) => process.stderr.write(neutralise(t)),
 };
 
 export function buildProgram(io: CliIo): Command {
@@ -37,9 +41,11 @@ export function buildProgram(io: CliIo): Command {
       .option('--out <dir>', 'output directory', 'plan'),
   ).action(async (opts: Record<string, unknown>) => {
     const config = parseCellConfig(rawInputs(opts), cliNaming);
+    await validateSuiteInput(config.suite, process.cwd(), cliNaming);
+    const dir = resolvePath(String(opts.out));
+    await checkOutputDir(dir, '--out');
     const cell = resolveCell(config);
     const rendered = buildPlan(cell);
-    const dir = resolvePath(String(opts.out));
     const files = await writePlan(dir, rendered);
     io.out(`Planned cell ${cell.id}: ${rendered.plan.steps.length} steps, ${files.length} files in ${dir}\n`);
     for (const s of cell.support) io.out(`  ${s.component} ${s.version}: ${s.status} — ${s.detail}\n`);
@@ -77,8 +83,14 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof InputError) {
+    if (e instanceof InputError || e instanceof OutputPathError) {
       io.err(`${e.message}\n`);
+      return 2;
+    }
+    // A file the run had to write and could not: a sentence, not errno text.
+    const fsError = e as NodeJS.ErrnoException;
+    if (typeof fsError?.code === 'string' && typeof fsError.path === 'string') {
+      io.err(`Cannot write ${fsError.path}: ${fsReason(fsError.code)}.\n`);
       return 2;
     }
     io.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);

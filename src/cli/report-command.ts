@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { checkOutputDir } from '../util/output-dir.js';
 import { CommanderError, type Command } from 'commander';
 import { VERSION } from '../version.js';
 import type { CliIo } from './index.js';
@@ -34,6 +36,7 @@ export function registerReportCommand(program: Command, io: CliIo): void {
         import('../report/load-results.js'),
         import('../report/write-report.js'),
       ]);
+      await checkOutputDir(resolve(process.cwd(), opts.out), '--out');
       let outcome;
       try {
         outcome = await writeReport({

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { homedir } from 'node:os';
 import { parseCellConfig } from '../config/cell-config.js';
 import { cliNaming } from '../config/inputs.js';
+import { checkOutputDir } from '../util/output-dir.js';
 import { addCellOptions, rawInputs } from './cell-options.js';
 import type { EngineDeps } from '../run/engine.js';
 import type { CliIo } from './index.js';
@@ -13,13 +15,17 @@ export class VerdictError extends Error {
 /** `run`: the whole cell (or a suite against an existing cluster); exit 0 pass/unsupported, 1 fail/error, 2 bad input. */
 /** The engine and its real effects load only when `run` runs: other commands start faster without them. */
 async function realDeps(cwd: string): Promise<EngineDeps> {
-  const [{ streamLog }, { realEngineDeps }, { dirToolCache }] = await Promise.all([
+  const [{ streamLog }, { realEngineDeps }, { dirToolCache }, secrets] = await Promise.all([
     import('../exec/log.js'),
     import('../run/real-deps.js'),
     import('../tools/install.js'),
+    import('../exec/secrets.js'),
   ]);
+  const log = streamLog(process.stderr);
+  // The current context's credentials (cluster: existing) are redacted from every line.
+  for (const k of secrets.userKubeconfigs(process.env, homedir())) await secrets.maskKubeconfig(k, log);
   return realEngineDeps({
-    log: streamLog(process.stderr),
+    log,
     toolCache: dirToolCache(),
     cwd,
   });
@@ -38,6 +44,7 @@ export function registerRunCommand(
       ),
   ).action(async (opts: Record<string, unknown>) => {
     const config = parseCellConfig(rawInputs(opts), cliNaming);
+    await checkOutputDir(config.resultsDir, '--results-dir');
     const controller = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {

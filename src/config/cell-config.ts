@@ -11,6 +11,7 @@ import {
 } from '../catalog/index.js';
 import { compareVersions, parseVersion, minorOf } from '../util/version.js';
 import { INPUTS, type InputName, type InputNaming, type RawInputs } from './inputs.js';
+import { parseMirrorRules } from '../util/mirror.js';
 
 export const COMPONENTS = ['calico', 'istio', 'alp', 'workload'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -39,6 +40,10 @@ export interface CellConfig {
   readonly onUnsupported: 'run' | 'skip';
   readonly toolsFromPath: boolean;
   readonly mirrors: readonly MirrorRule[];
+  /** http:// mirrors accepted (and redirects to http followed). */
+  readonly allowInsecureMirrors: boolean;
+  /** With cluster existing: collect diagnostics from the whole cluster, not only the harness's namespaces. */
+  readonly diagnosticsClusterWide: boolean;
 }
 
 /** One refused input: which, what it was, why, and what is accepted. */
@@ -104,25 +109,16 @@ function enumOf<T extends string>(
   return undefined;
 }
 
-function parseMirrors(ctx: z.RefinementCtx, value: string): MirrorRule[] {
-  const rules: MirrorRule[] = [];
-  for (const line of value.split(/[\n,]/).map((l) => l.trim())) {
-    if (!line) continue;
-    const eq = line.indexOf('=');
-    const from = line.slice(0, eq).trim();
-    const to = line.slice(eq + 1).trim();
-    const ok = eq > 0 && isHttpUrl(from) && isHttpUrl(to);
-    if (!ok) {
-      refuse(
-        ctx,
-        'mirrors',
-        line,
-        'is not a FROM=TO pair of http(s) URL prefixes',
-        'lines like https://dl.k8s.io=https://mirror.example/k8s',
-      );
-      continue;
-    }
-    rules.push({ from, to });
+function parseMirrors(ctx: z.RefinementCtx, value: string, allowInsecure: boolean): MirrorRule[] {
+  const { rules, problems } = parseMirrorRules(value, allowInsecure);
+  for (const p of problems) {
+    refuse(
+      ctx,
+      'mirrors',
+      p.text,
+      `(line ${p.line}) ${p.why}`,
+      `one rule per line, like https://dl.k8s.io=https://mirror.example/k8s${allowInsecure ? '' : ' (http:// mirrors only with allow-insecure-mirrors: true)'}`,
+    );
   }
   return rules;
 }
@@ -266,7 +262,19 @@ const schema = raw.transform((r, ctx): CellConfig => {
   }
 
   const install = parseInstall(ctx, r.install, cluster);
-  const mirrors = parseMirrors(ctx, r.mirrors);
+  const allowInsecureMirrors = BOOL[r['allow-insecure-mirrors'].trim().toLowerCase()];
+  if (allowInsecureMirrors === undefined)
+    refuse(ctx, 'allow-insecure-mirrors', r['allow-insecure-mirrors'], 'is not a boolean', 'true or false');
+  const mirrors = parseMirrors(ctx, r.mirrors, allowInsecureMirrors ?? false);
+  const diagnosticsClusterWide = BOOL[r['diagnostics-cluster-wide'].trim().toLowerCase()];
+  if (diagnosticsClusterWide === undefined)
+    refuse(
+      ctx,
+      'diagnostics-cluster-wide',
+      r['diagnostics-cluster-wide'],
+      'is not a boolean',
+      'true or false',
+    );
 
   return {
     kubernetes: k8s,
@@ -284,6 +292,8 @@ const schema = raw.transform((r, ctx): CellConfig => {
     onUnsupported,
     toolsFromPath: toolsFromPath ?? false,
     mirrors,
+    allowInsecureMirrors: allowInsecureMirrors ?? false,
+    diagnosticsClusterWide: diagnosticsClusterWide ?? false,
   };
 });
 

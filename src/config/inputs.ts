@@ -125,7 +125,23 @@ export const INPUTS = [
     arg: 'FROM=TO',
     default: '',
     description:
-      'Redirect upstream URLs (tool downloads, manifests): one `FROM=TO` URL-prefix rule per line (CLI: repeat `--mirror`).',
+      'Redirect upstream URLs (tool downloads, manifests): one `FROM=TO` URL-prefix rule per line, matched at a path boundary (CLI: repeat `--mirror`). `http://` mirrors are refused unless `allow-insecure-mirrors`.',
+  },
+  {
+    name: 'allow-insecure-mirrors',
+    flag: 'allow-insecure-mirrors',
+    arg: 'bool',
+    default: 'false',
+    description:
+      'Accept `http://` mirrors (`true`/`false`). Checksums are still verified; an https download never follows a redirect to http.',
+  },
+  {
+    name: 'diagnostics-cluster-wide',
+    flag: 'diagnostics-cluster-wide',
+    arg: 'bool',
+    default: 'false',
+    description:
+      'With cluster `existing`: diagnostics from every namespace and the nodes (`true`), not only the namespaces the harness uses (`false`).',
   },
 ] as const satisfies readonly InputSpec[];
 

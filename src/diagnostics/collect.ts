@@ -30,6 +30,16 @@ export interface DiagnosticsRequest {
   readonly targetLabel?: string;
   readonly timeoutMs?: number;
   readonly concurrency?: number;
+  /**
+   * Cluster-wide collection (`get all -A`, every event, `describe nodes`): on a kind cluster the run
+   * created, or when the user opted in. Otherwise only `namespaces` (and the Calico/Istio objects the
+   * checks read) are collected, so an archive from a user's own cluster shows nothing else of it.
+   */
+  readonly clusterWide?: boolean;
+  /** Namespaces the harness used, besides `namespace` (istio-system, calico-system, …). */
+  readonly namespaces?: readonly string[];
+  /** Masks known secrets in what is written (the files go into an archive meant for upload). */
+  readonly redact?: (text: string) => string;
 }
 
 export interface DiagnosticsResult {
@@ -46,6 +56,11 @@ interface Job {
   readonly timeoutMs?: number;
   /** Commands that write their own files (kind export logs). */
   readonly writesItself?: boolean;
+}
+
+/** The namespaces a scoped collection covers, deduplicated, in a stable order. */
+export function touchedNamespaces(req: Pick<DiagnosticsRequest, 'namespace' | 'namespaces'>): string[] {
+  return [...new Set([req.namespace, ...(req.namespaces ?? [])])].filter(Boolean);
 }
 
 async function pool<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
@@ -69,6 +84,7 @@ export async function collectDiagnostics(
   signal: AbortSignal,
 ): Promise<DiagnosticsResult> {
   const timeoutMs = req.timeoutMs ?? 60_000;
+  const redact = req.redact ?? ((t: string) => t);
   await mkdir(req.dir, { recursive: true });
   const entries: DiagnosticEntry[] = [];
   const ns = req.namespace;
@@ -88,10 +104,21 @@ export async function collectDiagnostics(
       }
     }
     const fixed = (file: string, args: string[]): Job => ({ file, argv: async () => [k, ...args] });
+    if (req.clusterWide) {
+      jobs.push(
+        fixed('get-all.txt', ['get', 'all', '-A', '-o', 'wide']),
+        fixed('events.txt', ['get', 'events', '-A', '--sort-by=.lastTimestamp']),
+        fixed('nodes.txt', ['describe', 'nodes']),
+      );
+    } else {
+      for (const n of touchedNamespaces(req)) {
+        jobs.push(
+          fixed(`get-all.${n}.txt`, ['get', 'all', '-n', n, '-o', 'wide']),
+          fixed(`events.${n}.txt`, ['get', 'events', '-n', n, '--sort-by=.lastTimestamp']),
+        );
+      }
+    }
     jobs.push(
-      fixed('get-all.txt', ['get', 'all', '-A', '-o', 'wide']),
-      fixed('events.txt', ['get', 'events', '-A', '--sort-by=.lastTimestamp']),
-      fixed('nodes.txt', ['describe', 'nodes']),
       fixed('injector-configmap.yaml', [
         'get',
         'configmap',
@@ -158,13 +185,14 @@ export async function collectDiagnostics(
       if (!job.writesItself) {
         const path = join(req.dir, job.file);
         await mkdir(dirname(path), { recursive: true });
-        const body = ok ? r.stdout : `${r.stdout}\n--- stderr ---\n${r.stderr}`;
+        const raw = ok ? r.stdout : `${r.stdout}\n--- stderr ---\n${r.stderr}`;
+        const body = redact(raw);
         await writeFile(
           path,
           body.length > MAX_FILE_BYTES ? `${body.slice(0, MAX_FILE_BYTES)}\n[truncated]\n` : body,
         );
       }
-      entries.push({ file: job.file, argv, ok, ...(detail ? { detail } : {}) });
+      entries.push({ file: job.file, argv, ok, ...(detail ? { detail: redact(detail) } : {}) });
     } catch (e) {
       entries.push({
         file: job.file,

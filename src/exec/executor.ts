@@ -5,6 +5,7 @@ import type { PhaseResult } from '../result/schema.js';
 import { TransientFetchError, type Fetcher } from './fetch.js';
 import type { Log } from './log.js';
 import type { ProcessRunner, RunResult } from './process.js';
+import { kubeconfigWatcher } from './secrets.js';
 
 export interface ExecutorDeps {
   readonly runner: ProcessRunner;
@@ -66,6 +67,7 @@ class StepRun {
     private readonly deps: ExecutorDeps,
     private readonly transient: readonly RegExp[],
     drain: AbortSignal,
+    private readonly maskCredentials: () => void = () => undefined,
   ) {
     const ms = step.timeoutSeconds * 1000;
     this.timeout = AbortSignal.timeout(ms);
@@ -117,6 +119,7 @@ class StepRun {
     if (isFetch(c)) return this.fetch(c, printed);
     const argv = c.exec;
     const resolved = [tools.get(argv[0]!) ?? argv[0]!, ...argv.slice(1)];
+    this.maskCredentials();
     let streamed = false;
     const r: RunResult = await this.deps.runner.run(resolved, {
       cwd: this.opts.planDir,
@@ -125,9 +128,12 @@ class StepRun {
       signal: this.signal,
       onLine: (line) => {
         streamed = true;
+        this.maskCredentials();
         this.deps.log.info(line);
       },
     });
+    // kind writes the kubeconfig during a command: its credentials are masked before any output is kept.
+    this.maskCredentials();
     const output = [r.stdout, r.stderr].filter(Boolean).join('\n');
     if (!streamed && output.trim()) for (const l of output.trimEnd().split('\n')) this.deps.log.info(l);
     const ok = r.exitCode === 0 && !r.timedOut && !r.cancelled;
@@ -285,6 +291,7 @@ export async function executePlan(
   const results = new Map<string, PhaseResult>();
   const running = new Map<string, Promise<void>>();
   const drain = new AbortController();
+  const maskCredentials = kubeconfigWatcher(opts.env.KUBECONFIG, deps.log);
   let blockedBy: string | undefined;
   let drainTimer: NodeJS.Timeout | undefined;
 
@@ -303,7 +310,7 @@ export async function executePlan(
   };
 
   const start = (step: PlanStep): void => {
-    const run = new StepRun(step, opts, deps, transient.get(step.id) ?? [], drain.signal);
+    const run = new StepRun(step, opts, deps, transient.get(step.id) ?? [], drain.signal, maskCredentials);
     const startedMs = deps.now();
     const p = deps.log
       .group(`${step.id} — ${step.title}`, async () => {

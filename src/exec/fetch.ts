@@ -47,24 +47,65 @@ function proxyDispatcher(): Dispatcher | undefined {
   return set ? new EnvHttpProxyAgent() : undefined;
 }
 
+/** A redirect that would lower the transport's security, or one too many: never followed. */
+export class RedirectRefusedError extends Error {
+  override name = 'RedirectRefusedError';
+}
+
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
+
+/** GET with redirects followed by hand, so an https download can never continue over http. */
+async function get(
+  url: string,
+  signal: AbortSignal,
+  dispatcher: Dispatcher | undefined,
+): Promise<Awaited<ReturnType<typeof fetch>>> {
+  let current = url;
+  for (let hops = 0; ; hops++) {
+    let res;
+    try {
+      // identity: so content-length is the size of the bytes we hash.
+      res = await fetch(current, {
+        signal,
+        redirect: 'manual',
+        headers: { 'accept-encoding': 'identity' },
+        ...(dispatcher ? { dispatcher } : {}),
+      });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      throw new TransientFetchError(`GET ${current}: ${reason(e)}`);
+    }
+    const location = res.headers.get('location');
+    if (!REDIRECT_STATUS.has(res.status) || !location) return res;
+    await res.body?.cancel().catch(() => undefined);
+    let next: URL;
+    try {
+      next = new URL(location, current);
+    } catch {
+      throw new Error(
+        `GET ${current}: HTTP ${res.status} to an invalid location ${JSON.stringify(location)}`,
+      );
+    }
+    if (new URL(current).protocol === 'https:' && next.protocol !== 'https:') {
+      throw new RedirectRefusedError(
+        `GET ${url}: ${current} redirects to ${next.href}, from https to ${next.protocol.slice(0, -1)}; refused (a download never loses TLS on the way)`,
+      );
+    }
+    if (hops + 1 >= MAX_REDIRECTS) {
+      throw new RedirectRefusedError(`GET ${url}: more than ${MAX_REDIRECTS} redirects; refused`);
+    }
+    current = next.href;
+  }
+}
+
 async function download(
   url: string,
   dest: string,
   signal: AbortSignal,
   dispatcher: Dispatcher | undefined,
 ): Promise<{ sha256: string; bytes: number }> {
-  let res;
-  try {
-    // identity: so content-length is the size of the bytes we hash.
-    res = await fetch(url, {
-      signal,
-      headers: { 'accept-encoding': 'identity' },
-      ...(dispatcher ? { dispatcher } : {}),
-    });
-  } catch (e) {
-    if (signal.aborted) throw e;
-    throw new TransientFetchError(`GET ${url}: ${reason(e)}`);
-  }
+  const res = await get(url, signal, dispatcher);
   if (!res.ok || !res.body) {
     await res.body?.cancel().catch(() => undefined);
     const msg = `GET ${url}: HTTP ${res.status} ${res.statusText}`.trim();
@@ -103,10 +144,12 @@ async function download(
   return { sha256: hash.digest('hex'), bytes };
 }
 
-export function undiciFetcher(opts: { retries?: number; retryDelayMs?: number } = {}): Fetcher {
+export function undiciFetcher(
+  opts: { retries?: number; retryDelayMs?: number; dispatcher?: Dispatcher } = {},
+): Fetcher {
   const retries = opts.retries ?? 3;
   const delay = opts.retryDelayMs ?? 2_000;
-  const dispatcher = proxyDispatcher();
+  const dispatcher = opts.dispatcher ?? proxyDispatcher();
   return {
     async fetchToFile(url, dest, { sha256, signal }) {
       const expected = sha256?.toLowerCase();

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { neutralise } from './untrusted.js';
 
 export interface Log {
   info(line: string): void;
@@ -14,6 +15,9 @@ export interface Log {
 }
 
 type Level = 'info' | 'warn' | 'error';
+
+/** Shorter lines of a multi-line secret (`-----END…`, blank) are not worth masking everywhere. */
+const MIN_SECRET_LINE = 8;
 
 /** Where finished lines go: the Actions runner or a stream. */
 interface Sink {
@@ -43,6 +47,10 @@ class GroupedLog implements Log {
   constructor(private readonly sink: Sink) {}
 
   mask(secret: string): void {
+    // The runner masks line by line: a multi-line secret (a PEM key) is registered per line too.
+    if (secret.includes('\n')) {
+      for (const l of secret.split(/\r?\n/)) if (l.trim().length >= MIN_SECRET_LINE) this.mask(l.trim());
+    }
     if (!secret || this.secrets.includes(secret)) return;
     this.secrets.push(secret);
     // Longest first, so a secret containing another is masked whole.
@@ -61,7 +69,8 @@ class GroupedLog implements Log {
   }
 
   private write(level: Level, text: string): void {
-    const line = this.masked(text);
+    // Lines carry tool output and response bodies: never let one become a workflow command.
+    const line = neutralise(this.masked(text));
     const g = this.context.getStore();
     if (!g || g === this.live) this.sink.line(level, line);
     else g.pending.push({ level, text: line });
@@ -96,7 +105,7 @@ class GroupedLog implements Log {
   }
 
   async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
-    const g: GroupState = { title: this.masked(title), pending: [], done: false };
+    const g: GroupState = { title: neutralise(this.masked(title)), pending: [], done: false };
     if (this.live) this.waiting.push(g);
     else this.open(g);
     try {

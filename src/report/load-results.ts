@@ -2,12 +2,7 @@ import * as fsp from 'node:fs/promises';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
-import {
-  CellResultSchema,
-  READABLE_RESULT_VERSIONS,
-  RESULT_SCHEMA_VERSION,
-  type CellResult,
-} from '../result/schema.js';
+import { CellResultSchema, READABLE_RESULT_VERSIONS, type CellResult } from '../result/schema.js';
 
 /** A results.json that parsed and validated. `file` is as shown to people (relative to cwd when inside it). */
 export interface LoadedResult {
@@ -95,7 +90,7 @@ export function parseResult(
     return {
       ok: false,
       problems: [
-        `schemaVersion: ${JSON.stringify(version)} is not a results.json version this report reads (it reads ${READABLE_RESULT_VERSIONS.join(" and ")})`,
+        `schemaVersion: ${JSON.stringify(version)} is not a results.json version this report reads (it reads ${READABLE_RESULT_VERSIONS.join(' and ')})`,
       ],
     };
   }

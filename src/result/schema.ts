@@ -131,6 +131,10 @@ export const ToolResultSchema = z.object({
   version: z.string(),
   source: z.enum(['download', 'cache', 'path']),
   sha256: z.string().optional(),
+  /** Where the verified digest came from: the catalog (pinned) or the download's own checksum file. */
+  checksumSource: z.enum(['catalog', 'published']).optional(),
+  /** The checksum file a published digest was read from. */
+  checksumUrl: z.string().optional(),
 });
 
 export const CellResultSchema = z.object({

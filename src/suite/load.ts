@@ -1,8 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { loadAll, YAMLException } from 'js-yaml';
 import type { z } from 'zod';
-import { SuiteSchema, type SuiteSpec } from './schema.js';
+import { InputError } from '../config/cell-config.js';
+import type { InputNaming } from '../config/inputs.js';
+import { SUITE_LIMITS, SuiteSchema, type SuiteSpec } from './schema.js';
 import { YamlPositions, type YamlPath } from './yaml-positions.js';
 
 /** One thing wrong with a suite file: where, which field, what. */
@@ -155,6 +157,7 @@ export function problemsFromIssues(
 
 /** Parses and validates suite text (no file access); `file` only names it in errors. */
 export function parseSuiteText(text: string, file: string): { spec: SuiteSpec; positions: YamlPositions } {
+  if (Buffer.byteLength(text) > SUITE_LIMITS.fileBytes) throw new SuiteError([tooBig(file)]);
   let docs: unknown[];
   try {
     docs = loadAll(text, { filename: file });
@@ -186,14 +189,32 @@ export function parseSuiteText(text: string, file: string): { spec: SuiteSpec; p
   return { spec: parsed.data, positions };
 }
 
+function tooBig(file: string): SuiteProblem {
+  return {
+    file,
+    field: '',
+    message: `is larger than ${SUITE_LIMITS.fileBytes / 1024 / 1024} MiB; a suite is a short list of steps`,
+  };
+}
+
+/** Whether path is dir itself or inside it. */
+function inside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
 /** Reads, validates and resolves a suite file; every manifest it names must exist. No side effects. */
 export async function loadSuite(suiteFile: string): Promise<LoadedSuite> {
   const file = resolve(suiteFile);
   const shown = relative(process.cwd(), file) || file;
   let text: string;
   try {
+    // Sized before it is read: an oversize file is refused without holding it in memory.
+    const st = await stat(file);
+    if (st.isFile() && st.size > SUITE_LIMITS.fileBytes) throw new SuiteError([tooBig(shown)]);
     text = await readFile(file, 'utf8');
   } catch (e) {
+    if (e instanceof SuiteError) throw e;
     const code = (e as { code?: string }).code;
     const why =
       code === 'ENOENT'
@@ -205,6 +226,8 @@ export async function loadSuite(suiteFile: string): Promise<LoadedSuite> {
   }
   const { spec, positions } = parseSuiteText(text, shown);
   const dir = dirname(file);
+  // Symlinks count: a manifest must really live in the suite's folder.
+  const realDir = await realpath(dir).catch(() => dir);
   const manifests = new Map<string, string>();
   const problems: SuiteProblem[] = [];
   for (const [i, step] of spec.steps.entries()) {
@@ -222,10 +245,47 @@ export async function loadSuite(suiteFile: string): Promise<LoadedSuite> {
           });
           continue;
         }
+        const real = await realpath(abs).catch(() => abs);
+        if (!inside(dir, abs) || !inside(realDir, real)) {
+          problems.push({
+            file: shown,
+            line: positions.lineFor(['steps', i, list, j]),
+            field: formatPath(['steps', i, list, j]),
+            message: `manifest ${rel} is outside the suite's folder ${dir} (it resolves to ${real})`,
+          });
+          continue;
+        }
         manifests.set(rel, abs);
       }
     }
   }
   if (problems.length) throw new SuiteError(problems);
   return { file, spec, manifests };
+}
+
+/**
+ * The `suite` input checked as `run` would check it, for commands that only plan: a missing or invalid
+ * suite is an input error (exit 2), not a plan that fails later.
+ */
+export async function validateSuiteInput(
+  suite: string | undefined,
+  cwd: string,
+  naming: InputNaming,
+): Promise<void> {
+  if (!suite) return;
+  try {
+    await loadSuite(resolve(cwd, suite));
+  } catch (e) {
+    throw new InputError(
+      [
+        {
+          input: 'suite',
+          value: suite,
+          why: `is not a valid suite: ${e instanceof Error ? e.message : String(e)}`,
+          accepted: 'a suite YAML file (apiVersion calico-istio-conformance/v1, kind Suite)',
+        },
+      ],
+      naming,
+    );
+  }
 }

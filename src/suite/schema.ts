@@ -28,12 +28,37 @@ export function parseDuration(text: string): number {
   return Math.round(m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000);
 }
 
-const Duration = (what: string) =>
+/**
+ * Sane ranges for every duration (timers overflow past 24.8 days into a 1 ms loop; an interval of
+ * 0 would spin): [min, max] in ms, and how the bound is shown.
+ */
+export const DURATION_BOUNDS = {
+  interval: { min: 10, max: 60_000, text: 'between 10ms and 60s' },
+  hold: { min: 10, max: 10 * 60_000, text: 'between 10ms and 10m' },
+  timeout: { min: 100, max: 60 * 60_000, text: 'between 100ms and 60m' },
+  probeTimeout: { min: 100, max: 5 * 60_000, text: 'between 100ms and 5m' },
+} as const;
+
+/** Caps on a suite's size: a suite is a short list of policy steps, not a load test. */
+export const SUITE_LIMITS = {
+  /** File size in bytes, checked before parsing. */
+  fileBytes: 1024 * 1024,
+  steps: 100,
+  expectationsPerStep: 50,
+  manifestsPerStep: 20,
+} as const;
+
+const Duration = (what: string, bound: (typeof DURATION_BOUNDS)[keyof typeof DURATION_BOUNDS]) =>
   z
     .string()
     .regex(DURATION_RE, 'must be a duration such as 500ms, 2s or 2m')
     .refine((s) => !DURATION_RE.test(s) || parseDuration(s) > 0, 'must be longer than zero')
-    .describe(what);
+    .refine((s) => {
+      if (!DURATION_RE.test(s)) return true;
+      const ms = parseDuration(s);
+      return ms <= 0 || (ms >= bound.min && ms <= bound.max);
+    }, `must be ${bound.text}`)
+    .describe(`${what} Range: ${bound.text}.`);
 
 export const TimingSchema = z
   .strictObject({
@@ -44,13 +69,18 @@ export const TimingSchema = z
       .max(20)
       .optional()
       .describe('Consecutive agreeing probes that settle an expectation (default 3).'),
-    timeout: Duration('Bound on reaching agreement after a policy change (default 120s).').optional(),
-    interval: Duration('Time between probe rounds (default 500ms).').optional(),
+    timeout: Duration(
+      'Bound on reaching agreement after a policy change (default 120s).',
+      DURATION_BOUNDS.timeout,
+    ).optional(),
+    interval: Duration('Time between probe rounds (default 500ms).', DURATION_BOUNDS.interval).optional(),
     hold: Duration(
       'How long every expectation is re-checked after agreement, to catch flapping (default 2s).',
+      DURATION_BOUNDS.hold,
     ).optional(),
     probeTimeout: Duration(
       "Bound on one request; must exceed the gateway's upstream connect timeout (default 15s).",
+      DURATION_BOUNDS.probeTimeout,
     ).optional(),
   })
   .describe('Polling settings; a step’s own timing overrides the suite’s.');
@@ -60,7 +90,8 @@ const ManifestPath = z
   .min(1)
   .regex(MANIFEST_RE, 'must name a .yaml or .yml file')
   .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(p), 'must be relative to the suite file')
-  .describe('A manifest file, relative to the suite file.');
+  .refine((p) => !p.split(/[\\/]/).includes('..'), "must stay in the suite's folder (no `..`)")
+  .describe("A manifest file, relative to the suite file, inside the suite's folder.");
 
 export const RequestSchema = z.strictObject({
   method: z.enum(HTTP_METHODS).default('GET').describe('HTTP method (default GET).'),
@@ -91,15 +122,23 @@ export const ExpectSchema = z
 
 export const StepSchema = z.strictObject({
   name: z.string().regex(NAME_RE, 'must be 1–100 letters, digits, spaces or ._:/()-'),
-  apply: z.array(ManifestPath).default([]).describe('Manifests applied (in order) before probing.'),
+  apply: z
+    .array(ManifestPath)
+    .max(SUITE_LIMITS.manifestsPerStep)
+    .default([])
+    .describe('Manifests applied (in order) before probing.'),
   delete: z
     .array(ManifestPath)
+    .max(SUITE_LIMITS.manifestsPerStep)
     .default([])
     .describe('Manifests applied by an earlier step, deleted before probing.'),
   timing: TimingSchema.omit({ probeTimeout: true })
     .optional()
     .describe('Polling settings for this step (probeTimeout is suite-wide).'),
-  expect: z.array(ExpectSchema).min(1, 'must list at least one expectation'),
+  expect: z
+    .array(ExpectSchema)
+    .min(1, 'must list at least one expectation')
+    .max(SUITE_LIMITS.expectationsPerStep),
 });
 
 export const SuiteSchema = z
@@ -128,7 +167,7 @@ export const SuiteSchema = z
       .describe(
         'Run later steps after a failed one (default false: they build on its state, so they are skipped).',
       ),
-    steps: z.array(StepSchema).min(1, 'must list at least one step'),
+    steps: z.array(StepSchema).min(1, 'must list at least one step').max(SUITE_LIMITS.steps),
   })
   .superRefine((s, ctx) => {
     const seen = new Map<string, number>();

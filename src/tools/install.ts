@@ -22,6 +22,7 @@ import type { Log } from '../exec/log.js';
 import type { ProcessRunner } from '../exec/process.js';
 import type { ToolResultSchema } from '../result/schema.js';
 import { applyMirrors } from '../util/mirror.js';
+import { PINNED_TOOL_SHA256, pinKey } from './checksums.js';
 import { parseVersion, stripV } from '../util/version.js';
 import type { z } from 'zod';
 
@@ -50,6 +51,8 @@ export interface InstallOptions {
   readonly tmpDir?: string;
   /** PATH to search when fromPath (default: process.env.PATH). */
   readonly pathEnv?: string;
+  /** Pinned digests (default: the catalog's PINNED_TOOL_SHA256). */
+  readonly pins?: Readonly<Record<string, string>>;
 }
 
 /** A tool could not be installed; says which, which version, and why. */
@@ -176,38 +179,49 @@ async function download(
   version: string,
   opts: InstallOptions,
   work: string,
-): Promise<{ binary: string; sha256: string }> {
+): Promise<{ binary: string; sha256: string; checksum: Pick<ToolResult, 'checksumSource' | 'checksumUrl'> }> {
   const src = toolSource(tool, version, opts.arch);
   const url = applyMirrors(src.url, opts.mirrors);
   const checksumUrl = applyMirrors(src.checksumUrl, opts.mirrors);
   const what = `${tool} ${version} (${opts.arch})`;
-  const sumFile = join(work, 'checksum');
-  try {
-    await opts.fetcher.fetchToFile(checksumUrl, sumFile, { signal: opts.signal });
-  } catch (e) {
-    throw new ToolInstallError(
-      `${what}: could not fetch the published checksum ${checksumUrl}: ${(e as Error).message}`,
-      { cause: e },
-    );
-  }
-  const expected = parseChecksumFile(await readFile(sumFile, 'utf8'));
+  const pinned = (opts.pins ?? PINNED_TOOL_SHA256)[pinKey(tool, version, opts.arch)];
+  let expected: string | undefined = pinned?.toLowerCase();
   if (!expected) {
-    throw new ToolInstallError(`${what}: ${checksumUrl} does not start with a sha256 hex digest`);
+    const sumFile = join(work, 'checksum');
+    try {
+      await opts.fetcher.fetchToFile(checksumUrl, sumFile, { signal: opts.signal });
+    } catch (e) {
+      throw new ToolInstallError(
+        `${what}: could not fetch the published checksum ${checksumUrl}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    expected = parseChecksumFile(await readFile(sumFile, 'utf8'));
+    if (!expected) {
+      throw new ToolInstallError(`${what}: ${checksumUrl} does not start with a sha256 hex digest`);
+    }
   }
+  const checksum = pinned
+    ? { checksumSource: 'catalog' as const }
+    : { checksumSource: 'published' as const, checksumUrl };
   const file = join(work, src.archivePath ? 'download.tar.gz' : tool);
-  opts.log.info(`${tool}: downloading ${url} (sha256 ${expected})`);
+  opts.log.info(
+    pinned
+      ? `${tool}: downloading ${url} (sha256 ${expected}, pinned in the catalog)`
+      : `${tool}: downloading ${url} (sha256 ${expected}, from the download's own source ${checksumUrl}: not pinned in the catalog)`,
+  );
   try {
     await opts.fetcher.fetchToFile(url, file, { sha256: expected, signal: opts.signal });
   } catch (e) {
     if (e instanceof ChecksumMismatchError) {
       throw new ToolInstallError(
-        `${what}: checksum mismatch for ${e.url}: expected ${e.expected} (from ${checksumUrl}), got ${e.actual}; nothing downloaded was executed or cached`,
+        `${what}: checksum mismatch for ${e.url}: expected ${e.expected} (${pinned ? 'pinned in the catalog' : `from ${checksumUrl}`}), got ${e.actual}; nothing downloaded was executed or cached`,
         { cause: e },
       );
     }
     throw new ToolInstallError(`${what}: download of ${url} failed: ${(e as Error).message}`, { cause: e });
   }
-  if (!src.archivePath) return { binary: file, sha256: expected };
+  if (!src.archivePath) return { binary: file, sha256: expected, checksum };
   const out = join(work, 'extract');
   await mkdir(out);
   // Verified above; tar only unpacks (argv, no shell), the binary inside is not run here.
@@ -229,7 +243,7 @@ async function download(
   } catch {
     throw new ToolInstallError(`${what}: ${url} has no file ${src.archivePath}`);
   }
-  return { binary, sha256: await sha256File(binary) };
+  return { binary, sha256: await sha256File(binary), checksum };
 }
 
 /**
@@ -256,11 +270,11 @@ export async function installTool(
   }
   const work = await mkdtemp(join(opts.tmpDir ?? tmpdir(), `cic-${tool}-`));
   try {
-    const { binary, sha256 } = await download(tool, v, opts, work);
+    const { binary, sha256, checksum } = await download(tool, v, opts, work);
     await chmod(binary, 0o755);
     const path = await opts.cache.store(tool, v, opts.arch, binary);
     opts.log.info(`${tool}: ${v} verified (sha256 ${sha256}) and cached at ${path}`);
-    return { path, result: { name: tool, version: v, source: 'download', sha256 } };
+    return { path, result: { name: tool, version: v, source: 'download', sha256, ...checksum } };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

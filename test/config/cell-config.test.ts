@@ -19,6 +19,8 @@ describe('parseCellConfig: defaults and normalisation', () => {
       onUnsupported: 'run',
       toolsFromPath: false,
       mirrors: [],
+      allowInsecureMirrors: false,
+      diagnosticsClusterWide: false,
     });
   });
 
@@ -48,6 +50,7 @@ describe('parseCellConfig: defaults and normalisation', () => {
         install: 'workload, calico',
         mirrors:
           'https://dl.k8s.io=https://m.example/k8s\n\nhttps://kind.sigs.k8s.io=http://127.0.0.1:8080/kind',
+        'allow-insecure-mirrors': 'true',
       },
       actionNaming,
     );
@@ -129,7 +132,10 @@ const BAD: [RawInputs, string[]][] = [
   [{ 'on-unsupported': 'fail' }, ['input "on-unsupported"', 'run, skip']],
   [{ mirrors: 'https://dl.k8s.io' }, ['input "mirrors"', 'not a FROM=TO pair']],
   [{ mirrors: 'ftp://a=https://b' }, ['"ftp://a=https://b"', 'not a FROM=TO pair']],
-  [{ mirrors: 'https://dl.k8s.io=https://user:secret@m.example' }, ['not a FROM=TO pair']],
+  [
+    { mirrors: 'https://dl.k8s.io=https://user:secret@m.example' },
+    ['carries credentials', '//***@m.example'],
+  ],
   [{ 'ingress-url': 'localhost:30080' }, ['input "ingress-url"', 'not an http(s) URL']],
   [{ 'results-dir': 'a\u0000b' }, ['input "results-dir"', 'control character']],
   [{ suite: 'suite.yaml\nrm -rf /' }, ['input "suite"', 'control character']],

@@ -144,9 +144,10 @@ export function start(
   args: readonly string[],
   env: Record<string, string>,
   cwd: string,
+  node: string = process.execPath,
 ): Running {
   const started = Date.now();
-  const child = spawn(process.execPath, [script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node, [script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

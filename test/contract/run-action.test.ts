@@ -66,6 +66,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         'results-dir': w.resultsDir,
         'ingress-url': gw.url,
         mirrors: downloads.mirrors.join('\n'),
+        'allow-insecure-mirrors': 'true',
       });
       const run = await finished;
       expect(run.exit.stderr).toBe('');
@@ -119,7 +120,8 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         '--wait',
         '0s',
       ]);
-      expect(create.kubeconfig).toBe(join(w.resultsDir, 'plan/kubeconfig'));
+      // kind's kubeconfig goes to a private dir in the runner's temp dir, never into results-dir.
+      expect(create.kubeconfig).toMatch(new RegExp(`^${join(w.dir, 'tmp')}/cic-kube-[^/]+/kubeconfig$`));
       // The seed guide's order: cluster, Calico, Felix, Istio, ALP, namespace, Boutique, rollout, suite, delete.
       const order = [
         indexOf(calls, is('kind', 'create', 'cluster')),
@@ -192,6 +194,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         'ingress-url': gw.url,
         suite,
         mirrors: downloads.mirrors.join('\n'),
+        'allow-insecure-mirrors': 'true',
       });
       const run = await finished;
       expect(run.exit.code).toBe(1);
@@ -251,6 +254,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         suite,
         'keep-cluster': 'on-failure',
         mirrors: downloads.mirrors.join('\n'),
+        'allow-insecure-mirrors': 'true',
       }).finished;
       expect(run.outputs.verdict).toBe('fail');
       expect(run.exit.code).toBe(1);
@@ -258,7 +262,8 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       expect(result.reason).toContain('csi-driver');
       expect(result.suite?.status).toBe('pass');
       expect(result.cleanup?.status).toBe('kept');
-      expect(existsSync(join(w.resultsDir, 'plan/kubeconfig'))).toBe(true);
+      expect(existsSync(join(w.resultsDir, 'plan/kubeconfig'))).toBe(false);
+      expect(existsSync(run.state.kubeconfig!)).toBe(true);
       expect(w.transcript().some(is('kind', 'delete'))).toBe(false);
       expect(run.state).toMatchObject({
         clusterCreated: 'true',
@@ -271,6 +276,8 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       expect(post.exit.code).toBe(0);
       expect(w.transcript().some(is('kind', 'delete'))).toBe(false);
       expect(Object.keys(w.state().clusters as object)).toEqual(['cic-1-34-8-v3-32-1-1-28-1']);
+      // The job ends: the kept cluster's kubeconfig does not outlive it.
+      expect(existsSync(run.state.kubeconfig!)).toBe(false);
     } finally {
       await gw.close();
     }
@@ -283,6 +290,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         'results-dir': w.resultsDir,
         'ingress-url': gw.url,
         mirrors: downloads.mirrors.join('\n'),
+        'allow-insecure-mirrors': 'true',
       });
       await waitForCall(w, is('istioctl', 'install'));
       running.child.kill('SIGKILL');
@@ -359,6 +367,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         'calico-version': 'v3.31.7',
         'on-unsupported': 'skip',
         mirrors: downloads.mirrors.join('\n'),
+        'allow-insecure-mirrors': 'true',
       }).finished;
       expect(run.exit.code).toBe(0);
       expect(run.outputs.verdict).toBe('unsupported');

@@ -36,7 +36,12 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
     return w;
   }
 
-  const mirrorFlags = (m: readonly string[]) => m.flatMap((x) => ['--mirror', x]);
+  // The local download servers are plain http.
+  const mirrorFlags = (m: readonly string[]) => [
+    ...m.flatMap((x) => ['--mirror', x]),
+    '--allow-insecure-mirrors',
+    'true',
+  ];
 
   it('kind create fails once, is cleaned and retried, then the cell passes (tools from PATH)', async () => {
     const w = await world({ kindCreateFailures: 1 });

@@ -34,7 +34,11 @@ describe.runIf(upstreamAvailable())('runbook.sh runs by hand', () => {
     const world = await World.create();
     worlds.push(world);
     const dir = mkdtempSync(join(tmpdir(), 'cic-runbook-'));
-    const mirrors = downloads.mirrors.flatMap((m) => ['--mirror', m]);
+    const mirrors = [
+      ...downloads.mirrors.flatMap((m) => ['--mirror', m]),
+      '--allow-insecure-mirrors',
+      'true',
+    ];
     let err = '';
     const code = await runCli(['plan', '--out', dir, ...mirrors, ...flags], {
       out: () => {},

@@ -50,6 +50,9 @@ export function decide(
   path: string,
 ): Answer {
   const envoy = { server: 'istio-envoy' };
+  // A gateway (or whatever answers in its place) whose body is written to be obeyed by the runner.
+  if (typeof scenario.hostileBody === 'string')
+    return { status: 503, body: scenario.hostileBody, headers: envoy };
   if (!state.boutique || scenario.rolloutNeverCompletes)
     return { status: 503, body: 'no healthy upstream', headers: envoy };
   if (scenario.denyAll) return { status: 403, body: '', headers: envoy };

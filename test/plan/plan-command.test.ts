@@ -147,6 +147,8 @@ describe('plan writes plan.json, manifests/ and runbook.sh', () => {
     const { plan, runbook } = await planInto(
       '--mirror',
       'https://raw.githubusercontent.com=http://127.0.0.1:9/raw',
+      '--allow-insecure-mirrors',
+      'true',
     );
     const urls = allArgv(plan)
       .filter((c) => c[0] === 'fetch')

@@ -25,7 +25,7 @@ describe('loading results', () => {
     ]);
     const missing = out.invalid[1]!;
     expect(missing.problems).toContain(
-      'verdict: Invalid option: expected one of "pass"|"fail"|"error"|"unsupported"',
+      'verdict: Invalid option: expected one of "pass"|"fail"|"known-defect"|"error"|"unsupported"',
     );
     expect(
       missing.problems.some((p) => p.startsWith('suite.steps.1.expectations.0.observed.latencyMs:')),

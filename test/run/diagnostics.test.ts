@@ -74,6 +74,7 @@ describe('diagnostics', () => {
         env: { KUBECONFIG: '/k' },
         namespace: 'boutique',
         timeoutMs: 1000,
+        clusterWide: true,
       },
       new AbortController().signal,
     );
@@ -111,5 +112,47 @@ describe('diagnostics', () => {
     expect(JSON.parse(readFileSync(join(dir, 'diagnostics/index.json'), 'utf8'))).toHaveLength(
       got.entries.length,
     );
+  });
+
+  it('on a user’s cluster covers only the namespaces the harness used, and redacts secrets', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cic-diag-'));
+    dirs.push(dir);
+    const real = execaRunner();
+    const seen: string[][] = [];
+    const runner: ProcessRunner = {
+      async run(argv, opts) {
+        seen.push([...argv]);
+        if (argv[0] === 'tar') return real.run(argv, opts);
+        const stdout =
+          argv.includes('pods') && argv.includes('json') ? JSON.stringify(pods) : 'token s3cr3t-token';
+        return { argv, exitCode: 0, stdout, stderr: '', timedOut: false, cancelled: false, durationMs: 1 };
+      },
+    };
+    const got = await collectDiagnostics(
+      runner,
+      {
+        dir: join(dir, 'diagnostics'),
+        archive: join(dir, 'diagnostics.tar.gz'),
+        kubectl: 'kubectl',
+        istioNamespace: 'istio-system',
+        env: {},
+        namespace: 'shop',
+        namespaces: ['istio-system', 'calico-system', 'shop'],
+        redact: (t) => t.replaceAll('s3cr3t-token', '***'),
+      },
+      new AbortController().signal,
+    );
+    const kubectl = seen.filter((a) => a[0] === 'kubectl');
+    expect(kubectl.some((a) => a.includes('-A') || a.includes('--all-namespaces'))).toBe(false);
+    expect(kubectl.some((a) => a[1] === 'describe' && a[2] === 'nodes')).toBe(false);
+    const files = got.entries.map((e) => e.file);
+    expect(files).toEqual(
+      expect.arrayContaining(['get-all.shop.txt', 'events.istio-system.txt', 'get-all.calico-system.txt']),
+    );
+    for (const a of kubectl.filter((a) => a[1] === 'get' && (a[2] === 'all' || a[2] === 'events')))
+      expect(['shop', 'istio-system', 'calico-system']).toContain(a[a.indexOf('-n') + 1]);
+    const archive = execFileSync('tar', ['-xzOf', got.archive!], { encoding: 'utf8' });
+    expect(archive).not.toContain('s3cr3t-token');
+    expect(archive).toContain('token ***');
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputError, parseCellConfig } from '../../src/config/cell-config.js';
 import { cliNaming, type RawInputs } from '../../src/config/inputs.js';
@@ -78,6 +78,7 @@ async function setup(inputs: RawInputs, over: Partial<EngineDeps> = {}) {
     writeReports: async (_r, d) => ({ junitFile: join(d, 'junit.xml'), summaryMarkdown: '# s' }),
     runnerInfo: runnerInfo({}),
     cwd: dir,
+    tmpDir: dir,
     arch: 'amd64',
     installTool,
     bounds: { ingressWaitMs: 0, drainSeconds: 1 },
@@ -182,7 +183,11 @@ describe('run engine', () => {
       'cleanup deleted',
       'verdict fail',
     ]);
-    const kubeconfig = join(out.planDir, 'kubeconfig');
+    // The kubeconfig (a client key) lives in a private temp dir, never in results-dir, and goes with the cluster.
+    const kubeconfig = calls.find((c) => c.argv[0] === '/fake/kubectl')!.opts.env?.KUBECONFIG ?? '';
+    expect(kubeconfig).toMatch(/\/cic-kube-[^/]+\/kubeconfig$/);
+    expect(kubeconfig.startsWith(config.resultsDir)).toBe(false);
+    expect(existsSync(dirname(kubeconfig))).toBe(false);
     for (const c of calls.filter((c) => c.argv[0] === '/fake/kubectl'))
       expect(c.opts.env?.KUBECONFIG).toBe(kubeconfig);
     expect(calls.at(-1)!.argv).toEqual([
@@ -241,5 +246,29 @@ describe('run engine', () => {
     expect(suiteRequests[0]!.knownDefect).toBeUndefined();
     expect(suiteRequests[0]!.dikastesReady.ready).toBe(false);
     expect(suiteRequests[0]!.suiteFile).toBe(join(ROOT, 'e2e-manifests/suites/boutique/suite.yaml'));
+  });
+
+  it('cluster existing: diagnostics stay in the namespaces the harness used unless opted in', async () => {
+    const scoped = await setup({ cluster: 'existing', 'ingress-url': 'http://127.0.0.1:1234' });
+    const out = await runCell(
+      { config: scoped.config, naming: cliNaming, signal: new AbortController().signal },
+      scoped.deps,
+    );
+    expect(out.result.verdict).toBe('fail');
+    const kubectl = scoped.calls.filter((c) => c.argv[0] === '/fake/kubectl').map((c) => c.argv);
+    expect(kubectl.some((a) => a.includes('-A'))).toBe(false);
+    expect(kubectl.some((a) => a[1] === 'describe' && a[2] === 'nodes')).toBe(false);
+    expect(kubectl).toContainEqual(['/fake/kubectl', 'get', 'all', '-n', 'istio-system', '-o', 'wide']);
+
+    const wide = await setup({
+      cluster: 'existing',
+      'ingress-url': 'http://127.0.0.1:1234',
+      'diagnostics-cluster-wide': 'true',
+    });
+    await runCell(
+      { config: wide.config, naming: cliNaming, signal: new AbortController().signal },
+      wide.deps,
+    );
+    expect(wide.calls.map((c) => c.argv)).toContainEqual(['/fake/kubectl', 'describe', 'nodes']);
   });
 });

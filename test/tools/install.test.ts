@@ -138,6 +138,28 @@ describe('installTool: downloads', () => {
     },
   );
 
+  it('without a pinned digest the result says the checksum came from the download’s own source', async () => {
+    await publish();
+    const { result } = await installTool('kind', KIND, options({ pins: {} }));
+    expect(result).toMatchObject({
+      checksumSource: 'published',
+      checksumUrl: `${server.url}/kind/${KIND}/kind-linux-amd64.sha256sum`,
+    });
+  });
+
+  it('a pinned digest wins over a mirror serving a matching binary/checksum pair', async () => {
+    const { kind } = await publish();
+    // The mirror's pair matches itself; the catalog pins the real binary's digest.
+    const pins = { [`kind ${KIND} ${ARCH}`]: sha('the real kind binary') };
+    const err = (await installTool('kind', KIND, options({ pins })).catch((e: unknown) => e)) as Error;
+    expect(err.message).toContain('pinned in the catalog');
+    expect(err.message).toContain(`got ${sha(kind)}`);
+    expect(server.requests.some((r) => r.endsWith('.sha256sum'))).toBe(false);
+    expect(await filesUnder(cacheRoot)).toEqual([]);
+    const ok = await installTool('kind', KIND, options({ pins: { [`kind ${KIND} ${ARCH}`]: sha(kind) } }));
+    expect(ok.result).toMatchObject({ source: 'download', checksumSource: 'catalog', sha256: sha(kind) });
+  });
+
   it('extracts istioctl with tar from argv, never through a shell', async () => {
     await publish();
     await installTool('istioctl', ISTIO, options());
@@ -216,7 +238,9 @@ describe('installTool: cache and PATH', () => {
     const second = await installTool('kubectl', KUBECTL, options());
     expect(server.requests.length).toBe(seen);
     expect(second.path).toBe(first.path);
-    expect(second.result).toEqual({ ...first.result, source: 'cache' });
+    // The cache holds what was verified; where its digest once came from is the first run's fact.
+    const { checksumSource: _s, checksumUrl: _u, ...firstFacts } = first.result;
+    expect(second.result).toEqual({ ...firstFacts, source: 'cache' });
   });
 
   it('@actions/tool-cache stores and finds by tool, version and arch', async () => {

@@ -1,5 +1,5 @@
-import { rm } from 'node:fs/promises';
 import { executePlan } from '../../exec/executor.js';
+import { removeKubeconfig } from '../../exec/secrets.js';
 import { UNCANCELLABLE } from '../cell-run.js';
 import { keepCluster, runCleanupSteps } from '../cleanup.js';
 import type { CellPhase } from '../phase-runner.js';
@@ -32,10 +32,11 @@ export const cleanupPhase: CellPhase = {
         run.log.warn(`Cleanup failed: ${failure}`);
       } else {
         run.cleanup = { status: 'deleted', detail: `kind cluster ${cluster} deleted` };
-        // The kubeconfig of a deleted cluster is useless, and holds its client key: do not leave it in the results.
-        if (kubeconfig) await rm(kubeconfig, { force: true });
+        // The kubeconfig of a deleted cluster is useless, and holds its client key.
+        if (kubeconfig) await removeKubeconfig(kubeconfig);
       }
     }
+    if (run.cleanup.status === 'not-created' && kubeconfig) await removeKubeconfig(kubeconfig);
     run.req.hooks?.onCleanup?.(run.cleanup.status);
   },
 };

@@ -29,6 +29,10 @@ export const diagnosticsPhase: CellPhase = {
           env,
           namespace: target.namespace,
           istioNamespace: run.plan.facts.istioNamespace,
+          ...(run.log.redact ? { redact: (t: string) => run.log.redact!(t) } : {}),
+          // A cluster of the user's own: only what the harness touched, unless they opted in.
+          clusterWide: !!cluster || run.req.config.diagnosticsClusterWide,
+          namespaces: [run.plan.facts.istioNamespace, 'calico-system'],
           ...(targetPod ? { targetPod } : {}),
           ...(target.selector ? { targetLabel: target.selector } : {}),
           timeoutMs: run.bounds.diagnosticsCommandMs,

@@ -1,7 +1,9 @@
 import { access, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { InputError, type CellConfig } from '../../config/cell-config.js';
 import type { InputNaming } from '../../config/inputs.js';
+import { privateKubeconfigPath } from '../../exec/secrets.js';
 import { buildPlan } from '../../plan/build.js';
 import type { Plan } from '../../plan/types.js';
 import { writePlan } from '../../plan/write.js';
@@ -88,6 +90,10 @@ export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepar
   await mkdir(resultsDir, { recursive: true });
   await writePlan(planDir, rendered);
 
+  const env = planEnv(plan, planDir);
+  // kind's kubeconfig holds the cluster's client key: keep it out of results-dir (users upload that).
+  if (env.KUBECONFIG) env.KUBECONFIG = await privateKubeconfigPath(deps.tmpDir ?? tmpdir());
+
   const { log } = deps;
   for (const s of cell.support) {
     const line = `${s.component} ${s.version}: ${s.status} — ${s.detail}`;
@@ -111,7 +117,7 @@ export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepar
     resultsFile: join(resultsDir, 'results.json'),
     suiteFile,
     target,
-    env: planEnv(plan, planDir),
+    env,
     startedMs,
     ...(skip !== undefined ? { skip } : {}),
   };
