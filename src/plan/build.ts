@@ -1,8 +1,12 @@
 import { TEMPLATES_ANNOTATION } from '../catalog/index.js';
 import type { ResolvedCell, UpstreamFile } from '../resolve/cell.js';
 import {
+  FRONTEND_CONNECT_TIMEOUT_SECONDS,
+  FRONTEND_RETRIES,
   GATEWAY_CANARY,
   INGRESS_HOST_PORT,
+  ISTIO_DEFAULT_CONNECT_TIMEOUT_SECONDS,
+  ISTIO_DEFAULT_RETRIES,
   INGRESS_SERVICE,
   ISTIO_NAMESPACE,
   POLICY_SYNC_PREFIX,
@@ -28,6 +32,7 @@ import {
   type PlanCommand,
   type Phase,
   type PlanFacts,
+  type RouteFacts,
   type PlanStep,
   type RenderedPlan,
   type RetryPolicy,
@@ -388,6 +393,22 @@ function workloadSteps(b: PlanBuilder, cell: ResolvedCell): void {
   });
 }
 
+/** A drop surfaces after every attempt timed out; the probe waits that long plus margin. */
+function routeFacts(owned: boolean): RouteFacts {
+  const connectTimeoutMs =
+    (owned ? FRONTEND_CONNECT_TIMEOUT_SECONDS : ISTIO_DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000;
+  const retries = owned ? FRONTEND_RETRIES.attempts : ISTIO_DEFAULT_RETRIES;
+  const l4DenialMs = (1 + retries) * connectTimeoutMs;
+  return {
+    owned,
+    connectTimeoutMs,
+    retries,
+    newConnectionPerRequest: owned,
+    l4DenialMs,
+    probeTimeoutMs: l4DenialMs + Math.max(5_000, l4DenialMs / 2),
+  };
+}
+
 /** What the engine, checks, suite and diagnostics need to know, decided here with the steps. */
 function planFacts(cell: ResolvedCell, clusterName: string | undefined): PlanFacts {
   const { profile } = cell.istio;
@@ -397,7 +418,9 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined): PlanFac
     workloadNamespace: WORKLOAD_NAMESPACE,
     istioNamespace: ISTIO_NAMESPACE,
     ingressUrl: cell.config.ingressUrl ?? `http://127.0.0.1:${INGRESS_HOST_PORT}`,
+    route: routeFacts(workload),
     istioFlavour: profile.flavour,
+    envoyStats: { container: 'istio-proxy', command: ['pilot-agent', 'request', 'GET', 'stats'] },
     checks: {
       namespaceLabel: profile.namespaceLabel,
       templatesAnnotation: TEMPLATES_ANNOTATION,

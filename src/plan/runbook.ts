@@ -7,7 +7,7 @@ ${FETCH}() {
   local sum=""
   if [ "$1" = --sha256 ]; then sum=$2; shift 2; fi
   mkdir -p "$(dirname "$2")"
-  curl -fsSL --retry 3 --proto '=https,http' -o "$2" "$1"
+  curl -fsSL --retry 3 --proto '=https,http' --proto-redir '=https' -o "$2" "$1"
   if [ -n "$sum" ]; then echo "$sum  $2" | sha256sum -c -; else sha256sum "$2"; fi
 }
 

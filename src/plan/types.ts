@@ -102,13 +102,32 @@ export interface CheckFacts {
   readonly canary: CanaryFacts;
 }
 
+/**
+ * The gateway's route to the target and how long a Felix drop takes to surface through it:
+ * (1 + retries) × connect timeout, each attempt a new connection (UPSTREAM.md §6).
+ */
+export interface RouteFacts {
+  /** The harness applied this route (DestinationRule and VirtualService); else Istio's defaults apply. */
+  readonly owned: boolean;
+  readonly connectTimeoutMs: number;
+  readonly retries: number;
+  /** Every request opens a new upstream connection, so a drop is never hidden by a pooled one. */
+  readonly newConnectionPerRequest: boolean;
+  readonly l4DenialMs: number;
+  /** Default bound on one probe: above l4DenialMs with margin. A suite may set its own. */
+  readonly probeTimeoutMs: number;
+}
+
 /** What later stages (engine, checks, suite, diagnostics, cleanup) need, so none of them re-decides it. */
 export interface PlanFacts {
   readonly workloadNamespace: string;
   readonly istioNamespace: string;
   readonly ingressUrl: string;
+  readonly route: RouteFacts;
   readonly istioFlavour: string;
   readonly checks: CheckFacts;
+  /** Envoy's ext_authz counters: the inbound sidecar's container and how to read them. */
+  readonly envoyStats: { readonly container: string; readonly command: readonly string[] };
   /** The catalog's known defect for this Calico version, as a record the suite and verdict read. */
   readonly knownDefect?: KnownDefect;
   /** Catalog facts the user should see (printed with the plan and the run, kept in results). */

@@ -8,53 +8,56 @@ export interface RawResponse {
   readonly body: string;
   /** Total body size in bytes, as far as it was read. */
   readonly bodyBytes: number;
+  /** How long the answer took: a connect timeout takes at least the route's connect timeout. */
+  readonly latencyMs?: number;
 }
 
 export interface Classification {
   readonly verdict: ProbeVerdictT;
-  /** Why: for `unavailable` what made it no verdict; for `denied-l4` the gateway's reset reason. */
+  /** Why: for `unavailable` and `denied-mesh` the named cause; for `denied-l4` the gateway's reset reason. */
   readonly reason?: string;
 }
 
-/** Envoy's body for a failed or reset upstream connection (the only L4 signature a client sees). */
+/**
+ * What the classifier must know about the cluster: how Felix denies (FelixConfiguration
+ * `iptablesFilterDenyAction` / `nftablesFilterDenyAction`: Drop by default, or Reject), and the route's
+ * connect timeout (an older Envoy reports a connect timeout as a bare "connection failure").
+ */
+export interface ClassifyContext {
+  readonly denyAction: 'drop' | 'reject';
+  readonly connectTimeoutMs?: number;
+}
+
+export const DEFAULT_CONTEXT: ClassifyContext = { denyAction: 'drop' };
+
+/** Envoy's body for a failed or reset upstream connection. */
 export const UPSTREAM_RESET_PREFIX = 'upstream connect error or disconnect/reset before headers';
 export const NO_HEALTHY_UPSTREAM = 'no healthy upstream';
 /** Istio AuthorizationPolicy's denial body: an Istio verdict, never a Calico one. */
 export const ISTIO_RBAC_DENIED = 'RBAC: access denied';
 
-/** Reset reasons that mean "the pod could not be reached": Felix dropping (timeout) or rejecting (refused, reset). */
-const L4_RESET_REASONS = [
-  'connection failure',
-  'connection termination',
-  'connection timeout',
-  'remote reset',
-  'local reset',
-  'remote connection failure',
-  'local connection failure',
-  'delayed connect error',
-];
-
 /** Headers kept in an observation: enough to tell the gateway's own answers from the app's. */
 export function isRelevantHeader(name: string): boolean {
   return (
-    name === 'server' || name === 'content-type' || name === 'content-length' || name.startsWith('x-envoy-')
+    name === 'server' ||
+    name === 'content-type' ||
+    name === 'content-length' ||
+    name === 'www-authenticate' ||
+    name.startsWith('x-envoy-') ||
+    name.startsWith('x-ratelimit')
   );
 }
 
-function fromEnvoy(h: Readonly<Record<string, string>>): boolean {
-  const server = (h.server ?? '').trim().toLowerCase();
-  return server === 'istio-envoy' || server === 'envoy';
-}
-
 /**
- * Envoy's router adds `x-envoy-upstream-service-time` to every response an upstream produced, and never to
- * a reply it generates itself (no route, ext_authz denial, no healthy upstream).
+ * Envoy's router adds `x-envoy-upstream-service-time` to every response an upstream produced, and
+ * never to a reply it generates itself (no route, no healthy upstream, a failed upstream connect).
+ * Behind the gateway the upstream is the target's sidecar: its ext_authz 403 carries the header too.
  */
 function upstreamAnswered(h: Readonly<Record<string, string>>): boolean {
   return h['x-envoy-upstream-service-time'] !== undefined;
 }
 
-/** The reset reason after Envoy's prefix, e.g. "reset reason: connection failure". */
+/** The reset reason after Envoy's prefix, e.g. "retried and the latest reset reason: connection timeout". */
 function resetReason(body: string): string {
   return body
     .slice(UPSTREAM_RESET_PREFIX.length)
@@ -62,82 +65,102 @@ function resetReason(body: string): string {
     .trim();
 }
 
+const unavailable = (reason: string): Classification => ({ verdict: 'unavailable', reason });
+const mesh = (reason: string): Classification => ({ verdict: 'denied-mesh', reason });
+
 /**
- * Classifies one gateway response (UPSTREAM.md §1 Dikastes, §2 client view of ext_authz).
- * Order matters: the gateway's own signatures first, then "the app answered".
+ * A failed upstream connect, by Envoy's reset reason (UPSTREAM.md §6 "The request path"). Only a
+ * timeout is Felix's drop; a refusal is Felix only when it rejects; everything else is the mesh or
+ * the app.
  */
-export function classifyResponse(r: RawResponse): Classification {
+function classifyReset(r: RawResponse, ctx: ClassifyContext): Classification {
+  const reason = resetReason(r.body.trimStart());
+  const lower = reason.toLowerCase();
+  const shown = `${r.status}: ${reason || 'no reason given'}`;
+  if (upstreamAnswered(r.headers))
+    return unavailable(`503 from upstream, not the gateway (the target's sidecar or app: ${shown})`);
+  if (lower.includes('overflow')) return unavailable(`gateway circuit breaker overflow (${shown})`);
+  if (lower.includes('tls_error') || lower.includes('tls error') || lower.includes('certificate'))
+    return unavailable(`mTLS handshake failed: a TLS mismatch in the mesh, not a policy (${shown})`);
+  if (lower.includes('connection termination'))
+    return unavailable(`connection terminated by the peer: plaintext into a STRICT mTLS peer? (${shown})`);
+  if (lower.includes('remote reset') || lower.includes('local reset') || lower.includes('refused stream'))
+    return unavailable(`stream reset: the app or its sidecar dropped the request (${shown})`);
+  if (lower.includes('connection timeout')) return { verdict: 'denied-l4', reason };
+  const refused = lower.includes('connect error: 111') || lower.includes('connection refused');
+  if (refused) {
+    return ctx.denyAction === 'reject'
+      ? { verdict: 'denied-l4', reason: `${reason} (Felix rejects denied connections)` }
+      : unavailable(`connection refused: nothing listening (Felix drops, it never refuses) (${shown})`);
+  }
+  // Envoy before the `connection timeout` reset reason called a connect timeout a connection failure:
+  // only its duration tells a drop from a fast failure.
+  const timedOut =
+    ctx.connectTimeoutMs !== undefined &&
+    r.latencyMs !== undefined &&
+    r.latencyMs >= ctx.connectTimeoutMs * 0.9;
+  if (lower.includes('connection failure') && !lower.includes('transport failure reason') && timedOut)
+    return {
+      verdict: 'denied-l4',
+      reason: `${reason} after ${Math.round(r.latencyMs!)} ms (a connect timeout)`,
+    };
+  return unavailable(`upstream connect failed: ${shown}`);
+}
+
+/**
+ * Classifies one gateway response. Only blames Calico for Calico: an empty 403 (ext_authz, whatever
+ * the `server` header) is `denied-l7`; a gateway-generated connect timeout is `denied-l4`; Istio's own
+ * denials are `denied-mesh`; everything the app answered is `allowed`; the rest is `unavailable`.
+ */
+export function classifyResponse(r: RawResponse, ctx: ClassifyContext = DEFAULT_CONTEXT): Classification {
   const body = r.body.trimStart();
-  const envoy = fromEnvoy(r.headers);
   const empty = r.bodyBytes === 0;
 
-  if (body.startsWith(ISTIO_RBAC_DENIED)) {
-    return {
-      verdict: 'unavailable',
-      reason: `${r.status} "${ISTIO_RBAC_DENIED}": an Istio AuthorizationPolicy denied it, not Calico`,
-    };
-  }
-  // Dikastes' PERMISSION_DENIED carries no body; Envoy turns it into a bare 403.
-  if (r.status === 403 && empty && envoy) return { verdict: 'denied-l7' };
+  if (r.status === 403 && body.startsWith(ISTIO_RBAC_DENIED))
+    return mesh(`403 "${ISTIO_RBAC_DENIED}": an Istio AuthorizationPolicy denied it, not Calico`);
+  if (r.status === 401 && (body.startsWith('Jwt') || /^bearer\b/i.test(r.headers['www-authenticate'] ?? '')))
+    return mesh(
+      `401 ${body.slice(0, 60) || 'Bearer'}: an Istio RequestAuthentication refused it, not Calico`,
+    );
+  if (r.status === 429)
+    return mesh(`429 ${body.slice(0, 60) || 'rate limited'}: a rate limit in the mesh, not Calico`);
+  // Dikastes' PERMISSION_DENIED carries no body; Envoy's ext_authz turns it into a bare 403.
+  if (r.status === 403 && empty) return { verdict: 'denied-l7' };
 
-  if (body.startsWith(UPSTREAM_RESET_PREFIX)) {
-    const reason = resetReason(body);
-    const lower = reason.toLowerCase();
-    if (lower.includes('overflow')) {
-      return { verdict: 'unavailable', reason: `gateway circuit breaker overflow (${r.status}: ${reason})` };
-    }
-    if (L4_RESET_REASONS.some((k) => lower.includes(k))) {
-      return { verdict: 'denied-l4', reason: reason || 'upstream connect error' };
-    }
-    return {
-      verdict: 'unavailable',
-      reason: `upstream reset with an unrecognised reason (${r.status}: ${reason || 'none given'})`,
-    };
-  }
-  if (r.status === 503 && body.startsWith(NO_HEALTHY_UPSTREAM)) {
-    return { verdict: 'unavailable', reason: 'no healthy upstream: the target has no ready endpoint' };
-  }
-  if (r.status === 502) return { verdict: 'unavailable', reason: 'bad gateway (502)' };
+  if (body.startsWith(UPSTREAM_RESET_PREFIX)) return classifyReset(r, ctx);
+  if (r.status === 503 && body.startsWith(NO_HEALTHY_UPSTREAM))
+    return unavailable('no healthy upstream: the target has no ready endpoint');
+  if (r.status === 502) return unavailable('bad gateway (502)');
 
-  // A 404 with an empty body from Envoy and no upstream timing header is Envoy's "no route": the
-  // VirtualService does not match the Host/path. An app's 404 has a body (Online Boutique renders an
-  // error page) or, passing through Envoy, carries x-envoy-upstream-service-time.
-  if (r.status === 404 && empty && envoy && !upstreamAnswered(r.headers)) {
-    return {
-      verdict: 'unavailable',
-      reason: 'no route: the gateway has no route for this host and path (404)',
-    };
-  }
-  // Other 5xx the gateway wrote itself (upstream request timeout, overload) are no verdict either.
-  if ((r.status === 503 || r.status === 504) && envoy && !upstreamAnswered(r.headers)) {
-    return {
-      verdict: 'unavailable',
-      reason: `gateway error ${r.status}: ${body.slice(0, 80) || 'empty body'}`,
-    };
-  }
+  // Envoy's "no route" is an empty 404 it writes itself; an app's 404 has a body or the upstream header.
+  if (r.status === 404 && empty && !upstreamAnswered(r.headers))
+    return unavailable('no route: the gateway has no route for this host and path (404)');
+  if ((r.status === 503 || r.status === 504) && !upstreamAnswered(r.headers))
+    return unavailable(`gateway error ${r.status}: ${body.slice(0, 80) || 'empty body'}`);
+  // A 503 an upstream produced with no page is the target's sidecar failing, not the app answering.
+  if (r.status === 503 && empty) return unavailable('empty 503 from upstream: the target sidecar failed');
   return { verdict: 'allowed' };
 }
 
 /** Transport failures between us and the gateway: never a verdict on policy. */
 export function classifyError(err: unknown, timeoutMs: number, timedOut: boolean): Classification {
-  if (timedOut)
-    return { verdict: 'unavailable', reason: `no response within ${timeoutMs} ms (probe timeout)` };
+  if (timedOut) return unavailable(`no response within ${timeoutMs} ms (probe timeout)`);
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
   switch (code) {
     case 'ECONNREFUSED':
-      return { verdict: 'unavailable', reason: `connection refused by the gateway (${message})` };
+      return unavailable(`connection refused by the gateway (${message})`);
     case 'ECONNRESET':
     case 'UND_ERR_SOCKET':
     case 'EPIPE':
-      return { verdict: 'unavailable', reason: `connection reset by the gateway (${message})` };
+      return unavailable(`connection reset by the gateway (${message})`);
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return { verdict: 'unavailable', reason: `could not connect to the gateway in time (${message})` };
+      return unavailable(`could not connect to the gateway in time (${message})`);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return { verdict: 'unavailable', reason: `gateway host not resolved (${message})` };
+      return unavailable(`gateway host not resolved (${message})`);
     default:
-      return { verdict: 'unavailable', reason: `request failed: ${code ? `${code} ` : ''}${message}` };
+      return unavailable(`request failed: ${code ? `${code} ` : ''}${message}`);
   }
 }
 

@@ -1,6 +1,13 @@
 import { Pool } from 'undici';
 import type { Observation } from '../result/schema.js';
-import { classifyError, classifyResponse, errorCode, isRelevantHeader } from './classify.js';
+import {
+  classifyError,
+  classifyResponse,
+  DEFAULT_CONTEXT,
+  errorCode,
+  isRelevantHeader,
+  type ClassifyContext,
+} from './classify.js';
 
 export interface ProbeRequest {
   readonly method: string;
@@ -26,14 +33,17 @@ export interface ProberOptions {
   readonly excerptBytes?: number;
   /** Concurrent keep-alive connections to the gateway. */
   readonly connections?: number;
+  /** What the classifier knows of the cluster (Felix's deny action, the route's connect timeout). */
+  readonly classify?: ClassifyContext;
 }
 
 /**
- * An L4 denial surfaces only after the gateway's upstream connect timeout: 2 s where the plan's
- * DestinationRule lowers it (FRONTEND_CONNECT_TIMEOUT), Istio's default 10 s on a cluster without it.
- * 15 s exceeds both with margin for a loaded runner.
+ * For a route the harness does not own: Istio retries a failed connect twice by default
+ * (pilot/pkg/networking/core/route/retry/retry.go, 1.28.1) and its connect timeout is 10 s
+ * (pkg/config/mesh/mesh.go), so a Felix drop surfaces after (1 + 2) × 10 s; 5 s of margin on top.
+ * The harness's own route is faster and the plan derives its timeout (facts.route).
  */
-export const DEFAULT_PROBE_TIMEOUT_MS = 15_000;
+export const DEFAULT_PROBE_TIMEOUT_MS = 35_000;
 const DEFAULT_EXCERPT_BYTES = 512;
 /** Bodies are read to the end (so the connection can be reused) up to this size, then the connection is dropped. */
 const MAX_BODY_BYTES = 1 << 20;
@@ -108,7 +118,9 @@ export function createProber(opts: ProberOptions): Prober {
     bodyTimeout: timeoutMs,
   });
 
-  async function once(req: ProbeRequest, signal: AbortSignal): Promise<Observation> {
+  const context = opts.classify ?? DEFAULT_CONTEXT;
+
+  async function once(req: ProbeRequest, signal: AbortSignal, started: number): Promise<Observation> {
     const headers: Record<string, string> = {};
     if (opts.host) headers.host = opts.host;
     for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -135,7 +147,16 @@ export function createProber(opts: ProberOptions): Prober {
     }
     const text = Buffer.concat(chunks).toString('utf8');
     const raw = allHeaders(res.headers);
-    const c = classifyResponse({ status: res.statusCode, headers: raw, body: text, bodyBytes: total });
+    const c = classifyResponse(
+      {
+        status: res.statusCode,
+        headers: raw,
+        body: text,
+        bodyBytes: total,
+        latencyMs: performance.now() - started,
+      },
+      context,
+    );
     return {
       verdict: c.verdict,
       status: res.statusCode,
@@ -158,10 +179,10 @@ export function createProber(opts: ProberOptions): Prober {
       try {
         let obs: Observation;
         try {
-          obs = await once(req, ctl.signal);
+          obs = await once(req, ctl.signal, started);
         } catch (err) {
           if (outer?.aborted) throw outer.reason;
-          if (!ctl.signal.aborted && isStaleSocket(err)) obs = await once(req, ctl.signal);
+          if (!ctl.signal.aborted && isStaleSocket(err)) obs = await once(req, ctl.signal, performance.now());
           else throw err;
         }
         return { ...obs, latencyMs: Math.round(performance.now() - started), at };

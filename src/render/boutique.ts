@@ -1,5 +1,11 @@
 import type { ResolvedCell } from '../resolve/cell.js';
-import { WORKLOAD_NAMESPACE } from './constants.js';
+import { EXT_AUTHZ_STATS, WORKLOAD_NAMESPACE } from './constants.js';
+
+/** Per pod, the same stats matcher as the mesh config: it also holds where Istio was not installed by us. */
+export const PROXY_CONFIG_ANNOTATION = {
+  key: 'proxy.istio.io/config',
+  value: JSON.stringify({ proxyStatsMatcher: EXT_AUTHZ_STATS }),
+} as const;
 
 /**
  * Online Boutique as a kustomization over the pinned upstream file (fetched beside it at run time):
@@ -7,10 +13,12 @@ import { WORKLOAD_NAMESPACE } from './constants.js';
  * loadgenerator and frontend-external are dropped.
  */
 export function renderBoutiqueKustomization(cell: ResolvedCell) {
-  const annotation = cell.istio.profile.podAnnotation;
-  const patches: { patch: string; target?: { kind: string } }[] = [];
-  if (annotation) {
-    patches.push({
+  const annotations = [
+    ...(cell.istio.profile.podAnnotation ? [cell.istio.profile.podAnnotation] : []),
+    PROXY_CONFIG_ANNOTATION,
+  ];
+  const patches: { patch: string; target?: { kind: string } }[] = [
+    {
       target: { kind: 'Deployment' },
       patch: [
         'apiVersion: apps/v1',
@@ -21,10 +29,10 @@ export function renderBoutiqueKustomization(cell: ResolvedCell) {
         '  template:',
         '    metadata:',
         '      annotations:',
-        `        ${annotation.key}: ${annotation.value}`,
+        ...annotations.map((a) => `        ${a.key}: ${JSON.stringify(a.value)}`),
       ].join('\n'),
-    });
-  }
+    },
+  ];
   for (const d of cell.boutique.drop) {
     patches.push({
       patch: [

@@ -8,7 +8,21 @@ export const INGRESS_HOST_PORT = 30080;
 export const POD_SUBNET = '192.168.0.0/16';
 export const GATEWAY_CANARY = 'dikastes-gateway-canary';
 /** Lowers the gateway's upstream connect timeout so an L4 denial surfaces well inside a probe's timeout. */
-export const FRONTEND_CONNECT_TIMEOUT = '2s';
+export const FRONTEND_CONNECT_TIMEOUT_SECONDS = 2;
+/**
+ * Retries on the harness's route, set explicitly to what Istio would default to (2 attempts on these
+ * conditions: pilot/pkg/networking/core/route/retry/retry.go, 1.28.1), so the plan knows how long an
+ * L4 denial takes to surface: (1 + attempts) × connect timeout.
+ */
+export const FRONTEND_RETRIES = {
+  attempts: 2,
+  retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+} as const;
+/** Istio's defaults for routes the harness does not own (pkg/config/mesh/mesh.go; retry.go, 1.28.1). */
+export const ISTIO_DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+export const ISTIO_DEFAULT_RETRIES = 2;
+/** Envoy's ext_authz counters are dropped unless the proxy's stats matcher keeps them (UPSTREAM.md §6). */
+export const EXT_AUTHZ_STATS = { inclusionRegexps: ['.*ext_authz.*'] } as const;
 /** Requests lowered so Online Boutique fits a 4-CPU runner. */
 export const RESOURCES = {
   proxy: { cpu: '20m', memory: '64Mi' },

@@ -1,5 +1,11 @@
 import type { ResolvedCell } from '../resolve/cell.js';
-import { INGRESS_NODE_PORT, INGRESS_SERVICE, ISTIO_NAMESPACE, RESOURCES } from './constants.js';
+import {
+  EXT_AUTHZ_STATS,
+  INGRESS_NODE_PORT,
+  INGRESS_SERVICE,
+  ISTIO_NAMESPACE,
+  RESOURCES,
+} from './constants.js';
 import { dikastesTemplates } from './dikastes-templates.js';
 
 type Obj = Record<string, unknown>;
@@ -39,6 +45,10 @@ export function renderIstioOperator(cell: ResolvedCell) {
     metadata: { name: 'calico-alp', namespace: ISTIO_NAMESPACE },
     spec: {
       profile: 'default',
+      // Keep Envoy's ext_authz counters, so the suite can prove a denial came from Dikastes.
+      meshConfig: {
+        defaultConfig: { proxyStatsMatcher: { inclusionRegexps: [...EXT_AUTHZ_STATS.inclusionRegexps] } },
+      },
       components: {
         pilot: { k8s: { resources: { requests: { ...RESOURCES.istiod } } } },
         ingressGateways: [

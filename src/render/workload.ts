@@ -1,6 +1,7 @@
 import type { ResolvedCell } from '../resolve/cell.js';
 import {
-  FRONTEND_CONNECT_TIMEOUT,
+  FRONTEND_CONNECT_TIMEOUT_SECONDS,
+  FRONTEND_RETRIES,
   GATEWAY_CANARY,
   ISTIO_NAMESPACE,
   WORKLOAD_NAMESPACE,
@@ -44,13 +45,23 @@ export function renderFrontendGateway() {
       spec: {
         hosts: ['*'],
         gateways: ['frontend-gateway'],
-        http: [{ route: [{ destination: { host: 'frontend', port: { number: 80 } } }] }],
+        http: [
+          {
+            route: [{ destination: { host: 'frontend', port: { number: 80 } } }],
+            retries: { ...FRONTEND_RETRIES },
+          },
+        ],
       },
     },
   ];
 }
 
-/** An L4 denial shows as a connect failure only after this timeout (Istio's default is 10 s). */
+/**
+ * One new upstream connection per request: Felix accepts established flows before any policy
+ * (felix/rules/endpoints.go appendConntrackRules, v3.32.1), so on a pooled connection a no-rule
+ * policy would show as a Dikastes 403; on a new one it is always a connect failure (L4). The connect
+ * timeout (Istio's default is 10 s) bounds how long that takes.
+ */
 export function renderFrontendDestinationRule() {
   return {
     apiVersion: 'networking.istio.io/v1beta1',
@@ -58,7 +69,12 @@ export function renderFrontendDestinationRule() {
     metadata: { name: 'frontend-connect-timeout', namespace: WORKLOAD_NAMESPACE },
     spec: {
       host: `frontend.${WORKLOAD_NAMESPACE}.svc.cluster.local`,
-      trafficPolicy: { connectionPool: { tcp: { connectTimeout: FRONTEND_CONNECT_TIMEOUT } } },
+      trafficPolicy: {
+        connectionPool: {
+          tcp: { connectTimeout: `${FRONTEND_CONNECT_TIMEOUT_SECONDS}s` },
+          http: { maxRequestsPerConnection: 1 },
+        },
+      },
     },
   };
 }

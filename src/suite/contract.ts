@@ -1,5 +1,12 @@
+import type { ClassifyContext } from '../probe/classify.js';
 import type { SuiteResult } from '../result/schema.js';
 import type { KnownDefectInCell } from './diagnosis.js';
+import type { EnvoyStatsReader } from './envoy-evidence.js';
+
+export interface DikastesReadiness {
+  readonly ready: boolean;
+  readonly evidence: string;
+}
 
 /**
  * The suite's interface to the run engine (src/run): the engine depends on these types only; the
@@ -29,7 +36,15 @@ export interface SuiteRunRequest {
   /** The cell's known defect (from the plan), so a deny-all run can name it. */
   readonly knownDefect?: KnownDefectInCell;
   /** Trust gate: a 403 only counts as a policy denial once Dikastes was seen Ready in the target pods. */
-  readonly dikastesReady: { readonly ready: boolean; readonly evidence: string };
+  readonly dikastesReady: DikastesReadiness;
+  /** Reads the trust gate again; called before every step (Dikastes may stop syncing mid-suite). */
+  readonly recheckTrust?: (signal: AbortSignal) => Promise<DikastesReadiness>;
+  /** The target pods' ext_authz counters; absent or unreadable, denials are "not confirmed by Envoy". */
+  readonly envoyStats?: EnvoyStatsReader;
+  /** What the classifier knows of the cluster: Felix's deny action, the route's connect timeout. */
+  readonly classify?: ClassifyContext;
+  /** The plan's derived bound on one probe (facts.route); the suite's own timing still wins. */
+  readonly defaultProbeTimeoutMs?: number;
   readonly policies: PolicyApplier;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;

@@ -20,6 +20,7 @@ import {
   type ProberOptions,
 } from '../probe/prober.js';
 import { diagnose, type DiagnosedStep } from './diagnosis.js';
+import { judgeWithCounters, type StatsSnapshot } from './envoy-evidence.js';
 import { loadSuite, type LoadedSuite } from './load.js';
 import { parseDuration, type StepSpec, type TimingSpec } from './schema.js';
 import { gateObservation } from './trust-gate.js';
@@ -57,15 +58,16 @@ function fromSpec(t: TimingSpec | Omit<TimingSpec, 'probeTimeout'> | undefined):
   });
 }
 
-/** Defaults < suite timing < step timing < the runner's override. */
+/** Defaults < the plan's derived probe timeout < suite timing < step timing < the runner's override. */
 export function resolveTiming(
   suite: TimingSpec | undefined,
   step: Omit<TimingSpec, 'probeTimeout'> | undefined,
   override: Partial<Timing> = {},
+  planProbeTimeoutMs?: number,
 ): Timing {
   return {
     ...DEFAULT_EVENTUAL,
-    probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
+    probeTimeoutMs: planProbeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
     ...fromSpec(suite),
     ...fromSpec(step),
     ...defined(override),
@@ -98,6 +100,9 @@ function logExpectation(log: (l: string) => void, r: ExpectationResult): void {
   const seen = r.observed ? describeObservation(r.observed) : 'nothing';
   const tail = r.propagationMs !== undefined ? `, propagation ${r.propagationMs} ms` : '';
   log(`  ${r.status.toUpperCase()} ${r.name}: expected ${want}, saw ${seen} (${r.probes} probes${tail})`);
+  const e = r.envoy;
+  if (e && e.status !== 'confirmed' && r.observed?.verdict === 'denied-l7')
+    log(`    envoy: ${e.note ?? e.status}`);
 }
 
 /** Deletes what the suite applied, newest first, under its own bound (the run's signal may be aborted). */
@@ -121,6 +126,17 @@ async function cleanup(
   }
   if (failures.length) return { status: 'failed', detail: failures.join('; ') };
   return { status: 'done', detail: `deleted ${[...applied].reverse().join(', ')}` };
+}
+
+/** The counters before or after a step; a read that fails is a note, never a failed step. */
+async function readStats(req: SuiteRunRequest, signal: AbortSignal): Promise<StatsSnapshot> {
+  if (!req.envoyStats) return { ok: false, why: 'no Envoy stats reader for this run' };
+  try {
+    return await req.envoyStats.read(signal);
+  } catch (e) {
+    if (signal.aborted) throw e;
+    return { ok: false, why: errText(e) };
+  }
 }
 
 function errorResult(name: string, file: string, message: string): SuiteResult {
@@ -150,20 +166,25 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
       return errorResult(req.suiteFile, req.suiteFile, errText(e));
     }
     const { spec } = suite;
-    const suiteTiming = resolveTiming(spec.timing, undefined, deps.timing);
+    const suiteTiming = resolveTiming(spec.timing, undefined, deps.timing, req.defaultProbeTimeoutMs);
     const prober = makeProber({
       baseUrl: req.ingressUrl,
       timeoutMs: suiteTiming.probeTimeoutMs,
       ...(spec.target.host ? { host: spec.target.host } : {}),
+      ...(req.classify ? { classify: req.classify } : {}),
     });
+    let trust = req.dikastesReady;
     const probe: (r: Expectation['request'], s: AbortSignal) => ReturnType<Prober['probe']> = async (r, s) =>
-      gateObservation(await prober.probe(r, s), req.dikastesReady);
+      gateObservation(await prober.probe(r, s), trust);
 
     log(
       `suite ${spec.name}: ${spec.steps.length} steps against ${req.ingressUrl}${spec.target.host ? ` (Host ${spec.target.host})` : ''}`,
     );
-    if (!req.dikastesReady.ready)
-      log(`trust gate: 403s will not count as denials (${req.dikastesReady.evidence})`);
+    if (req.defaultProbeTimeoutMs && suiteTiming.probeTimeoutMs < req.defaultProbeTimeoutMs)
+      log(
+        `warning: probe timeout ${suiteTiming.probeTimeoutMs} ms is below the ${req.defaultProbeTimeoutMs} ms an L4 denial may take through this route`,
+      );
+    if (!trust.ready) log(`trust gate: 403s will not count as denials (${trust.evidence})`);
 
     const live: string[] = [];
     const steps: DiagnosedStep[] = [];
@@ -198,15 +219,27 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
           deleted.push(rel);
           live.splice(live.lastIndexOf(rel), 1);
         }
+        if (req.recheckTrust) {
+          const was = trust.ready;
+          trust = await req.recheckTrust(signal);
+          if (was !== trust.ready || !trust.ready)
+            log(`  trust gate: ${trust.ready ? 'ready' : 'not ready'} (${trust.evidence})`);
+        }
+        const before = await readStats(req, signal);
         const appliedAt = clock.now();
-        const timing = resolveTiming(spec.timing, step.timing, deps.timing);
-        const results = await awaitExpectations(toExpectations(step), appliedAt, timing, {
+        const timing = resolveTiming(spec.timing, step.timing, deps.timing, req.defaultProbeTimeoutMs);
+        const probed = await awaitExpectations(toExpectations(step), appliedAt, timing, {
           probe,
           clock,
           sleep,
           signal,
           log,
           changed: step.apply.length + step.delete.length > 0,
+        });
+        const after = await readStats(req, signal);
+        const results = probed.map((r) => {
+          const judged = judgeWithCounters(r, before, after);
+          return { ...judged.result, envoy: judged.evidence };
         });
         for (const r of results) logExpectation(log, r);
         return done({ status: stepStatus(results), expectations: results });

@@ -1,9 +1,5 @@
 import type { Observation } from '../result/schema.js';
-
-export interface DikastesReadiness {
-  readonly ready: boolean;
-  readonly evidence: string;
-}
+import type { DikastesReadiness } from './contract.js';
 
 export const UNTRUSTED_403 = '403 from ext_authz not counted as a policy denial';
 

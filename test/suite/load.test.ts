@@ -11,8 +11,10 @@ import {
   SuiteError,
 } from '../../src/suite/index.js';
 import { DEFAULT_EVENTUAL } from '../../src/probe/eventually.js';
-import { FRONTEND_CONNECT_TIMEOUT } from '../../src/render/constants.js';
-import { parseDuration } from '../../src/suite/schema.js';
+import {
+  ISTIO_DEFAULT_CONNECT_TIMEOUT_SECONDS,
+  ISTIO_DEFAULT_RETRIES,
+} from '../../src/render/constants.js';
 
 const BASE = [
   'apiVersion: calico-istio-conformance/v1', // 1
@@ -85,11 +87,14 @@ describe('valid suites', () => {
       timeoutMs: 120_000,
       intervalMs: 500,
       holdMs: 2000,
-      probeTimeoutMs: 15_000,
+      probeTimeoutMs: 35_000,
     });
-    // The plan's DestinationRule lowers it to FRONTEND_CONNECT_TIMEOUT; Istio's own default is 10 s.
-    expect(t.probeTimeoutMs).toBeGreaterThan(parseDuration(FRONTEND_CONNECT_TIMEOUT) + 5000);
-    expect(t.probeTimeoutMs).toBeGreaterThan(10_000);
+    // A route the harness does not own: Istio's default retries, each a 10 s connect timeout.
+    const l4 = (1 + ISTIO_DEFAULT_RETRIES) * ISTIO_DEFAULT_CONNECT_TIMEOUT_SECONDS * 1000;
+    expect(t.probeTimeoutMs).toBeGreaterThan(l4);
+    // The plan's derived bound for its own route wins over the default; a suite's own still wins over it.
+    expect(resolveTiming(undefined, undefined, {}, 11_000).probeTimeoutMs).toBe(11_000);
+    expect(resolveTiming({ probeTimeout: '20s' }, undefined, {}, 11_000).probeTimeoutMs).toBe(20_000);
   });
 
   it('layers timing: defaults < suite < step < override', () => {
