@@ -13,6 +13,7 @@ import { runCell } from '../run/engine.js';
 import { validateSuiteInput } from '../suite/load.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { realEngineDeps } from '../run/real-deps.js';
+import { failsTheRun } from '../run/verdict.js';
 import { actionsToolCache } from '../tools/install.js';
 import { readCellInputs, readMode } from './inputs.js';
 import { reportMode } from './report-mode.js';
@@ -89,7 +90,7 @@ export async function main(): Promise<void> {
       },
     );
     const { result } = outcome;
-    core.setOutput(Outputs.CellId, outcome.cell.id);
+    core.setOutput(Outputs.CellId, result.cell.id);
     core.setOutput(Outputs.PlanDir, outcome.planDir);
     core.setOutput(Outputs.Support, JSON.stringify(result.support));
     core.setOutput(Outputs.Verdict, result.verdict);
@@ -100,8 +101,10 @@ export async function main(): Promise<void> {
       await core.summary.addRaw(outcome.reports.summaryMarkdown, true).write();
     }
     if (outcome.diagnosticsArchive) core.setOutput(Outputs.Diagnostics, outcome.diagnosticsArchive);
-    if (result.verdict !== 'pass' && result.verdict !== 'unsupported') {
+    if (failsTheRun(result.verdict, config.failOnKnownDefect)) {
       core.setFailed(`${result.verdict}: ${result.reason}`);
+    } else if (result.verdict === 'known-defect') {
+      core.warning(`known-defect (expected; fail-on-known-defect is false): ${result.reason}`);
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { parseCellConfig } from '../config/cell-config.js';
 import { cliNaming } from '../config/inputs.js';
 import { checkOutputDir } from '../util/output-dir.js';
+import { failsTheRun } from '../run/verdict.js';
 import { addCellOptions, rawInputs } from './cell-options.js';
 import type { EngineDeps } from '../run/engine.js';
 import type { CliIo } from './index.js';
@@ -71,9 +72,11 @@ export function registerRunCommand(
       if (outcome.diagnosticsArchive) io.out(`diagnostics: ${outcome.diagnosticsArchive}\n`);
       if (result.cleanup?.status === 'failed')
         io.err(`warning: cleanup failed: ${result.cleanup.detail ?? ''}\n`);
-      if (result.verdict !== 'pass' && result.verdict !== 'unsupported') {
+      if (failsTheRun(result.verdict, config.failOnKnownDefect)) {
         throw new VerdictError(`verdict ${result.verdict}: ${result.reason}`);
       }
+      if (result.verdict === 'known-defect')
+        io.err('known-defect is expected for this cell: exit 0 (--fail-on-known-defect true makes it 1)\n');
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -44,6 +44,9 @@ export interface CellConfig {
   readonly allowInsecureMirrors: boolean;
   /** With cluster existing: collect diagnostics from the whole cluster, not only the harness's namespaces. */
   readonly diagnosticsClusterWide: boolean;
+  readonly failOnKnownDefect: boolean;
+  /** The versions the user asked for (not defaulted): with cluster existing, checked against what runs. */
+  readonly requested: Partial<Record<'kubernetes' | 'calico' | 'istio', string>>;
 }
 
 /** One refused input: which, what it was, why, and what is accepted. */
@@ -266,6 +269,9 @@ const schema = raw.transform((r, ctx): CellConfig => {
   if (allowInsecureMirrors === undefined)
     refuse(ctx, 'allow-insecure-mirrors', r['allow-insecure-mirrors'], 'is not a boolean', 'true or false');
   const mirrors = parseMirrors(ctx, r.mirrors, allowInsecureMirrors ?? false);
+  const failOnKnownDefect = BOOL[r['fail-on-known-defect'].trim().toLowerCase()];
+  if (failOnKnownDefect === undefined)
+    refuse(ctx, 'fail-on-known-defect', r['fail-on-known-defect'], 'is not a boolean', 'true or false');
   const diagnosticsClusterWide = BOOL[r['diagnostics-cluster-wide'].trim().toLowerCase()];
   if (diagnosticsClusterWide === undefined)
     refuse(
@@ -294,6 +300,8 @@ const schema = raw.transform((r, ctx): CellConfig => {
     mirrors,
     allowInsecureMirrors: allowInsecureMirrors ?? false,
     diagnosticsClusterWide: diagnosticsClusterWide ?? false,
+    failOnKnownDefect: failOnKnownDefect ?? false,
+    requested: {},
   };
 });
 
@@ -308,7 +316,15 @@ export function parseCellConfig(inputs: RawInputs, naming: InputNaming): CellCon
     if (v !== undefined && v.trim() !== '') merged[k] = v;
   }
   const res = schema.safeParse(merged);
-  if (res.success) return res.data;
+  if (res.success) {
+    const given = (name: InputName) => (inputs[name] ?? '').trim() !== '';
+    const requested = {
+      ...(given('kubernetes-version') ? { kubernetes: res.data.kubernetes } : {}),
+      ...(given('calico-version') ? { calico: res.data.calico } : {}),
+      ...(given('istio-version') ? { istio: res.data.istio } : {}),
+    };
+    return { ...res.data, requested };
+  }
   const problems = res.error.issues.map((issue): InputProblem => {
     const p = (issue as { params?: InputProblem }).params;
     if (p) return p;

@@ -143,6 +143,14 @@ export const INPUTS = [
     description:
       'With cluster `existing`: diagnostics from every namespace and the nodes (`true`), not only the namespaces the harness uses (`false`).',
   },
+  {
+    name: 'fail-on-known-defect',
+    flag: 'fail-on-known-defect',
+    arg: 'bool',
+    default: 'false',
+    description:
+      'A cell whose run shows its catalogued known defect ends `known-defect`: `false` succeeds (the defect is expected), `true` fails the step like a `fail`.',
+  },
 ] as const satisfies readonly InputSpec[];
 
 export type InputName = (typeof INPUTS)[number]['name'];

@@ -433,6 +433,7 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined): PlanFac
       dikastes: { container: 'dikastes', log: cell.calico.dikastesLog },
       csiDriver: { namespace: 'calico-system', selector: 'k8s-app=csi-node-driver' },
       policySyncPrefix: POLICY_SYNC_PREFIX,
+      canaryLabels: { app: GATEWAY_CANARY },
       canary:
         canary && workload
           ? {

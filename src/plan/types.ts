@@ -100,6 +100,8 @@ export interface CheckFacts {
   readonly csiDriver: { readonly namespace: string; readonly selector: string };
   readonly policySyncPrefix: string;
   readonly canary: CanaryFacts;
+  /** The harness's own canary's labels, so a canary left on an existing cluster is never a workload pod. */
+  readonly canaryLabels: Readonly<Record<string, string>>;
 }
 
 /**

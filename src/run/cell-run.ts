@@ -125,6 +125,8 @@ export class CellRun {
   checkReport?: CheckReport;
   checks: CheckResult[] = [];
   suite?: SuiteResult;
+  /** cluster existing: what the cluster runs (the result is labelled with it). */
+  detected?: CellResult['detected'];
   decided?: Pick<CellResult, 'verdict' | 'reason'>;
   /** How many faults the verdict already accounts for; later ones are added to the reason. */
   faultsInVerdict = 0;

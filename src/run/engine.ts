@@ -2,6 +2,7 @@ import { CellRun, type EngineDeps, type RunOutcome, type RunRequest } from './ce
 import { runPhases, type CellPhase } from './phase-runner.js';
 import { checksPhase } from './phases/checks.js';
 import { cleanupPhase } from './phases/cleanup.js';
+import { detectPhase } from './phases/detect.js';
 import { diagnosticsPhase } from './phases/diagnostics.js';
 import { prepare } from './phases/prepare.js';
 import { recordPhase } from './phases/record.js';
@@ -25,6 +26,7 @@ export type {
  */
 export const CELL_PHASES: readonly CellPhase[] = [
   toolsPhase, //        main:   kind, kubectl, istioctl, all at once
+  detectPhase, //       main:   cluster existing: what it runs, or error before any probe
   setupPhase, //        main:   the plan's steps as a DAG
   checksPhase, //       main:   the guide's troubleshooting checks
   suitePhase, //        main:   probes, deny-then-allow

@@ -19,6 +19,16 @@ export function symptomObserved(defect: KnownDefect, suite: SuiteResult | undefi
   return suite?.finding?.kind === 'defect-symptom' && suite.finding.defectId === defect.id;
 }
 
+/** The note a passing cell in a defect's range carries, in its reason and results. */
+export function defectNotObserved(d: KnownDefect): string {
+  return `Known defect ${d.id} (${d.from}–${d.to}) was NOT observed: this cell is in its range yet every expectation held (${d.issue}).`;
+}
+
+/** Whether the action or CLI should fail for this verdict. */
+export function failsTheRun(verdict: CellResult['verdict'], failOnKnownDefect: boolean): boolean {
+  return verdict === 'fail' || verdict === 'error' || (verdict === 'known-defect' && failOnKnownDefect);
+}
+
 /**
  * pass: every setup step, check and the suite passed; error: a setup phase failed, the run was cancelled
  * or the suite could not run; fail: a check or the suite failed. Reason: one line to act on.
@@ -48,8 +58,9 @@ export function decideVerdict(v: VerdictInput): { verdict: Verdict; reason: stri
   }
   const failed = v.checks.filter((c) => c.status === 'fail');
   if (v.defect && symptomObserved(v.defect, v.suite)) {
+    // Expected, and counted apart from fail: a real regression must not drown in red known cells.
     return {
-      verdict: 'fail',
+      verdict: 'known-defect',
       reason: `Known defect ${v.defect.id} (${v.defect.title}), ${v.defect.issue}: ${v.suite?.diagnosis ?? ''}; fixed by ${v.defect.fix}.`,
     };
   }
@@ -69,7 +80,8 @@ export function decideVerdict(v: VerdictInput): { verdict: Verdict; reason: stri
   }
   const passed = v.checks.filter((c) => c.status === 'pass').length;
   const suite = v.suite ? ` and suite ${v.suite.name} passed (${v.suite.steps.length} steps)` : '';
-  return { verdict: 'pass', reason: `Every setup step and ${passed} checks passed${suite}.` };
+  const unseen = v.defect ? ` ${defectNotObserved(v.defect)}` : '';
+  return { verdict: 'pass', reason: `Every setup step and ${passed} checks passed${suite}.${unseen}` };
 }
 
 function stepMessage(s: SuiteResult): string | undefined {

@@ -209,13 +209,19 @@ export interface PodLog {
   readonly log: Fetched;
 }
 
-/** Per pod: the stream opened and no failure line, or what went wrong. */
+/**
+ * Per pod: the stream opened, and no failure line after the last time it opened. Dikastes logs a
+ * failure on every attempt and retries each second, so a failure before a later `Starting
+ * synchronization` is normal start-up, not a broken pod (UPSTREAM.md §6).
+ */
 export function dikastesLogProblem(l: PodLog, lines: DikastesLogLines): string | undefined {
   if (!l.log.ok) return `${l.pod}: could not read the dikastes log (${firstLine(l.log.error)})`;
   const text = String(l.log.value);
-  const failure = lines.syncFailures.find((f) => text.includes(f));
-  if (failure) return `${l.pod}: "${failure}"`;
-  if (!text.includes(lines.syncStarted)) return `${l.pod}: no "${lines.syncStarted}"`;
+  const started = text.lastIndexOf(lines.syncStarted);
+  const since = started < 0 ? text : text.slice(started);
+  const failure = lines.syncFailures.find((f) => since.includes(f));
+  if (failure) return `${l.pod}: "${failure}"${started < 0 ? '' : ` after the last "${lines.syncStarted}"`}`;
+  if (started < 0) return `${l.pod}: no "${lines.syncStarted}"`;
   return undefined;
 }
 
@@ -254,6 +260,19 @@ export function checkCsiDriver(pods: Fetched): CheckResult {
       ? `${all.length}/${all.length} csi-node-driver pods Running`
       : `not Running: ${list(bad.map((p) => `${p.metadata.name} ${p.status?.phase ?? 'unknown'}`))}`,
   );
+}
+
+/**
+ * How Felix treats denied traffic (FelixConfiguration `iptablesFilterDenyAction`, or
+ * `nftablesFilterDenyAction` in nftables mode: `Drop` by default or `Reject`, case-insensitive;
+ * calico policy-crds.yaml, v3.29.7 and v3.32.1). Unreadable counts as the default, Drop.
+ */
+export function felixDenyAction(felix: Fetched): 'drop' | 'reject' {
+  if (!felix.ok) return 'drop';
+  const spec = asObject(asObject(felix.value)?.spec) ?? {};
+  const nft = String(spec.linuxDataplane ?? '').toLowerCase() === 'nftables';
+  const action = nft ? spec.nftablesFilterDenyAction : spec.iptablesFilterDenyAction;
+  return String(action ?? '').toLowerCase() === 'reject' ? 'reject' : 'drop';
 }
 
 export function checkFelixPolicySync(felix: Fetched, expected: string): CheckResult {

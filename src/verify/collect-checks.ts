@@ -14,6 +14,7 @@ import {
   checkNamespaceLabel,
   checkPodAnnotations,
   dikastesReadiness,
+  felixDenyAction,
   skipped,
   type HttpAnswer,
   type PodLog,
@@ -71,6 +72,8 @@ export interface CheckReport {
   readonly checks: CheckResult[];
   /** Trust gate for the suite. */
   readonly dikastesReady: { ready: boolean; evidence: string };
+  /** How Felix denies (FelixConfiguration): a refused connect is a Calico denial only under Reject. */
+  readonly denyAction: 'drop' | 'reject';
   /** For diagnostics: the pod the gateway routes to. */
   readonly targetPod?: string;
 }
@@ -94,9 +97,10 @@ export async function collectChecks(deps: CheckDeps, opts: CheckOptions): Promis
       : Promise.resolve(undefined),
   ]);
 
-  // The canary is ours and carries the gateway template: it is checked on its own.
+  // The canary is ours and carries the gateway template: it is checked on its own, never as a workload
+  // pod (also when an earlier run left it on an existing cluster).
   const canaryFacts = facts.canary;
-  const isCanary = (p: Pod) => canaryFacts.deployed && matchesLabels(p, canaryFacts.labels);
+  const isCanary = (p: Pod) => matchesLabels(p, facts.canaryLabels);
   const split = (keep: (p: Pod) => boolean): Fetched =>
     podsAll.ok ? fetchedOk({ items: podsOf(podsAll.value).filter(keep) }) : podsAll;
   const workload = split((p) => !isCanary(p));
@@ -139,8 +143,40 @@ export async function collectChecks(deps: CheckDeps, opts: CheckOptions): Promis
   return {
     checks,
     dikastesReady: dikastesReadiness(label, target, logs, dikastes.log),
+    denyAction: felixDenyAction(felix),
     ...(targetPod ? { targetPod } : {}),
   };
+}
+
+/**
+ * The trust gate alone, read again before each suite step: the target pods' Dikastes is ready (its
+ * readiness probe is true only after Felix's InSync) and its log shows no failure since the last sync.
+ */
+export async function readTrust(
+  kubectl: Kubectl,
+  target: SuiteTarget,
+  facts: CheckFacts,
+  signal: AbortSignal,
+): Promise<{ ready: boolean; evidence: string }> {
+  const ns = target.namespace;
+  const pods = await kubectl.getJson(
+    ['get', 'pods', '-n', ns, ...(target.selector ? ['-l', target.selector] : [])],
+    signal,
+  );
+  const live = pods.ok
+    ? livePods(podsOf(pods.value)).filter((p) => !matchesLabels(p, facts.canaryLabels))
+    : [];
+  const logs: PodLog[] = await Promise.all(
+    live
+      .filter((p) => hasContainer(p, facts.dikastes.container))
+      .map(async (p) => ({
+        pod: p.metadata.name,
+        log: await kubectl.logs(p.metadata.name, facts.dikastes.container, ns, signal),
+      })),
+  );
+  const label = target.selector ? `${ns}/${target.selector}` : ns;
+  const filtered: Fetched = pods.ok ? fetchedOk({ items: live }) : pods;
+  return dikastesReadiness(label, filtered, logs, facts.dikastes.log);
 }
 
 /** The gateway may need a moment after the rollout: bounded attempts until any HTTP answer. */

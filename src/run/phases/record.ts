@@ -1,16 +1,27 @@
 import { writeFile } from 'node:fs/promises';
 import type { Plan } from '../../plan/types.js';
-import type { ResolvedCell } from '../../resolve/cell.js';
+import { cellId, type ResolvedCell } from '../../resolve/cell.js';
 import { CellResultSchema, RESULT_SCHEMA_VERSION, type CellResult } from '../../result/schema.js';
 import { VERSION } from '../../version.js';
 import type { CellReportFiles, CellRun } from '../cell-run.js';
 import type { CellPhase } from '../phase-runner.js';
-import { symptomObserved } from '../verdict.js';
+import { defectNotObserved, symptomObserved } from '../verdict.js';
 
-/** The plan already names the exact versions; results.json keeps the same facts, minus plan-only ones. */
-function resultCell(plan: Plan): CellResult['cell'] {
+/**
+ * The plan already names the exact versions; results.json keeps the same facts, minus plan-only ones.
+ * On an existing cluster the versions it runs win, so a report files the result in the right cell.
+ */
+function resultCell(plan: Plan, detected: CellResult['detected']): CellResult['cell'] {
   const { clusterName: _name, install: _install, ...cell } = plan.cell;
-  return cell;
+  if (!detected) return cell;
+  const labelled = {
+    ...cell,
+    ...(detected.kubernetes ? { kubernetes: detected.kubernetes } : {}),
+    ...(detected.calico ? { calico: detected.calico } : {}),
+    ...(detected.istio ? { istio: detected.istio } : {}),
+    ...(detected.dikastesImage ? { dikastesImage: detected.dikastesImage } : {}),
+  };
+  return { ...labelled, id: cellId(labelled.kubernetes, labelled.calico, labelled.istio) };
 }
 
 function support(cell: ResolvedCell): CellResult['support'] {
@@ -27,7 +38,9 @@ function support(cell: ResolvedCell): CellResult['support'] {
 function knownDefect(run: CellRun): CellResult['knownDefect'] {
   const d = run.plan.facts.knownDefect;
   if (!d) return undefined;
-  return { id: d.id, title: d.title, issue: d.issue, symptomObserved: symptomObserved(d, run.suite) };
+  const seen = symptomObserved(d, run.suite);
+  const note = !seen && run.decided?.verdict === 'pass' ? defectNotObserved(d) : undefined;
+  return { id: d.id, title: d.title, issue: d.issue, symptomObserved: seen, ...(note ? { note } : {}) };
 }
 
 /** Phase `record`: results.json (always, whatever happened), then the reports. */
@@ -47,7 +60,8 @@ export const recordPhase: CellPhase = {
     const result = CellResultSchema.parse({
       schemaVersion: RESULT_SCHEMA_VERSION,
       generator: `calico-istio-conformance ${VERSION}`,
-      cell: resultCell(run.plan),
+      cell: resultCell(run.plan, run.detected),
+      ...(run.detected ? { detected: run.detected } : {}),
       support: support(prepared.cell),
       ...(run.plan.facts.notes.length ? { notes: run.plan.facts.notes } : {}),
       startedAt: new Date(prepared.startedMs).toISOString(),
@@ -73,7 +87,8 @@ export const recordPhase: CellPhase = {
       run.log.error(`Could not write the reports: ${e instanceof Error ? e.message : String(e)}`);
     }
     const line = `Cell ${prepared.cell.id}: ${result.verdict.toUpperCase()} — ${result.reason}`;
-    if (result.verdict === 'pass' || result.verdict === 'unsupported') run.log.info(line);
+    if (result.verdict === 'pass' || result.verdict === 'unsupported' || result.verdict === 'known-defect')
+      run.log.info(line);
     else run.log.error(line);
     run.outcome = {
       cell: prepared.cell,

@@ -1,3 +1,5 @@
+import { kubectlEnvoyStats } from '../../kube/envoy-stats.js';
+import { readTrust } from '../../verify/collect-checks.js';
 import type { CellPhase } from '../phase-runner.js';
 import { setupOk } from './checks.js';
 
@@ -8,19 +10,35 @@ export const suitePhase: CellPhase = {
   async run(run) {
     if (!setupOk(run) || run.signal.aborted || !run.kubectl) return;
     const { target, suiteFile, env, cell } = run.prepared;
-    const kubectl = run.kubectl.path;
-    const defect = run.plan.facts.knownDefect;
+    const k = run.kubectl;
+    const kubectl = k.path;
+    const { facts } = run.plan;
+    const defect = facts.knownDefect;
     const dikastesReady = run.checkReport?.dikastesReady ?? {
       ready: false,
       evidence: 'the checks did not run',
     };
+    const envoyStats = kubectlEnvoyStats(k, {
+      namespace: target.namespace,
+      ...(target.selector ? { selector: target.selector } : {}),
+      exclude: facts.checks.canaryLabels,
+      container: facts.envoyStats.container,
+      command: facts.envoyStats.command,
+    });
     run.suite = await run.log.group(`Suite ${target.name}`, async () => {
       try {
         return await run.deps.runSuite({
           suiteFile,
-          ingressUrl: run.plan.facts.ingressUrl,
+          ingressUrl: facts.ingressUrl,
           ...(defect ? { knownDefect: { defect, calicoVersion: cell.calico.version } } : {}),
           dikastesReady,
+          recheckTrust: (signal) => readTrust(k, target, facts.checks, signal),
+          envoyStats,
+          classify: {
+            denyAction: run.checkReport?.denyAction ?? 'drop',
+            connectTimeoutMs: facts.route.connectTimeoutMs,
+          },
+          defaultProbeTimeoutMs: facts.route.probeTimeoutMs,
           policies: run.deps.policyApplier(kubectl, env),
           signal: run.signal,
           log: (line) => run.log.info(line),
