@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALICO_MANIFESTS_URL, lookupNodeImage } from '../../src/catalog/index.js';
@@ -50,6 +51,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
   afterAll(async () => {
     await downloads?.close();
     for (const w of worlds) await w.remove();
+    if (bundles) await rm(bundles.root, { recursive: true, force: true });
   });
 
   async function world(scenario: Record<string, unknown> = {}) {

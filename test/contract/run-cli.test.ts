@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CellResultSchema } from '../../src/result/schema.js';
@@ -28,6 +28,7 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
     await downloads?.close();
     await badKind?.close();
     for (const w of worlds) await w.remove();
+    if (bundles) await rm(bundles.root, { recursive: true, force: true });
   });
 
   async function world(scenario: Record<string, unknown> = {}) {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ describe.runIf(upstreamAvailable())('runbook.sh runs by hand', () => {
   let home: World;
   let downloads: Awaited<ReturnType<typeof startDownloadServer>>;
   const worlds: World[] = [];
+  const plans: string[] = [];
 
   beforeAll(async () => {
     home = await World.create();
@@ -24,6 +25,7 @@ describe.runIf(upstreamAvailable())('runbook.sh runs by hand', () => {
   afterAll(async () => {
     await downloads?.close();
     for (const w of [home, ...worlds]) await w?.remove();
+    for (const d of plans) rmSync(d, { recursive: true, force: true });
   });
 
   it.each([
@@ -34,6 +36,7 @@ describe.runIf(upstreamAvailable())('runbook.sh runs by hand', () => {
     const world = await World.create();
     worlds.push(world);
     const dir = mkdtempSync(join(tmpdir(), 'cic-runbook-'));
+    plans.push(dir);
     const mirrors = [
       ...downloads.mirrors.flatMap((m) => ['--mirror', m]),
       '--allow-insecure-mirrors',

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { executePlan, type ExecuteOptions } from '../../src/exec/executor.js';
 import { undiciFetcher } from '../../src/exec/fetch.js';
-import { execaRunner } from '../../src/exec/process.js';
+import { execaRunner, type ProcessRunner } from '../../src/exec/process.js';
 import type { PlanCommand, PlanStep } from '../../src/plan/types.js';
 import type { PhaseResult } from '../../src/result/schema.js';
 import { startServer, type TestServer } from '../tools/http-server.js';
-import { deps, FakeRunner, memoryLog } from './fakes.js';
+import { deps, FakeRunner, gatedCalls, memoryLog } from './fakes.js';
 
 const node = process.execPath;
 
@@ -69,7 +69,8 @@ const statuses = (rs: PhaseResult[]): Record<string, string> =>
 
 describe('executePlan: scheduling', () => {
   it('overlaps independent steps and honours dependencies; results in plan order', async () => {
-    const runner = new FakeRunner(() => ({ delayMs: 200 }));
+    const g = gatedCalls();
+    const runner = new FakeRunner((argv) => ({ gate: g.enter(argv[1]!) }));
     const { log } = memoryLog();
     const steps = [
       step('a', [['kind', 'a']]),
@@ -77,9 +78,18 @@ describe('executePlan: scheduling', () => {
       step('b', [['kubectl', 'b']], { dependsOn: ['a'] }),
       step('c', [['kubectl', 'c']], { dependsOn: ['b', 'side'] }),
     ];
-    const t0 = performance.now();
-    const rs = await executePlan(steps, options(), deps(runner, log));
-    const wall = performance.now() - t0;
+    const done = executePlan(steps, options(), deps(runner, log));
+    await g.started('a');
+    expect(g.running()).toEqual(['a']);
+    g.release('a');
+    // Both start once a is done, before either ends (run one after the other, this never resolves).
+    await Promise.all([g.started('side'), g.started('b')]);
+    expect(g.running()).toEqual(['b', 'side']);
+    g.release('b');
+    g.release('side');
+    await g.started('c');
+    g.release('c');
+    const rs = await done;
     expect(rs.map((r) => r.id)).toEqual(['a', 'side', 'b', 'c']);
     expect(statuses(rs)).toEqual({ a: 'passed', side: 'passed', b: 'passed', c: 'passed' });
     const at = (x: string): { start: number; end: number } => runner.calls.find((c) => c.argv[1] === x)!;
@@ -88,7 +98,6 @@ describe('executePlan: scheduling', () => {
     // side and b overlap; c waits for both.
     expect(at('side').start).toBeLessThan(at('b').end);
     expect(at('c').start).toBeGreaterThanOrEqual(Math.max(at('b').end, at('side').end));
-    expect(wall).toBeLessThan(3 * 200 + 150);
   });
 
   it('runs real commands in order, with cwd = planDir and the extra env', async () => {
@@ -349,16 +358,29 @@ describe('executePlan: bounds and cancellation', () => {
   it('on cancellation kills the running command and cancels the rest', async () => {
     const { log } = memoryLog();
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 400);
+    // Cancels once the slow command is running (it says so), not after a guessed delay.
+    const real = execaRunner();
+    const runner: ProcessRunner = {
+      run: (argv, o) =>
+        real.run(argv, {
+          ...o,
+          onLine: (line, stream) => {
+            o.onLine?.(line, stream);
+            if (line === 'sleeping') ac.abort();
+          },
+        }),
+    };
     const t0 = performance.now();
     const rs = await executePlan(
       [
         step('fast', [[node, '-e', '']]),
-        step('slow', [sleeper], { dependsOn: ['fast'] }),
+        step('slow', [[node, '-e', 'console.log("sleeping"); setTimeout(() => {}, 60000)']], {
+          dependsOn: ['fast'],
+        }),
         step('after', [[node, '-e', '']], { dependsOn: ['slow'] }),
       ],
       options({ signal: ac.signal }),
-      deps(execaRunner(), log),
+      deps(runner, log),
     );
     expect(statuses(rs)).toEqual({ fast: 'passed', slow: 'cancelled', after: 'cancelled' });
     expect(rs[2]!.error).toContain('cancelled');
@@ -366,11 +388,16 @@ describe('executePlan: bounds and cancellation', () => {
   });
 
   it('waits for tool promises before a step uses them, and fails the step if a tool cannot be had', async () => {
-    const runner = new FakeRunner(() => ({}));
-    const { log } = memoryLog();
     let resolveKind!: (p: string) => void;
     const kindPath = new Promise<string>((r) => (resolveKind = r));
-    setTimeout(() => resolveKind('/opt/tools/kind'), 150);
+    // kind arrives only once the docker step has started: a docker step waiting for kind would hang.
+    let kindAt = 0;
+    const runner = new FakeRunner((argv) => {
+      if (argv[0] === 'docker')
+        setTimeout(() => ((kindAt = performance.now()), resolveKind('/opt/tools/kind')), 150);
+      return {};
+    });
+    const { log } = memoryLog();
     const badIstioctl = Promise.reject(new Error('istioctl 1.27.9: checksum mismatch'));
     badIstioctl.catch(() => undefined);
     const t0 = performance.now();
@@ -388,23 +415,24 @@ describe('executePlan: bounds and cancellation', () => {
     expect(kindCall.argv[0]).toBe('/opt/tools/kind');
     expect(kindCall.start - t0).toBeGreaterThanOrEqual(140);
     // The docker step did not wait for kind.
-    expect(runner.calls.find((c) => c.argv[0] === 'docker')!.start - t0).toBeLessThan(100);
+    expect(runner.calls.find((c) => c.argv[0] === 'docker')!.start).toBeLessThan(kindAt);
     expect(rs[2]!.error).toContain('tool istioctl is not available: istioctl 1.27.9: checksum mismatch');
     expect(runner.calls.some((c) => c.argv.includes('install'))).toBe(false);
   });
 
   it('tolerates a failing tool download that no step reached', async () => {
-    const runner = new FakeRunner(() => ({ exitCode: 1 }));
+    let failDownload!: (e: Error) => void;
+    const late = new Promise<string>((_, reject) => (failDownload = reject));
+    // The download fails while step a runs; b, the only user, is never reached.
+    const runner = new FakeRunner(() => (failDownload(new Error('download failed')), { exitCode: 1 }));
     const { log } = memoryLog();
-    const late = new Promise<string>((_, reject) =>
-      setTimeout(() => reject(new Error('download failed')), 50),
-    );
     const rs = await executePlan(
       [step('a', [['docker', 'x']]), step('b', [['istioctl', 'install']], { dependsOn: ['a'] })],
       options({ tools: { istioctl: late } }),
       deps(runner, log),
     );
-    await new Promise((r) => setTimeout(r, 100));
+    // One macrotask: an unhandled rejection would surface here and fail the test.
+    await new Promise((r) => setImmediate(r));
     expect(statuses(rs)).toEqual({ a: 'failed', b: 'skipped' });
   });
 });

@@ -11,6 +11,8 @@ export interface FakeAnswer {
   readonly stdout?: string;
   readonly stderr?: string;
   readonly delayMs?: number;
+  /** Runs until this settles (or the run is stopped): the test decides when a command ends. */
+  readonly gate?: Promise<void>;
 }
 
 export interface Call {
@@ -39,6 +41,10 @@ export class FakeRunner implements ProcessRunner {
     const bound = AbortSignal.timeout(opts.timeoutMs);
     const stop = opts.signal ? AbortSignal.any([opts.signal, bound]) : bound;
     await sleepFor(a.delayMs ?? 0, stop);
+    if (a.gate) {
+      const stopped = new Promise<void>((r) => stop.addEventListener('abort', () => r(), { once: true }));
+      await Promise.race([a.gate, stopped]);
+    }
     const timedOut = bound.aborted && !opts.signal?.aborted;
     const cancelled = !!opts.signal?.aborted;
     call.end = performance.now();
@@ -54,6 +60,38 @@ export class FakeRunner implements ProcessRunner {
     call.result = result;
     return result;
   }
+}
+
+/** Commands that run until the test releases them: which ones run at once is seen, not timed. */
+export function gatedCalls() {
+  const running = new Set<string>();
+  const releases = new Map<string, () => void>();
+  const starts = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  const startOf = (name: string) => {
+    let s = starts.get(name);
+    if (!s) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      starts.set(name, (s = { promise, resolve }));
+    }
+    return s;
+  };
+  return {
+    /** For FakeAnswer.gate: marks `name` running until released. */
+    enter(name: string): Promise<void> {
+      running.add(name);
+      startOf(name).resolve();
+      return new Promise<void>((r) =>
+        releases.set(name, () => {
+          running.delete(name);
+          r();
+        }),
+      );
+    },
+    started: (name: string): Promise<void> => startOf(name).promise,
+    running: (): string[] => [...running].sort(),
+    release: (name: string): void => releases.get(name)!(),
+  };
 }
 
 /** A Log writing into a string (the real streamLog). */

@@ -86,7 +86,9 @@ describe('execaRunner', () => {
 
   it('kills the whole process tree at the time bound', async () => {
     const t0 = performance.now();
-    const r = await runner.run([node, '-e', TREE], { timeoutMs: 700 });
+    // The same tree from sh, which starts in a millisecond: a loaded machine cannot make Node's own
+    // start-up outlast the bound before the child exists.
+    const r = await runner.run(['sh', '-c', 'sleep 60 & echo "child $!"; sleep 60'], { timeoutMs: 700 });
     const elapsed = performance.now() - t0;
     expect(r.timedOut).toBe(true);
     expect(r.exitCode).toBeNull();
@@ -98,9 +100,13 @@ describe('execaRunner', () => {
 
   it('kills the tree when the signal aborts, and reports cancelled', async () => {
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 500);
     const t0 = performance.now();
-    const r = await runner.run([node, '-e', TREE], { timeoutMs: 60_000, signal: ac.signal });
+    // Aborts once the child exists (not after a guessed delay), so there is a tree to kill.
+    const r = await runner.run([node, '-e', TREE], {
+      timeoutMs: 60_000,
+      signal: ac.signal,
+      onLine: (l) => l.startsWith('child ') && ac.abort(),
+    });
     expect(r.cancelled).toBe(true);
     expect(r.timedOut).toBe(false);
     expect(performance.now() - t0).toBeLessThan(5_000);

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/index.js';
 import { shellJoin } from '../../src/util/shell.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -15,8 +15,19 @@ async function cli(...argv: string[]) {
   return { code, out, err };
 }
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
 async function planInto(...flags: string[]) {
-  const dir = mkdtempSync(join(tmpdir(), 'cic-plan-'));
+  const dir = tempDir('cic-plan-');
   const r = await cli('plan', '--out', dir, ...flags);
   expect(r.code, r.err).toBe(0);
   const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as Plan;
@@ -201,7 +212,7 @@ describe('runbook.sh', () => {
 
 describe('CLI exit codes and messages', () => {
   it('bad input exits 2 before writing anything, naming the flag', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'cic-bad-')), 'out');
+    const dir = join(tempDir('cic-bad-'), 'out');
     const r = await cli('plan', '--out', dir, '--kubernetes', '1.28', '--istio', '2.0');
     expect(r.code).toBe(2);
     expect(r.err).toContain('Invalid --kubernetes: "1.28"');

@@ -1,13 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  awaitExpectations,
-  systemClock,
-  systemSleep,
-  type EventualOptions,
-  type Expectation,
-} from '../../src/probe/eventually.js';
+import { awaitExpectations, type EventualOptions, type Expectation } from '../../src/probe/eventually.js';
 import { createProber } from '../../src/probe/prober.js';
-import { extAuthzDenied, flapping, flipping, startServer, type Handler } from './gateway-servers.js';
+import { virtualTime } from '../support/virtual-time.js';
+import { app, extAuthzDenied, flapping, flipping, startServer, type Handler } from './gateway-servers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -34,17 +29,14 @@ const opts = (o: Partial<EventualOptions> = {}): EventualOptions => ({
   ...o,
 });
 
+// Real servers and sockets; the clock is virtual (the servers read it too), so no outcome depends on load.
 describe('awaitExpectations against real servers', () => {
   it('measures propagation within one poll interval + 50 ms of the true flip', async () => {
-    const appliedAt = performance.now();
+    const clock = virtualTime();
+    const appliedAt = clock.now();
     const flipAfter = 330;
-    const prober = await live(flipping(appliedAt + flipAfter));
-    const deps = {
-      probe: prober.probe,
-      clock: systemClock,
-      sleep: systemSleep,
-      signal: new AbortController().signal,
-    };
+    const prober = await live(flipping(appliedAt + flipAfter, extAuthzDenied, app(200), clock.now));
+    const deps = { probe: prober.probe, clock, sleep: clock.sleep, signal: new AbortController().signal };
     const [r] = await awaitExpectations([allowRoot], appliedAt, opts(), deps);
     expect(r?.status).toBe('pass');
     expect(r?.observed?.verdict).toBe('allowed');
@@ -54,29 +46,21 @@ describe('awaitExpectations against real servers', () => {
   });
 
   it('a flapping gateway fails the hold check', async () => {
-    const prober = await live(flapping(500));
-    const deps = {
-      probe: prober.probe,
-      clock: systemClock,
-      sleep: systemSleep,
-      signal: new AbortController().signal,
-    };
-    const [r] = await awaitExpectations([allowRoot], performance.now(), opts({ holdMs: 800 }), deps);
+    const clock = virtualTime();
+    const prober = await live(flapping(500, clock.now));
+    const deps = { probe: prober.probe, clock, sleep: clock.sleep, signal: new AbortController().signal };
+    const [r] = await awaitExpectations([allowRoot], clock.now(), opts({ holdMs: 800 }), deps);
     expect(r?.status).toBe('fail');
     expect(r?.message).toMatch(/^flapping: held allow, then saw denied-l7 \(HTTP 403\)/);
   });
 
   it('times out with the last observation when the flip never comes', async () => {
+    const clock = virtualTime();
     const prober = await live(extAuthzDenied);
-    const deps = {
-      probe: prober.probe,
-      clock: systemClock,
-      sleep: systemSleep,
-      signal: new AbortController().signal,
-    };
-    const t0 = performance.now();
+    const deps = { probe: prober.probe, clock, sleep: clock.sleep, signal: new AbortController().signal };
+    const t0 = clock.now();
     const [r] = await awaitExpectations([allowRoot], t0, opts({ timeoutMs: 400 }), deps);
-    const took = performance.now() - t0;
+    const took = clock.now() - t0;
     expect(r?.status).toBe('fail');
     expect(r?.observed?.verdict).toBe('denied-l7');
     expect(r?.probes).toBeGreaterThanOrEqual(4);
@@ -85,14 +69,15 @@ describe('awaitExpectations against real servers', () => {
   });
 
   it('stops promptly when cancelled', async () => {
+    const clock = virtualTime();
     const prober = await live(extAuthzDenied);
     const ctl = new AbortController();
-    setTimeout(() => ctl.abort(new Error('run cancelled')), 250);
-    const deps = { probe: prober.probe, clock: systemClock, sleep: systemSleep, signal: ctl.signal };
-    const t0 = performance.now();
+    clock.at(250, () => ctl.abort(new Error('run cancelled')));
+    const deps = { probe: prober.probe, clock, sleep: clock.sleep, signal: ctl.signal };
+    const t0 = clock.now();
     await expect(awaitExpectations([allowRoot], t0, opts({ timeoutMs: 10_000 }), deps)).rejects.toThrow(
       'run cancelled',
     );
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(clock.now() - t0).toBeLessThan(1000);
   });
 });

@@ -104,19 +104,32 @@ export const resetConnection: Handler = (req) => {
   req.socket.destroy();
 };
 
-/** Denies (bare 403) until `flipAt` (performance.now() scale), then lets the app answer. */
+/** Denies (bare 403) until `now()` reaches `flipAt`, then lets the app answer; tests pass a virtual clock. */
 export function flipping(
   flipAt: number,
   before: Handler = extAuthzDenied,
   after: Handler = app(200),
+  now: () => number = () => performance.now(),
 ): Handler {
-  return (req, res) => (performance.now() >= flipAt ? after(req, res) : before(req, res));
+  return (req, res) => (now() >= flipAt ? after(req, res) : before(req, res));
 }
 
-/** Alternates between allow and deny every `periodMs`. */
-export function flapping(periodMs: number, start = performance.now()): Handler {
+/** Denies (bare 403) the first `count` requests, then lets the app answer: a flip on an event, not a time. */
+export function flippingAfter(
+  count: number,
+  before: Handler = extAuthzDenied,
+  after: Handler = app(200),
+): Handler {
+  let seen = 0;
+  return (req, res) => (++seen > count ? after(req, res) : before(req, res));
+}
+
+/** Alternates between allow and deny every `periodMs` of `now()`. */
+export function flapping(
+  periodMs: number,
+  now: () => number = () => performance.now(),
+  start = now(),
+): Handler {
   return (req, res) =>
-    Math.floor((performance.now() - start) / periodMs) % 2 === 0
-      ? app(200)(req, res)
-      : extAuthzDenied(req, res);
+    Math.floor((now() - start) / periodMs) % 2 === 0 ? app(200)(req, res) : extAuthzDenied(req, res);
 }

@@ -4,7 +4,7 @@ import { ExpectationResultSchema, ObservationSchema } from '../../src/result/sch
 import {
   app,
   extAuthzDenied,
-  flipping,
+  flippingAfter,
   startServer,
   upstreamReset,
   type Handler,
@@ -75,8 +75,9 @@ describe('calico-istio-conformance probe', () => {
   });
 
   it('--expect waits for a flip within the timeout', async () => {
-    const url = await serve(flipping(performance.now() + 300));
-    const r = await cli('--url', url, '--expect', 'allow', '--timeout', '5', ...FAST, '--json');
+    // Eight denials at a 50 ms interval: the first allowed probe goes out no earlier than 400 ms in.
+    const url = await serve(flippingAfter(8));
+    const r = await cli('--url', url, '--expect', 'allow', '--timeout', '30', ...FAST, '--json');
     expect(r.code).toBe(0);
     const result = ExpectationResultSchema.parse(JSON.parse(r.out));
     expect(result.status).toBe('pass');

@@ -138,9 +138,15 @@ describe('prober against gateway-like servers', () => {
   });
 
   it('rejects with the caller’s reason when cancelled mid-request', async () => {
-    const { prober } = await serve(slow(5000), { timeoutMs: 4000 });
     const ctl = new AbortController();
-    setTimeout(() => ctl.abort(new Error('stop now')), 50);
+    // Cancelled once the gateway has the request, which it would answer only after 5 s.
+    const { prober } = await serve(
+      (req, res) => {
+        ctl.abort(new Error('stop now'));
+        slow(5000)(req, res);
+      },
+      { timeoutMs: 4000 },
+    );
     const t0 = performance.now();
     await expect(prober.probe(GET, ctl.signal)).rejects.toThrow('stop now');
     expect(performance.now() - t0).toBeLessThan(1000);

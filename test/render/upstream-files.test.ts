@@ -2,11 +2,11 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { dump, load } from 'js-yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BOUTIQUE } from '../../src/catalog/index.js';
 import { resolveCell } from '../../src/resolve/cell.js';
 import { parseCellConfig } from '../../src/config/cell-config.js';
@@ -20,11 +20,17 @@ const have = upstreamAvailable();
 const kubectl = (args: string[]) =>
   execFileSync('kubectl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
 /** Writes a plan's files under a temp dir, as `plan` would. */
 function planDir(raw: RawInputs) {
   const cell = resolveCell(parseCellConfig(raw, actionNaming));
   const { plan, files } = buildPlan(cell);
   const dir = mkdtempSync(join(tmpdir(), 'cic-upstream-'));
+  dirs.push(dir);
   for (const [rel, content] of files) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), content);

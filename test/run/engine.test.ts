@@ -125,18 +125,20 @@ describe('run engine', () => {
   });
 
   it('starts every tool install at once, kind first, with the cell’s versions', async () => {
-    let releaseKind!: () => void;
     const started: string[] = [];
+    let allStarted!: () => void;
+    const third = new Promise<void>((r) => (allStarted = r));
     const installTool: InstallToolFn = async (tool, version) => {
       started.push(`${tool}@${version}`);
-      if (tool === 'kind') await new Promise<void>((r) => (releaseKind = r));
+      if (started.length === 3) allStarted();
+      // kind finishes only once the others have started: installs run one by one would never get there.
+      if (tool === 'kind') await third;
       return { path: `/fake/${tool}`, result: { name: tool, version, source: 'download' } };
     };
     const { config, deps } = await setup({}, { installTool });
     const run = runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
-    await new Promise((r) => setTimeout(r, 50));
+    await third;
     expect(started).toEqual(['kind@v0.32.0', 'kubectl@v1.34.8', 'istioctl@1.28.1']);
-    releaseKind();
     const out = await run;
     expect(out.result.tools.map((t) => t.name)).toEqual(['kind', 'kubectl', 'istioctl']);
     expect(out.result.phases.slice(0, 3).map((p) => [p.id, p.status])).toEqual([

@@ -12,8 +12,10 @@ import {
   DENY_ALL_BASELINE,
   kubectlPolicyApplier,
   runSuite,
+  type SuiteRunnerDeps,
   type Timing,
 } from '../../src/suite/index.js';
+import { virtualTime, type VirtualTime } from '../support/virtual-time.js';
 import { startSimulatedGateway, type SimulatedGatewayOptions } from './fixtures/calico-gateway.js';
 
 const FAKE_KUBECTL = resolve(import.meta.dirname, 'fixtures/fake-kubectl.mjs');
@@ -40,6 +42,9 @@ interface Harness {
   live(): string[];
   request(over?: Partial<SuiteRunRequest>): SuiteRunRequest;
   lines: string[];
+  /** Shared by the runner and the gateway: propagation, timeouts and cancellation are load-independent. */
+  readonly clock: VirtualTime;
+  runner(deps?: SuiteRunnerDeps): ReturnType<typeof createSuiteRunner>;
 }
 
 async function harness(
@@ -48,7 +53,8 @@ async function harness(
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'cic-suite-'));
   const stateFile = join(dir, 'kubectl-state.json');
-  const gateway = await startSimulatedGateway({ stateFile, ...gw });
+  const clock = virtualTime();
+  const gateway = await startSimulatedGateway({ stateFile, now: clock.now, ...gw });
   cleanups.push(
     () => rm(dir, { recursive: true, force: true }),
     () => gateway.close(),
@@ -68,6 +74,8 @@ async function harness(
     policies,
     gatewayLog: gateway.log,
     lines,
+    clock,
+    runner: (deps = {}) => createSuiteRunner({ clock, sleep: clock.sleep, ...deps }),
     ops: () => state().ops.map((o) => `${o.verb} ${basename(o.file)}`),
     live: () => Object.keys(state().live),
     request: (over = {}) => ({
@@ -87,12 +95,12 @@ function valid(r: SuiteResult): SuiteResult {
   return r;
 }
 
-const fast = createSuiteRunner({ timing: FAST, cleanupTimeoutMs: 10_000 });
+const fast = (h: Harness) => h.runner({ timing: FAST, cleanupTimeoutMs: 10_000 });
 
 describe('the default Online Boutique suite, end to end against a simulated gateway', () => {
   it('passes deny-then-allow on a working Calico, then deletes its policies newest first', async () => {
     const h = await harness({ propagationMs: 250 });
-    const r = valid(await fast(h.request()));
+    const r = valid(await fast(h)(h.request()));
     expect(r.status).toBe('pass');
     expect(r.diagnosis).toBeUndefined();
     expect(r.steps.map((s) => [s.name, s.status])).toEqual([
@@ -105,7 +113,7 @@ describe('the default Online Boutique suite, end to end against a simulated gate
     // frontend-deny has no rules: Felix drops the connection, the gateway reports a connect failure.
     expect(deny?.applied).toEqual(['frontend-deny.yaml']);
     expect(deny?.expectations[0]?.observed?.verdict).toBe('denied-l4');
-    // Measured from kubectl's exit, so a little under the simulated 250 ms, never zero.
+    // Measured from kubectl's exit on the shared clock: the first denying probe after 250 ms, never zero.
     expect(deny?.expectations[0]?.propagationMs).toBeGreaterThan(0);
     expect(deny?.expectations[0]?.propagationMs).toBeLessThan(250 + 200);
     expect(allow?.expectations.map((e) => [e.request.method, e.request.path, e.observed?.verdict])).toEqual([
@@ -135,7 +143,7 @@ describe('the default Online Boutique suite, end to end against a simulated gate
   it('a Dikastes that denies everything fails the baseline and names calico-11857 on v3.31.7', async () => {
     const h = await harness({ dikastes: 'deny-all' });
     const r = valid(
-      await createSuiteRunner({ timing: { ...FAST, timeoutMs: 500 } })(
+      await h.runner({ timing: { ...FAST, timeoutMs: 500 } })(
         h.request({ knownDefect: { defect: defectFor('v3.31.7')!, calicoVersion: 'v3.31.7' } }),
       ),
     );
@@ -157,14 +165,14 @@ describe('the default Online Boutique suite, end to end against a simulated gate
 
   it('the same deny-all on a version without the defect says so without naming one', async () => {
     const h = await harness({ dikastes: 'deny-all' });
-    const r = valid(await createSuiteRunner({ timing: { ...FAST, timeoutMs: 400 } })(h.request()));
+    const r = valid(await h.runner({ timing: { ...FAST, timeoutMs: 400 } })(h.request()));
     expect(r.diagnosis).toBe(DENY_ALL_BASELINE);
   });
 
   it('untrusted 403s are unavailable, with the readiness evidence, never a pass', async () => {
     const h = await harness();
     const r = valid(
-      await createSuiteRunner({ timing: { ...FAST, timeoutMs: 800 } })(
+      await h.runner({ timing: { ...FAST, timeoutMs: 800 } })(
         h.request({
           dikastesReady: { ready: false, evidence: 'dikastes container not Ready in frontend-7d9' },
         }),
@@ -183,7 +191,7 @@ describe('the default Online Boutique suite, end to end against a simulated gate
 
   it('cleans up when a step fails, and when kubectl fails mid-step', async () => {
     const h = await harness({}, { FAKE_KUBECTL_FAIL: 'frontend-allow-homepage' });
-    const r = valid(await fast(h.request()));
+    const r = valid(await fast(h)(h.request()));
     expect(r.status).toBe('error');
     expect(r.steps.map((s) => s.status)).toEqual(['pass', 'pass', 'error']);
     expect(r.steps[2]?.message).toMatch(
@@ -201,7 +209,7 @@ describe('the default Online Boutique suite, end to end against a simulated gate
 
   it('reports a failed cleanup', async () => {
     const h = await harness({}, { FAKE_KUBECTL_FAIL: 'frontend-deny', FAKE_KUBECTL_FAIL_VERB: 'delete' });
-    const r = valid(await fast(h.request()));
+    const r = valid(await fast(h)(h.request()));
     expect(r.status).toBe('pass');
     expect(r.cleanup?.status).toBe('failed');
     expect(r.cleanup?.detail).toMatch(/^frontend-deny\.yaml: kubectl delete -f .* failed/);
@@ -215,15 +223,16 @@ describe('the default Online Boutique suite, end to end against a simulated gate
     // Cancel 300 ms into the deny-all step, which cannot settle (its policy takes a minute to propagate).
     const log = (line: string) => {
       if (line === 'step deny-all')
-        setTimeout(() => ((cancelledAt = performance.now()), ctl.abort(new Error('job cancelled'))), 300);
+        h.clock.at(h.clock.now() + 300, () => {
+          cancelledAt = h.clock.now();
+          ctl.abort(new Error('job cancelled'));
+        });
     };
     const r = valid(
-      await createSuiteRunner({ timing: { ...FAST, timeoutMs: 30_000 } })(
-        h.request({ signal: ctl.signal, log }),
-      ),
+      await h.runner({ timing: { ...FAST, timeoutMs: 30_000 } })(h.request({ signal: ctl.signal, log })),
     );
     expect(cancelledAt).toBeGreaterThan(0);
-    expect(performance.now() - cancelledAt).toBeLessThan(3000);
+    expect(h.clock.now() - cancelledAt).toBeLessThan(3000);
     expect(r.status).toBe('error');
     expect(r.diagnosis).toBe('cancelled: job cancelled');
     expect(r.steps.map((s) => s.status)).toEqual(['pass', 'error', 'skipped']);
@@ -237,7 +246,7 @@ describe('the default Online Boutique suite, end to end against a simulated gate
   it('an unreachable gateway is unavailable, not a verdict', async () => {
     const h = await harness();
     const r = valid(
-      await createSuiteRunner({ timing: { ...FAST, timeoutMs: 300 } })(
+      await h.runner({ timing: { ...FAST, timeoutMs: 300 } })(
         h.request({ ingressUrl: 'http://127.0.0.1:1' }),
       ),
     );
@@ -251,7 +260,7 @@ describe('the default Online Boutique suite, end to end against a simulated gate
 describe('a user suite end to end', () => {
   it('runs namespaced policies with a Host header and a policy swap', async () => {
     const h = await harness({ host: 'shop.example.com' });
-    const runner = createSuiteRunner({
+    const runner = h.runner({
       timing: { intervalMs: 50, holdMs: 150, timeoutMs: 3000, probeTimeoutMs: 1500 },
     });
     const r = valid(await runner(h.request({ suiteFile: USER_SUITE })));
@@ -279,7 +288,7 @@ describe('a user suite end to end', () => {
   it('without the Host the gateway has no route: unavailable', async () => {
     const h = await harness({ host: 'other.example.com' });
     const r = valid(
-      await createSuiteRunner({ timing: { ...FAST, timeoutMs: 300 } })(h.request({ suiteFile: USER_SUITE })),
+      await h.runner({ timing: { ...FAST, timeoutMs: 300 } })(h.request({ suiteFile: USER_SUITE })),
     );
     expect(r.steps[0]?.status).toBe('unavailable');
     expect(r.steps[0]?.expectations[0]?.observed?.reason).toMatch(/no route/);
@@ -307,9 +316,7 @@ describe('a user suite end to end', () => {
         '',
       ].join('\n'),
     );
-    const r = valid(
-      await createSuiteRunner({ timing: { ...FAST, timeoutMs: 600 } })(h.request({ suiteFile: file })),
-    );
+    const r = valid(await h.runner({ timing: { ...FAST, timeoutMs: 600 } })(h.request({ suiteFile: file })));
     expect(r.status).toBe('fail');
     expect(r.steps.map((s) => s.status)).toEqual(['fail', 'pass']);
     // Before frontend-deny propagates GET / is still allowed: either the hold check sees it flip, or it
