@@ -169,6 +169,8 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
         boutique: true,
         canary: false,
         policies: {},
+        // The user deployed the workload with the harness's own routes (one connection per request).
+        routes: { maxRequestsPerConnection: 1, connectTimeout: '2s', retries: 2 },
       },
     });
     const gw = await startGateway(w.scenarioFile);
@@ -199,7 +201,8 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
       const calls = w.transcript();
       expect(calls.filter((c) => c.tool !== 'kubectl')).toEqual([]);
       const verbs = new Set(calls.map((c) => c.argv[0]));
-      expect([...verbs].sort()).toEqual(['apply', 'delete', 'get', 'logs', 'version']);
+      // exec: Envoy's ext_authz counters of the target pods (pilot-agent request GET stats).
+      expect([...verbs].sort()).toEqual(['apply', 'delete', 'exec', 'get', 'logs', 'version']);
       expect(calls.every((c) => c.kubeconfig === kubeconfig)).toBe(true);
       // Only what the suite applied is deleted.
       const deleted = calls.filter(is('kubectl', 'delete')).map((c) => c.argv[2]);

@@ -15,18 +15,22 @@ describe('classifyResponse', () => {
   it.each([
     ['ext_authz 403, empty body, istio-envoy', r(403), 'denied-l7'],
     ['ext_authz 403 from plain Envoy', r(403, '', { server: 'envoy' }), 'denied-l7'],
-    ['L4: connection failure', r(503, reset('reset reason: connection failure')), 'denied-l4'],
-    ['L4: connection termination', r(503, reset('reset reason: connection termination')), 'denied-l4'],
+    [
+      'bare connection failure, no duration known',
+      r(503, reset('reset reason: connection failure')),
+      'unavailable',
+    ],
+    ['connection termination', r(503, reset('reset reason: connection termination')), 'unavailable'],
     ['L4: connection timeout', r(503, reset('reset reason: connection timeout')), 'denied-l4'],
     [
-      'L4: refused after retry',
+      'refused after retry (Felix drops, never refuses)',
       r(
         503,
         reset(
           'retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: 111',
         ),
       ),
-      'denied-l4',
+      'unavailable',
     ],
     ['app 200', r(200, '<html>', upstream), 'allowed'],
     ['app 200 without any proxy headers', r(200, 'ok', {}), 'allowed'],
@@ -35,21 +39,23 @@ describe('classifyResponse', () => {
     ['app 500', r(500, 'boom', upstream), 'allowed'],
     ['app 503 through Envoy', r(503, 'busy', upstream), 'allowed'],
     ['app 403 with a body', r(403, 'forbidden by the app', upstream), 'allowed'],
-    ['403 empty body without an Envoy server header', r(403, '', {}), 'allowed'],
+    ['403 empty body without an Envoy server header', r(403, '', {}), 'denied-l7'],
     ['no healthy upstream', r(503, 'no healthy upstream'), 'unavailable'],
     ['no route: Envoy 404, empty, no upstream timing', r(404), 'unavailable'],
     ['bad gateway', r(502), 'unavailable'],
     ['Envoy upstream request timeout', r(504, 'upstream request timeout'), 'unavailable'],
     ['circuit breaker overflow', r(503, reset('reset reason: overflow')), 'unavailable'],
     ['unrecognised reset reason', r(503, reset('reset reason: something new')), 'unavailable'],
-    ['Istio AuthorizationPolicy', r(403, 'RBAC: access denied'), 'unavailable'],
+    ['Istio AuthorizationPolicy', r(403, 'RBAC: access denied'), 'denied-mesh'],
+    ['Istio RequestAuthentication', r(401, 'Jwt is missing', upstream), 'denied-mesh'],
+    ['local rate limit', r(429, 'local_rate_limited', upstream), 'denied-mesh'],
   ] as const)('%s → %s', (_name, raw, verdict) => {
     expect(classifyResponse(raw).verdict).toBe(verdict);
   });
 
   it('keeps the reset reason of an L4 denial and explains every unavailable', () => {
-    expect(classifyResponse(r(503, reset('reset reason: connection failure'))).reason).toBe(
-      'reset reason: connection failure',
+    expect(classifyResponse(r(503, reset('reset reason: connection timeout'))).reason).toBe(
+      'reset reason: connection timeout',
     );
     expect(classifyResponse(r(403, 'RBAC: access denied')).reason).toMatch(/AuthorizationPolicy.*not Calico/);
     expect(classifyResponse(r(404)).reason).toMatch(/no route/);

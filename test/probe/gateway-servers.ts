@@ -53,10 +53,17 @@ export const upstreamReset =
     res.end(body);
   };
 
+/** Felix dropped the SYN: the gateway's connect timed out on every attempt (UPSTREAM.md §6). */
 export const L4_REASONS = [
-  'reset reason: connection failure',
-  'reset reason: connection termination',
   'reset reason: connection timeout',
+  'retried and the latest reset reason: connection timeout',
+];
+
+/** Upstream connect failures that are the mesh's or the app's, never Calico's (UPSTREAM.md §6). */
+export const MESH_FAULT_REASONS = [
+  'reset reason: connection termination',
+  'reset reason: remote reset',
+  'reset reason: connection failure, transport failure reason: TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end',
   'retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: 111',
 ];
 

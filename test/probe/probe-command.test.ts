@@ -39,7 +39,7 @@ describe('calico-istio-conformance probe', () => {
   });
 
   it('--json prints the observation', async () => {
-    const url = await serve(upstreamReset('reset reason: connection failure'));
+    const url = await serve(upstreamReset('reset reason: connection timeout'));
     const r = await cli('--url', url, '--json');
     expect(r.code).toBe(0);
     const parsed = JSON.parse(r.out) as { request: unknown; observation: unknown };
@@ -93,7 +93,7 @@ describe('calico-istio-conformance probe', () => {
   });
 
   it('--layer is checked', async () => {
-    const url = await serve(upstreamReset('reset reason: connection failure'));
+    const url = await serve(upstreamReset('reset reason: connection timeout'));
     expect((await cli('--url', url, '--expect', 'deny', '--layer', 'l4', ...FAST)).code).toBe(0);
     expect(
       (await cli('--url', url, '--expect', 'deny', '--layer', 'l7', '--timeout', '0.3', ...FAST)).code,

@@ -7,6 +7,7 @@ import {
   extAuthzDenied,
   istioRbacDenied,
   L4_REASONS,
+  MESH_FAULT_REASONS,
   noHealthyUpstream,
   noRoute,
   resetConnection,
@@ -40,7 +41,7 @@ describe('prober against gateway-like servers', () => {
     ['no healthy upstream', noHealthyUpstream, 'unavailable', 503],
     ['no route', noRoute, 'unavailable', 404],
     ['bad gateway', badGateway, 'unavailable', 502],
-    ['Istio RBAC', istioRbacDenied, 'unavailable', 403],
+    ['Istio RBAC', istioRbacDenied, 'denied-mesh', 403],
     ['app 200', app(200), 'allowed', 200],
     ['app 404', app(404), 'allowed', 404],
     ['app 500', app(500), 'allowed', 500],
@@ -52,7 +53,7 @@ describe('prober against gateway-like servers', () => {
     expect(o.status).toBe(status);
     expect(o.headers?.server).toBe('istio-envoy');
     expect(o.latencyMs).toBeGreaterThanOrEqual(0);
-    if (verdict === 'unavailable') expect(o.reason).toBeTruthy();
+    if (verdict === 'unavailable' || verdict === 'denied-mesh') expect(o.reason).toBeTruthy();
   });
 
   it.each(L4_REASONS)('L4 503 "%s" → denied-l4 with the reason kept', async (reason) => {
@@ -61,6 +62,13 @@ describe('prober against gateway-like servers', () => {
     expect(o.verdict).toBe('denied-l4');
     expect(o.status).toBe(503);
     expect(o.bodyExcerpt).toContain(reason);
+    expect(o.reason).toContain(reason.split(': ').pop());
+  });
+
+  it.each(MESH_FAULT_REASONS)('503 "%s" → unavailable: the mesh or the app, not Calico', async (reason) => {
+    const { prober } = await serve(upstreamReset(reason));
+    const o = await prober.probe(GET);
+    expect(o.verdict).toBe('unavailable');
     expect(o.reason).toContain(reason.split(': ').pop());
   });
 

@@ -27,8 +27,24 @@ const silent: Log = {
   mask: () => undefined,
 };
 
+/** What an existing cluster reports when asked what it runs (kubectl version, ClusterInformation, istiod). */
+function clusterFacts(argv: readonly string[]): Partial<RunResult> {
+  const a = argv.slice(1).join(' ');
+  if (a.startsWith('version -o json'))
+    return { stdout: JSON.stringify({ serverVersion: { gitVersion: 'v1.33.12' } }) };
+  if (a.startsWith('get clusterinformations.crd.projectcalico.org default'))
+    return { stdout: JSON.stringify({ spec: { calicoVersion: 'v3.29.7' } }) };
+  if (a.startsWith('get deployment istiod'))
+    return {
+      stdout: JSON.stringify({
+        spec: { template: { spec: { containers: [{ image: 'docker.io/istio/pilot:1.27.9' }] } } },
+      }),
+    };
+  return {};
+}
+
 /** Records argv; answers each call with `answer` (exit 0, empty output by default). */
-function recordingRunner(answer: (argv: readonly string[]) => Partial<RunResult> = () => ({})) {
+function recordingRunner(answer: (argv: readonly string[]) => Partial<RunResult> = clusterFacts) {
   const calls: { argv: readonly string[]; opts: RunOptions }[] = [];
   const runner: ProcessRunner = {
     async run(argv, opts) {
@@ -272,5 +288,42 @@ describe('run engine', () => {
       wide.deps,
     );
     expect(wide.calls.map((c) => c.argv)).toContainEqual(['/fake/kubectl', 'describe', 'nodes']);
+  });
+
+  it('cluster existing: the result is labelled with what the cluster runs, mismatches are warnings', async () => {
+    const { config, deps } = await setup({
+      cluster: 'existing',
+      'ingress-url': 'http://127.0.0.1:1234',
+      'calico-version': 'v3.32.1',
+    });
+    const out = await runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
+    expect(out.result.cell).toMatchObject({
+      id: 'k8s-1.33.12_calico-v3.29.7_istio-1.27.9',
+      kubernetes: '1.33.12',
+      calico: 'v3.29.7',
+      istio: '1.27.9',
+    });
+    expect(out.result.detected?.requested).toEqual({ calico: 'v3.32.1' });
+    expect(out.result.detected?.warnings).toEqual([
+      'calico: requested v3.32.1, the cluster runs v3.29.7; results are labelled v3.29.7',
+    ]);
+  });
+
+  it('cluster existing that does not answer: error before any probe, with the reason', async () => {
+    const { runner } = recordingRunner((argv) =>
+      argv[1] === 'version'
+        ? { exitCode: 1, stderr: 'The connection to the server 127.0.0.1:6443 was refused' }
+        : {},
+    );
+    const { config, deps, suiteRequests } = await setup(
+      { cluster: 'existing', 'ingress-url': 'http://127.0.0.1:1234' },
+      { runner },
+    );
+    const out = await runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
+    expect(out.result.verdict).toBe('error');
+    expect(out.result.reason).toBe(
+      'Phase detect failed: the cluster does not answer (kubectl version): The connection to the server 127.0.0.1:6443 was refused',
+    );
+    expect(suiteRequests).toEqual([]);
   });
 });

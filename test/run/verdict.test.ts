@@ -133,7 +133,7 @@ describe('verdict', () => {
       cancelled: false,
       defect,
     });
-    expect(d.verdict).toBe('fail');
+    expect(d.verdict).toBe('known-defect');
     expect(d.reason).toContain(`Known defect ${defect.id}`);
     expect(d.reason).toContain(defect.fix);
   });

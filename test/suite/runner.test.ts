@@ -322,7 +322,7 @@ describe('a user suite end to end', () => {
     // Before frontend-deny propagates GET / is still allowed: either the hold check sees it flip, or it
     // never agrees at all. Both are failures; neither is a pass.
     expect(r.steps[0]?.expectations[0]?.message).toMatch(
-      /^(expected allow,|flapping: held allow, then) saw denied-l4 \(HTTP 503: reset reason/,
+      /^(expected allow,|flapping: held allow, then) saw denied-l4 \(HTTP 503: .*reset reason: connection timeout/,
     );
     expect(r.diagnosis).toMatch(
       /^step "deny", GET \/: (expected allow,|flapping: held allow, then) saw denied-l4/,
