@@ -2,12 +2,21 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { badgeJson, badgeSvg } from './badge.js';
+import {
+  appendNight,
+  cellHistories,
+  DEFAULT_HISTORY_NIGHTS,
+  HistorySchema,
+  nightOf,
+  type History,
+} from './history.js';
 import { junitXml } from './junit.js';
 import { formatIssues, loadResults, ReportInputError } from './load-results.js';
 import { matrixHtml } from './matrix-html.js';
 import { matrixMarkdown } from './matrix-markdown.js';
 import {
   buildMatrix,
+  isMissing,
   PlannedMatrixSchema,
   PreviousMatrixSchema,
   type MatrixReport,
@@ -27,6 +36,12 @@ export interface ReportRequest {
    * itself. Planned cells without a result show as not run.
    */
   readonly planned?: string;
+  /** history.json of the published site (the nights before this one). */
+  readonly historyFile?: string;
+  /** Nights history.json keeps. */
+  readonly historyNights?: number;
+  /** The workflow run this report comes from, recorded with its night. */
+  readonly runUrl?: string;
   readonly generator: string;
   readonly now: () => Date;
 }
@@ -39,12 +54,15 @@ export interface ReportFiles {
   readonly badgeSvg: string;
   readonly badgeJson: string;
   readonly junit: string;
+  readonly history: string;
 }
 
 export interface ReportOutcome {
   readonly report: MatrixReport;
   readonly files: ReportFiles;
   readonly markdown: string;
+  /** Why the report is not a clean bill even if every result passed: no result at all, planned cells missing. */
+  readonly gaps: { readonly noResults: boolean; readonly missing: readonly string[] };
 }
 
 async function readJson<T>(
@@ -111,6 +129,14 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
       )
     : undefined;
   const planned = req.planned ? await readPlanned(req.planned, req.cwd) : undefined;
+  const previousHistory: History | undefined = req.historyFile
+    ? await readJson(
+        'history',
+        { file: resolve(req.cwd, req.historyFile) },
+        HistorySchema,
+        'a history.json written by `report`',
+      )
+    : undefined;
 
   const report = buildMatrix({
     results: loaded.results,
@@ -131,15 +157,26 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
     badgeSvg: join(dir, 'badge.svg'),
     badgeJson: join(dir, 'badge.json'),
     junit: join(dir, 'junit.xml'),
+    history: join(dir, 'history.json'),
   };
   const markdown = matrixMarkdown(report);
+  const history = appendNight(
+    previousHistory,
+    nightOf(report, req.runUrl),
+    req.historyNights ?? DEFAULT_HISTORY_NIGHTS,
+  );
   await Promise.all([
     writeFile(files.matrixMarkdown, markdown),
     writeFile(files.matrixJson, `${JSON.stringify(report, null, 2)}\n`),
-    writeFile(files.matrixHtml, matrixHtml(report)),
+    writeFile(files.matrixHtml, matrixHtml(report, cellHistories(history))),
+    writeFile(files.history, `${JSON.stringify(history)}\n`),
     writeFile(files.badgeSvg, `${badgeSvg(report.badge)}\n`),
     writeFile(files.badgeJson, `${JSON.stringify(badgeJson(report.badge), null, 2)}\n`),
     writeFile(files.junit, junitXml(loaded.results.map((l) => l.result))),
   ]);
-  return { report, files, markdown };
+  const gaps = {
+    noResults: loaded.results.length === 0,
+    missing: report.cells.filter(isMissing).map((c) => c.id),
+  };
+  return { report, files, markdown, gaps };
 }
