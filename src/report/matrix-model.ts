@@ -132,7 +132,11 @@ export interface PlannedCell {
   readonly istio: string;
   readonly support?: 'supported' | 'outside-window' | 'known-defect';
   readonly defect?: DefectRef;
-  readonly notes?: readonly { readonly component: string; readonly status: string; readonly detail: string }[];
+  readonly notes?: readonly {
+    readonly component: string;
+    readonly status: string;
+    readonly detail: string;
+  }[];
 }
 
 /** What the diff needs from a previous matrix.json; other fields may change between versions. */
@@ -199,11 +203,44 @@ function toRun(l: LoadedResult): MatrixRun {
   };
 }
 
-function cellFromResults(id: string, loaded: readonly LoadedResult[], plan?: PlannedCell): MatrixCell {
-  const first = loaded[0]!.result;
-  const runs = loaded.map(toRun);
-  const pooled = median(loaded.flatMap((l) => propagationsOf(l.result)));
-  const kd = loaded.find((l) => l.result.knownDefect)?.result.knownDefect;
+/**
+ * What the matrix keeps of one results.json: 10,000 full results need not stay in memory for it
+ * (the report digests each as it is read and lets the rest go).
+ */
+export interface ResultDigest {
+  readonly cell: {
+    readonly id: string;
+    readonly kubernetes: string;
+    readonly calico: string;
+    readonly istio: string;
+  };
+  readonly verdict: CellResult['verdict'];
+  readonly reason: string;
+  readonly support: CellResult['support'];
+  readonly knownDefect?: CellResult['knownDefect'];
+  readonly run: MatrixRun;
+  readonly propagations: readonly number[];
+}
+
+export function digestResult(l: LoadedResult): ResultDigest {
+  const r = l.result;
+  const { id, kubernetes, calico, istio } = r.cell;
+  return {
+    cell: { id, kubernetes, calico, istio },
+    verdict: r.verdict,
+    reason: r.reason,
+    support: r.support,
+    ...(r.knownDefect ? { knownDefect: r.knownDefect } : {}),
+    run: toRun(l),
+    propagations: propagationsOf(r),
+  };
+}
+
+function cellFromResults(id: string, loaded: readonly ResultDigest[], plan?: PlannedCell): MatrixCell {
+  const first = loaded[0]!;
+  const runs = loaded.map((l) => l.run);
+  const pooled = median(loaded.flatMap((l) => l.propagations));
+  const kd = loaded.find((l) => l.knownDefect)?.knownDefect;
   const flagged = first.support.find((s) => s.defectId);
   const defect: DefectRef | undefined = kd
     ? { id: kd.id, title: kd.title, issue: kd.issue }
@@ -228,7 +265,7 @@ function cellFromResults(id: string, loaded: readonly LoadedResult[], plan?: Pla
     calico: first.cell.calico,
     istio: first.cell.istio,
     status,
-    ran: loaded.some((l) => l.result.verdict !== 'unsupported'),
+    ran: loaded.some((l) => l.verdict !== 'unsupported'),
     note,
     support: first.support.map((s) => ({ component: s.component, status: s.status, detail: s.detail })),
     ...(defect ? { defect } : {}),
@@ -352,7 +389,7 @@ export function diffMatrix(cells: readonly MatrixCell[], previous: PreviousMatri
 }
 
 export interface BuildMatrixInput {
-  readonly results: readonly LoadedResult[];
+  readonly results: readonly (LoadedResult | ResultDigest)[];
   readonly invalid?: readonly InvalidResult[];
   readonly unmatched?: readonly string[];
   readonly planned?: readonly PlannedCell[];
@@ -365,15 +402,16 @@ const slotKey = (k: string, c: string, i: string) => `${k}\u0000${c}\u0000${i}`;
 
 export function buildMatrix(input: BuildMatrixInput): MatrixReport {
   // Results grouped by their cell id: more than one is a conflict, shown with every file.
-  const byId = new Map<string, LoadedResult[]>();
-  for (const l of input.results) {
-    const list = byId.get(l.result.cell.id) ?? [];
+  const byId = new Map<string, ResultDigest[]>();
+  for (const x of input.results) {
+    const l = 'run' in x ? x : digestResult(x);
+    const list = byId.get(l.cell.id) ?? [];
     list.push(l);
-    byId.set(l.result.cell.id, list);
+    byId.set(l.cell.id, list);
   }
   const plan = new Map((input.planned ?? []).map((p) => [slotKey(p.kubernetes, p.calico, p.istio), p]));
   const cells: MatrixCell[] = [...byId].map(([id, list]) => {
-    const first = list[0]!.result.cell;
+    const first = list[0]!.cell;
     const p = plan.get(slotKey(first.kubernetes, first.calico, first.istio));
     return { ...cellFromResults(id, list, p), ...(p ? { planned: true } : {}) };
   });

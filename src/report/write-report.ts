@@ -1,5 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, writeSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import { badgeJson, badgeSvg } from './badge.js';
 import {
@@ -10,13 +12,16 @@ import {
   nightOf,
   type History,
 } from './history.js';
-import { junitXml } from './junit.js';
+import { JunitWriter } from './junit.js';
 import { formatIssues, loadResults, ReportInputError } from './load-results.js';
+import type { CellResult } from '../result/schema.js';
 import { matrixHtml } from './matrix-html.js';
 import { matrixMarkdown } from './matrix-markdown.js';
 import {
   buildMatrix,
   isMissing,
+  digestResult,
+  type ResultDigest,
   PlannedMatrixSchema,
   PreviousMatrixSchema,
   type MatrixReport,
@@ -119,7 +124,7 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
   if (req.inputs.length === 0) {
     throw new ReportInputError('no results given. Accepted: results.json files, directories and globs.');
   }
-  const loaded = await loadResults(req.inputs, req.cwd);
+  // Every other input is read first: one that cannot be read stops the report before it writes.
   const previous: PreviousMatrix | undefined = req.previousFile
     ? await readJson(
         'previous matrix',
@@ -138,8 +143,19 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
       )
     : undefined;
 
+  const dir = resolve(req.cwd, req.outDir);
+  const junit = new JunitStream(join(dir, 'junit.xml'), dir);
+  // Each result goes to junit.xml as it is read; the matrix keeps only its digest.
+  const digests: ResultDigest[] = [];
+  const loaded = await loadResults(req.inputs, req.cwd, {
+    onResult: (l) => {
+      junit.add(l.result);
+      digests.push(digestResult(l));
+    },
+  });
+
   const report = buildMatrix({
-    results: loaded.results,
+    results: digests,
     invalid: loaded.invalid,
     unmatched: loaded.unmatched,
     ...(planned ? { planned } : {}),
@@ -148,7 +164,6 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
     generatedAt: req.now().toISOString(),
   });
 
-  const dir = resolve(req.cwd, req.outDir);
   await mkdir(dir, { recursive: true });
   const files: ReportFiles = {
     matrixMarkdown: join(dir, 'matrix.md'),
@@ -172,11 +187,50 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
     writeFile(files.history, `${JSON.stringify(history)}\n`),
     writeFile(files.badgeSvg, `${badgeSvg(report.badge)}\n`),
     writeFile(files.badgeJson, `${JSON.stringify(badgeJson(report.badge), null, 2)}\n`),
-    writeFile(files.junit, junitXml(loaded.results.map((l) => l.result))),
+    junit.finish(),
   ]);
   const gaps = {
-    noResults: loaded.results.length === 0,
+    noResults: digests.length === 0,
     missing: report.cells.filter(isMissing).map((c) => c.id),
   };
   return { report, files, markdown, gaps };
+}
+
+/**
+ * junit.xml written while results are read: each cell goes straight to a part file (synchronous
+ * writes: its text dies young instead of piling up), then the totals (known only at the end) and
+ * the part are joined. The output directory is created by the first result, so an input error
+ * still leaves nothing behind.
+ */
+class JunitStream {
+  private readonly writer = new JunitWriter();
+  private readonly part: string;
+  private fd: number | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly dir: string,
+  ) {
+    this.part = `${file}.part`;
+  }
+
+  private open(): number {
+    if (this.fd === undefined) {
+      mkdirSync(this.dir, { recursive: true });
+      this.fd = openSync(this.part, 'w');
+    }
+    return this.fd;
+  }
+
+  add(r: CellResult): void {
+    writeSync(this.open(), this.writer.add(r));
+  }
+
+  async finish(): Promise<void> {
+    closeSync(this.open());
+    await writeFile(this.file, this.writer.head());
+    await pipeline(createReadStream(this.part), createWriteStream(this.file, { flags: 'a' }));
+    await appendFile(this.file, this.writer.tail());
+    await rm(this.part, { force: true });
+  }
 }
