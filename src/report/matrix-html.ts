@@ -81,7 +81,7 @@ function strip(h: CellHistory): string {
   const since = h.failingSince
     ? ` <span class="red-since" data-failing-since="${html(h.failingSince)}">failing since ${html(h.failingSince.slice(0, 10))}</span>`
     : '';
-  return `<p class="history">Last ${h.strip.length} night${h.strip.length === 1 ? '' : 's'}, oldest first: <ol class="strip" aria-label="history">${items}</ol>${since}</p>`;
+  return `<div class="history">Last ${h.strip.length} night${h.strip.length === 1 ? '' : 's'}, oldest first: <ol class="strip" aria-label="history">${items}</ol>${since}</div>`;
 }
 
 function detail(c: MatrixCell, h: CellHistory | undefined): string {
@@ -125,7 +125,7 @@ export function matrixHtml(report: MatrixReport, history?: ReadonlyMap<string, C
     '<header>',
     `<h1>Calico ALP × Istio conformance</h1>`,
     `<p><span class="badge" data-badge>${html(report.badge.label)}: ${html(report.badge.message)}</span></p>`,
-    `<p>${s.cells} cells: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.knownDefect} known defect, ${s.conflict} conflict, ${s.outsideWindow} outside window, ${s.notRun} not run.</p>`,
+    `<p>${s.cells} cells: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.knownDefect} known defect, ${s.conflict} conflict, ${s.outsideWindow} outside window, ${s.notRun} not run.${s.missing > 0 ? ` <strong>${s.missing} planned cell${s.missing === 1 ? '' : 's'} reported no result.</strong>` : ''}</p>`,
     `<p class="muted">Generated ${html(report.generatedAt)} by ${html(report.generator)}. Latency is the median policy propagation (policy applied → first agreeing probe).</p>`,
     '</header>',
     '<main>',

@@ -51,7 +51,7 @@ export function matrixMarkdown(report: MatrixReport, limitBytes = SUMMARY_LIMIT_
   out.add(
     '# Calico ALP × Istio conformance matrix',
     '',
-    `**${md(report.badge.label)}: ${md(report.badge.message)}** — ${s.cells} cells: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.knownDefect} known defect, ${s.conflict} conflict, ${s.outsideWindow} outside window, ${s.notRun} not run.`,
+    `**${md(report.badge.label)}: ${md(report.badge.message)}** — ${s.cells} cells: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.knownDefect} known defect, ${s.conflict} conflict, ${s.outsideWindow} outside window, ${s.notRun} not run.${s.missing > 0 ? ` **${s.missing} planned cell${s.missing === 1 ? '' : 's'} reported no result.**` : ''}`,
     '',
     `<sub>Generated ${md(report.generatedAt)} by ${md(report.generator)}. Latency: median policy propagation (policy applied → first agreeing probe).</sub>`,
     '',

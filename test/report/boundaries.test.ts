@@ -9,7 +9,9 @@ const IMPORT = /(?:from|import\()\s*['"](\.\.\/[^'"]+)['"]/g;
 function importsOf(dir: string): { file: string; spec: string }[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))
-    .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(IMPORT)].map((m) => ({ file: f, spec: m[1]! })));
+    .flatMap((f) =>
+      [...readFileSync(join(dir, f), 'utf8').matchAll(IMPORT)].map((m) => ({ file: f, spec: m[1]! })),
+    );
 }
 
 function forbiddenImports(dir: string): string[] {
@@ -26,8 +28,8 @@ describe('src/report boundaries', () => {
   });
 
   it('the scan sees a forbidden import (it can fail)', () => {
-    expect(
-      [...`import { x } from '../catalog/index.js';`.matchAll(IMPORT)].map((m) => m[1]),
-    ).toEqual(['../catalog/index.js']);
+    expect([...`import { x } from '../catalog/index.js';`.matchAll(IMPORT)].map((m) => m[1])).toEqual([
+      '../catalog/index.js',
+    ]);
   });
 });
