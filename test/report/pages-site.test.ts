@@ -9,6 +9,10 @@ import { writeReport } from '../../src/report/write-report.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 import { FIXTURES, GENERATOR } from './golden.js';
 
+interface Window {
+  getComputedStyle(e: unknown): { backgroundColor: string };
+}
+
 /**
  * The Pages site as the reusable workflow builds it, three nights in a row: each night's report
  * reads the history.json the previous night published. The pass cell passes, then fails twice.
@@ -88,7 +92,8 @@ describe.skipIf(!chromiumAvailable('the history strip browser test'))('the histo
         els.map((e) => ({
           status: e.getAttribute('data-status'),
           title: e.getAttribute('title'),
-          background: getComputedStyle(e).backgroundColor,
+          // Runs in the page; the test's types have no DOM globals.
+          background: (globalThis as unknown as Window).getComputedStyle(e).backgroundColor,
           width: e.getBoundingClientRect().width,
         })),
       );
