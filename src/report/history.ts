@@ -17,6 +17,8 @@ export const NightSchema = z.object({
   generatedAt: z.string(),
   badge: z.string(),
   runUrl: z.string().optional(),
+  /** That night's matrix.json, kept beside history.json (NIGHTS_DIR/…). */
+  matrix: z.string().optional(),
   cells: z.record(z.string(), Status),
 });
 export const HistorySchema = z.object({
@@ -33,11 +35,19 @@ export interface CellHistory {
   readonly failingSince?: string;
 }
 
+/** Where each night's matrix.json is kept, relative to history.json. */
+export const NIGHTS_DIR = 'nights';
+
+export function nightMatrixPath(generatedAt: string): string {
+  return `${NIGHTS_DIR}/${generatedAt.replace(/[^0-9A-Za-z-]/g, '-')}.matrix.json`;
+}
+
 export function nightOf(report: MatrixReport, runUrl?: string): Night {
   return {
     generatedAt: report.generatedAt,
     badge: report.badge.message,
     ...(runUrl ? { runUrl } : {}),
+    matrix: nightMatrixPath(report.generatedAt),
     cells: Object.fromEntries(report.cells.map((c) => [c.id, c.status])),
   };
 }

@@ -1,5 +1,5 @@
 import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, writeSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
@@ -9,6 +9,7 @@ import {
   cellHistories,
   DEFAULT_HISTORY_NIGHTS,
   HistorySchema,
+  NIGHTS_DIR,
   nightOf,
   type History,
 } from './history.js';
@@ -180,9 +181,11 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
     nightOf(report, req.runUrl),
     req.historyNights ?? DEFAULT_HISTORY_NIGHTS,
   );
+  const matrixJson = `${JSON.stringify(report, null, 2)}\n`;
   await Promise.all([
     writeFile(files.matrixMarkdown, markdown),
-    writeFile(files.matrixJson, `${JSON.stringify(report, null, 2)}\n`),
+    writeFile(files.matrixJson, matrixJson),
+    keepNights(dir, history, matrixJson),
     writeFile(files.matrixHtml, matrixHtml(report, cellHistories(history))),
     writeFile(files.history, `${JSON.stringify(history)}\n`),
     writeFile(files.badgeSvg, `${badgeSvg(report.badge)}\n`),
@@ -194,6 +197,20 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
     missing: report.cells.filter(isMissing).map((c) => c.id),
   };
   return { report, files, markdown, gaps };
+}
+
+/**
+ * Each night's matrix.json, kept under nights/ beside history.json: this night's is written, and
+ * files of nights history.json no longer lists (a site carried over from earlier) are removed.
+ */
+async function keepNights(dir: string, history: History, matrixJson: string): Promise<void> {
+  const kept = new Set(history.nights.map((n) => n.matrix).filter((m): m is string => m !== undefined));
+  const tonight = history.nights.at(-1)!.matrix!;
+  await mkdir(join(dir, NIGHTS_DIR), { recursive: true });
+  await writeFile(join(dir, tonight), matrixJson);
+  for (const f of await readdir(join(dir, NIGHTS_DIR))) {
+    if (!kept.has(`${NIGHTS_DIR}/${f}`)) await rm(join(dir, NIGHTS_DIR, f), { force: true });
+  }
 }
 
 /**

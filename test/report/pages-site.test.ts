@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,6 +34,8 @@ async function night(n: number, historyNights = 30): Promise<string> {
   await writeFile(file, JSON.stringify(r));
   const site = join(tmp, `site-${n}-${historyNights}`);
   const previous = n > 0 ? join(tmp, `site-${n - 1}-${historyNights}`) : undefined;
+  // As the workflow does: the published nights/ comes along into the new site.
+  if (previous) await cp(join(previous, 'nights'), join(site, 'nights'), { recursive: true });
   await writeReport({
     inputs: [artifacts],
     outDir: site,
@@ -65,6 +67,11 @@ describe('the Pages site over three nights', () => {
     for (let n = 0; n < 3; n++) await night(n, 2);
     const h = JSON.parse(await readFile(join(tmp, 'site-2-2', 'history.json'), 'utf8')) as History;
     expect(h.nights.map((x) => x.generatedAt)).toEqual([NIGHTS[1], NIGHTS[2]]);
+    // Each kept night's matrix.json is on the site, and only those.
+    const kept = (await readdir(join(tmp, 'site-2-2', 'nights'))).sort();
+    expect(kept.map((f) => `nights/${f}`)).toEqual(h.nights.map((x) => x.matrix));
+    const second = JSON.parse(await readFile(join(tmp, 'site-2-2', h.nights[0]!.matrix!), 'utf8'));
+    expect(second.generatedAt).toBe(NIGHTS[1]);
   });
 });
 

@@ -25,6 +25,7 @@ const OUTPUTS = [
   'matrix.html',
   'matrix.json',
   'matrix.md',
+  'nights',
 ];
 
 describe('calico-istio-conformance report', () => {

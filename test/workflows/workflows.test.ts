@@ -130,6 +130,9 @@ describe('the reusable conformance workflow', () => {
     const report = steps.find((s) => s.id === 'report')!;
     expect(report.run).toMatch(/--history previous\/history.json/);
     expect(report.run).toMatch(/--previous previous\/matrix.json/);
+    // The kept nights' matrix.json files come along into the new site.
+    const fetch = steps.find((s) => s.name === "Fetch the published site's history")!;
+    expect(fetch.run).toMatch(/curl .*-o "site\/\$night" "\$PAGES_URL\/\$night"/);
     expect(steps.at(-1)!.run).toBe('exit "${STATUS:-1}"');
   });
 
