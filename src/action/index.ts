@@ -1,12 +1,14 @@
 import * as core from '@actions/core';
-import { main } from './main.js';
-import { post } from './post.js';
 import { isPost } from './state.js';
 
-/** One bundle for main and post: the saved `isPost` state says which. */
+/**
+ * One entry for main and post: the saved `isPost` state says which. Each is loaded only when it
+ * runs, so the post step parses only what cleanup needs.
+ */
 async function entry(): Promise<void> {
   try {
-    await (isPost() ? post() : main());
+    if (isPost()) await (await import('./post.js')).post();
+    else await (await import('./main.js')).main();
   } catch (e) {
     core.setFailed(e instanceof Error ? e.message : String(e));
   }

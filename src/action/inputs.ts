@@ -29,6 +29,17 @@ export const ACTION_INPUTS = [
       '`mode: report`: the `versions --matrix` JSON (inline or a path), so planned cells without results show as not run.',
   },
   {
+    name: ReportInputs.History,
+    default: '',
+    description:
+      "`mode: report`: history.json of the published site, so the page shows each cell's last nights.",
+  },
+  {
+    name: ReportInputs.AllowMissing,
+    default: 'false',
+    description: '`mode: report`: do not fail when planned in-window cells have no result.',
+  },
+  {
     name: ReportInputs.ReportDir,
     default: DEFAULT_REPORT_DIR,
     description: '`mode: report`: where matrix.md/json/html, badge.svg/json and junit.xml are written.',

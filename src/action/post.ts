@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { executePlan } from '../exec/executor.js';
-import { undiciFetcher } from '../exec/fetch.js';
+import type { Fetcher } from '../exec/fetch.js';
 import { actionsLog } from '../exec/log.js';
 import { execaRunner, type ProcessRunner } from '../exec/process.js';
 import { removeKubeconfig } from '../exec/secrets.js';
@@ -11,6 +11,11 @@ import type { Plan } from '../plan/types.js';
 import { keepCluster, runCleanupSteps } from '../run/cleanup.js';
 import { sleepFor } from '../util/sleep.js';
 import { readSavedCluster, type SavedCluster } from './state.js';
+
+/** Cleanup steps download nothing; the HTTP client stays out of the post step's bundle. */
+const NO_DOWNLOADS: Fetcher = {
+  fetchToFile: () => Promise.reject(new Error('the cleanup steps download nothing')),
+};
 
 /** Saved names came from inputs: never a workflow command. */
 const info = (text: string): void => core.info(neutralise(text));
@@ -66,7 +71,7 @@ async function deleteCluster(runner: ProcessRunner, saved: SavedCluster | undefi
       env,
       tools: { kind: saved.kind },
       execute: executePlan,
-      deps: { runner, fetcher: undiciFetcher(), log: actionsLog(), now: Date.now, sleep: sleepFor },
+      deps: { runner, fetcher: NO_DOWNLOADS, log: actionsLog(), now: Date.now, sleep: sleepFor },
       signal: new AbortController().signal,
     });
     if (failure) core.warning(`Cleanup failed: ${failure}`);

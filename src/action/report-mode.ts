@@ -1,7 +1,5 @@
 import * as core from '@actions/core';
 import { neutralise } from '../exec/untrusted.js';
-import { ReportInputError } from '../report/load-results.js';
-import { writeReport } from '../report/write-report.js';
 import { VERSION } from '../version.js';
 
 /** Inputs and outputs of `mode: report`, named once. */
@@ -10,6 +8,8 @@ export const ReportInputs = {
   PreviousMatrix: 'previous-matrix',
   ReportDir: 'report-dir',
   PlannedMatrix: 'planned-matrix',
+  History: 'history',
+  AllowMissing: 'allow-missing',
 } as const;
 
 export const ReportOutputs = {
@@ -31,11 +31,19 @@ export async function reportMode(): Promise<void> {
   const previous = core.getInput(ReportInputs.PreviousMatrix);
   const planned = core.getInput(ReportInputs.PlannedMatrix);
   const outDir = core.getInput(ReportInputs.ReportDir) || DEFAULT_REPORT_DIR;
+  const history = core.getInput(ReportInputs.History);
+  const allowMissing = core.getInput(ReportInputs.AllowMissing) === 'true';
   if (inputs.length === 0) {
     throw new Error(
       `Invalid input "${ReportInputs.Results}": empty. Accepted: one results.json path, directory or glob per line.`,
     );
   }
+  // Loaded here, not at the top: run and post never pay for the report code.
+  const [{ reportFailures }, { ReportInputError }, { writeReport }] = await Promise.all([
+    import('../report/exit-status.js'),
+    import('../report/load-results.js'),
+    import('../report/write-report.js'),
+  ]);
   let outcome;
   try {
     outcome = await writeReport({
@@ -44,6 +52,12 @@ export async function reportMode(): Promise<void> {
       cwd: process.cwd(),
       ...(previous ? { previousFile: previous } : {}),
       ...(planned ? { planned } : {}),
+      ...(history ? { historyFile: history } : {}),
+      ...(process.env.GITHUB_RUN_ID && process.env.GITHUB_REPOSITORY
+        ? {
+            runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`,
+          }
+        : {}),
       generator: `calico-istio-conformance ${VERSION}`,
       now: () => new Date(),
     });
@@ -51,7 +65,7 @@ export async function reportMode(): Promise<void> {
     if (e instanceof ReportInputError) throw new Error(`mode report: ${e.message}`, { cause: e });
     throw e;
   }
-  const { report, files, markdown } = outcome;
+  const { report, files, markdown, gaps } = outcome;
   core.setOutput(ReportOutputs.MatrixFile, files.matrixJson);
   core.setOutput(ReportOutputs.BadgeFile, files.badgeJson);
   core.setOutput(ReportOutputs.ReportDir, outDir);
@@ -69,7 +83,7 @@ export async function reportMode(): Promise<void> {
       title: 'Invalid results.json',
     });
   }
-  if (report.invalid.length > 0) {
-    core.setFailed(`${report.invalid.length} results file(s) are invalid; the report lists them`);
-  }
+  for (const id of gaps.missing) core.warning(`planned cell ${id} has no result`);
+  const failures = reportFailures(report.invalid.length, gaps, allowMissing);
+  if (failures.length > 0) core.setFailed(failures.join('; '));
 }

@@ -8,12 +8,16 @@ interface ReportOptions {
   readonly out: string;
   readonly previous?: string;
   readonly planned?: string;
+  readonly history?: string;
+  readonly historyNights: string;
+  readonly allowMissing?: boolean;
 }
 
 /**
  * `report [paths/globs...] --out DIR [--previous matrix.json] [--planned matrix-plan.json]`.
- * Exit 2 when an input cannot be read (nothing is written), 1 when some results files are invalid
- * (the report is written and lists them), 0 otherwise.
+ * Exit 2 when an input cannot be read (nothing is written); 1 when some results files are invalid,
+ * no result was found, or planned in-window cells have no result (unless --allow-missing): the
+ * report is written either way; 0 otherwise.
  */
 export function registerReportCommand(program: Command, io: CliIo): void {
   program
@@ -31,10 +35,22 @@ export function registerReportCommand(program: Command, io: CliIo): void {
       '--planned <file>',
       'the `versions --matrix` JSON the run was planned from: planned cells without a result show as not run',
     )
+    .option(
+      '--history <history.json>',
+      'history.json of the published site: the page shows each cell’s last nights',
+    )
+    .option('--history-nights <n>', 'nights history.json keeps', '30')
+    .option('--allow-missing', 'exit 0 even when planned cells have no result')
     .action(async (inputs: string[], opts: ReportOptions) => {
-      const [{ ReportInputError }, { writeReport }] = await Promise.all([
+      const nights = Number(opts.historyNights);
+      if (!Number.isInteger(nights) || nights < 1) {
+        io.err(`error: --history-nights ${JSON.stringify(opts.historyNights)} is not a whole number ≥ 1\n`);
+        throw new CommanderError(2, 'report.input', 'bad --history-nights');
+      }
+      const [{ ReportInputError }, { writeReport }, { reportFailures }] = await Promise.all([
         import('../report/load-results.js'),
         import('../report/write-report.js'),
+        import('../report/exit-status.js'),
       ]);
       await checkOutputDir(resolve(process.cwd(), opts.out), '--out');
       let outcome;
@@ -45,6 +61,9 @@ export function registerReportCommand(program: Command, io: CliIo): void {
           cwd: process.cwd(),
           ...(opts.previous ? { previousFile: opts.previous } : {}),
           ...(opts.planned ? { planned: opts.planned } : {}),
+          ...(opts.history ? { historyFile: opts.history } : {}),
+          historyNights: nights,
+          ...(runUrl() ? { runUrl: runUrl()! } : {}),
           generator: `calico-istio-conformance ${VERSION}`,
           now: () => new Date(),
         });
@@ -55,7 +74,7 @@ export function registerReportCommand(program: Command, io: CliIo): void {
         }
         throw e;
       }
-      const { report, files } = outcome;
+      const { report, files, gaps } = outcome;
       const s = report.summary;
       io.out(
         `${report.badge.label}: ${report.badge.message} — ${s.cells} cells from ${report.cells.reduce((n, c) => n + c.runs.length, 0)} results\n`,
@@ -65,12 +84,15 @@ export function registerReportCommand(program: Command, io: CliIo): void {
       for (const c of report.cells.filter((x) => x.status === 'conflict')) {
         io.err(`warning: conflict in ${c.id}: ${c.note}\n`);
       }
-      if (report.invalid.length > 0) {
-        for (const f of report.invalid)
-          io.err(`invalid results file ${f.file}:\n${f.problems.map((p) => `  ${p}\n`).join('')}`);
-        throw new Error(
-          `${report.invalid.length} results file${report.invalid.length === 1 ? ' is' : 's are'} invalid (listed above and in the report)`,
-        );
-      }
+      for (const f of report.invalid)
+        io.err(`invalid results file ${f.file}:\n${f.problems.map((p) => `  ${p}\n`).join('')}`);
+      const failures = reportFailures(report.invalid.length, gaps, opts.allowMissing === true);
+      if (failures.length > 0) throw new Error(failures.join('; '));
     });
+}
+
+/** The workflow run, when on GitHub Actions. */
+function runUrl(): string | undefined {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: id } = process.env;
+  return server && repo && id ? `${server}/${repo}/actions/runs/${id}` : undefined;
 }

@@ -1,3 +1,4 @@
+import { TransientFetchError } from './fetch-errors.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -26,10 +27,7 @@ export class ChecksumMismatchError extends Error {
   }
 }
 
-/** A failure worth another attempt: network errors, truncation, 5xx, 408, 429. */
-export class TransientFetchError extends Error {
-  override name = 'TransientFetchError';
-}
+export { TransientFetchError };
 
 const RETRY_STATUS = (s: number): boolean => s >= 500 || s === 408 || s === 429;
 const SHA256_RE = /^[0-9a-f]{64}$/;

@@ -1,7 +1,6 @@
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
-import { loadAll } from 'js-yaml';
 import type { Log } from './log.js';
 
 /** kubeconfig fields that hold a credential (users[].user, auth-provider config). */
@@ -37,20 +36,25 @@ function collect(node: unknown, out: Set<string>): void {
 }
 
 /**
- * Every credential in a kubeconfig's text. Unparseable text still gives up its `token:` and `*-data:`
- * values line by line, so a damaged file is not a way around the mask.
+ * Every credential in a kubeconfig's text: a JSON kubeconfig is walked, a YAML one (kind writes block
+ * style) gives up its `token:` and `*-data:` values line by line, so a damaged file is not a way
+ * around the mask either. No YAML parser: the post step loads this, and it must stay small.
  */
 export function kubeconfigSecrets(text: string): string[] {
   const out = new Set<string>();
   try {
-    for (const doc of loadAll(text)) collect(doc, out);
+    collect(JSON.parse(text), out);
   } catch {
-    // Fall through to the line scan.
+    // Not JSON: the line scan below covers YAML.
   }
   for (const m of text.matchAll(
     /^\s*(?:token|password|client-key-data|client-certificate-data|id-token|refresh-token|access-token|client-secret):\s*["']?([^\s"']+)/gm,
   )) {
     out.add(m[1]!);
+    if (/-data:/.test(m[0])) {
+      const pem = Buffer.from(m[1]!, 'base64').toString('utf8');
+      if (pem.includes('-----BEGIN')) out.add(pem.trim());
+    }
   }
   return [...out].filter((s) => s.length >= 8);
 }

@@ -10,6 +10,7 @@ import {
   type MatrixCell,
   type MatrixReport,
 } from './matrix-model.js';
+import type { CellHistory } from './history.js';
 
 /**
  * matrix.html: one self-contained page (inline CSS, no scripts, no external requests; the CSP forbids
@@ -44,6 +45,9 @@ th,td{border:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical
 .detail:target{outline:3px solid #0969da}
 .detail table{font-size:.9rem;min-width:44rem}
 ul{padding-left:1.2rem}
+ol.strip{display:inline-flex;gap:2px;list-style:none;margin:0;padding:0;vertical-align:middle}
+ol.strip li{width:.8rem;height:.8rem;border:1px solid var(--line);border-radius:2px}
+.red-since{font-weight:600}
 a{color:#0969da}@media (prefers-color-scheme:dark){a{color:#4493f8}}
 `;
 
@@ -67,12 +71,26 @@ function changeItem(c: CellChange): string {
   return `<li><a href="#${c.anchor}">${html(c.id)}</a>: ${was} → ${status(c.now)}</li>`;
 }
 
-function detail(c: MatrixCell): string {
+function strip(h: CellHistory): string {
+  const items = h.strip
+    .map(
+      (n) =>
+        `<li class="s-${n.status}" title="${html(n.at)}: ${STATUS_LABEL[n.status]}" data-at="${html(n.at)}" data-status="${n.status}"></li>`,
+    )
+    .join('');
+  const since = h.failingSince
+    ? ` <span class="red-since" data-failing-since="${html(h.failingSince)}">failing since ${html(h.failingSince.slice(0, 10))}</span>`
+    : '';
+  return `<div class="history">Last ${h.strip.length} night${h.strip.length === 1 ? '' : 's'}, oldest first: <ol class="strip" aria-label="history">${items}</ol>${since}</div>`;
+}
+
+function detail(c: MatrixCell, h: CellHistory | undefined): string {
   const parts = [
     `<section class="detail" id="${c.anchor}">`,
     `<h3>${html(c.id)}</h3>`,
     `<p><strong>${status(c.status)}</strong> — ${html(c.note)}</p>`,
   ];
+  if (h) parts.push(strip(h));
   if (c.defect) {
     parts.push(
       `<p>Known upstream defect ${ext(html(c.defect.id), c.defect.issue)}: ${html(c.defect.title)}</p>`,
@@ -98,7 +116,8 @@ function detail(c: MatrixCell): string {
   return parts.join('\n');
 }
 
-export function matrixHtml(report: MatrixReport): string {
+/** The page; with `history`, each cell's details show its last nights as a strip. */
+export function matrixHtml(report: MatrixReport, history?: ReadonlyMap<string, CellHistory>): string {
   const s = report.summary;
   const at = slotIndex(report);
   const body: string[] = [];
@@ -106,7 +125,7 @@ export function matrixHtml(report: MatrixReport): string {
     '<header>',
     `<h1>Calico ALP × Istio conformance</h1>`,
     `<p><span class="badge" data-badge>${html(report.badge.label)}: ${html(report.badge.message)}</span></p>`,
-    `<p>${s.cells} cells: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.knownDefect} known defect, ${s.conflict} conflict, ${s.outsideWindow} outside window, ${s.notRun} not run.</p>`,
+    `<p>${s.cells} cells: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.knownDefect} known defect, ${s.conflict} conflict, ${s.outsideWindow} outside window, ${s.notRun} not run.${s.missing > 0 ? ` <strong>${s.missing} planned cell${s.missing === 1 ? '' : 's'} reported no result.</strong>` : ''}</p>`,
     `<p class="muted">Generated ${html(report.generatedAt)} by ${html(report.generator)}. Latency is the median policy propagation (policy applied → first agreeing probe).</p>`,
     '</header>',
     '<main>',
@@ -168,7 +187,7 @@ export function matrixHtml(report: MatrixReport): string {
       '</ul></section>',
     );
   }
-  body.push('<h2>Details</h2>', ...report.cells.map(detail), '</main>');
+  body.push('<h2>Details</h2>', ...report.cells.map((c) => detail(c, history?.get(c.id))), '</main>');
 
   return [
     '<!doctype html>',

@@ -21,6 +21,12 @@ function link(text: string, url: string | undefined): string {
 
 const status = (s: CellStatus) => `${STATUS_MARK[s]} ${STATUS_LABEL[s]}`;
 
+/**
+ * GitHub renders `<a id="x">` in a summary or README as `id="user-content-x"` and does not rewrite
+ * links: a working link targets the prefixed id.
+ */
+export const target = (anchor: string) => `#user-content-${anchor}`;
+
 /** The text of one matrix slot: status (a known defect links to its issue), median latency, details link. */
 function slotText(c: MatrixCell): string {
   const parts = [
@@ -29,13 +35,13 @@ function slotText(c: MatrixCell): string {
       : status(c.status),
   ];
   if (c.medianPropagationMs !== undefined) parts.push(formatMs(c.medianPropagationMs));
-  if (c.runs.length > 0) parts.push(`<a href="#${c.anchor}">details</a>`);
+  if (c.runs.length > 0) parts.push(`<a href="${target(c.anchor)}">details</a>`);
   return parts.join(' · ');
 }
 
 function changeLine(c: CellChange): string {
   const was = c.was === 'absent' ? 'absent' : status(c.was);
-  return `- <a href="#${c.anchor}">${md(c.id)}</a>: ${was} → ${status(c.now)}`;
+  return `- <a href="${target(c.anchor)}">${md(c.id)}</a>: ${was} → ${status(c.now)}`;
 }
 
 /** matrix.md: the matrix per Kubernetes version, changes since the last run, details, invalid inputs. */
@@ -45,7 +51,7 @@ export function matrixMarkdown(report: MatrixReport, limitBytes = SUMMARY_LIMIT_
   out.add(
     '# Calico ALP × Istio conformance matrix',
     '',
-    `**${md(report.badge.label)}: ${md(report.badge.message)}** — ${s.cells} cells: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.knownDefect} known defect, ${s.conflict} conflict, ${s.outsideWindow} outside window, ${s.notRun} not run.`,
+    `**${md(report.badge.label)}: ${md(report.badge.message)}** — ${s.cells} cells: ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.knownDefect} known defect, ${s.conflict} conflict, ${s.outsideWindow} outside window, ${s.notRun} not run.${s.missing > 0 ? ` **${s.missing} planned cell${s.missing === 1 ? '' : 's'} reported no result.**` : ''}`,
     '',
     `<sub>Generated ${md(report.generatedAt)} by ${md(report.generator)}. Latency: median policy propagation (policy applied → first agreeing probe).</sub>`,
     '',

@@ -1,8 +1,4 @@
 import { z } from 'zod';
-import { CALICO_DEFECTS } from '../catalog/index.js';
-import { cellId, resolveCell } from '../resolve/cell.js';
-import { parseCellConfig } from '../config/cell-config.js';
-import { cliNaming } from '../config/inputs.js';
 import type { CellResult } from '../result/schema.js';
 import { compareVersions, parseVersion } from '../util/version.js';
 import { median, propagationsOf } from './cell-facts.js';
@@ -51,6 +47,8 @@ export interface MatrixCell {
   readonly status: CellStatus;
   /** Whether any result says the cell was run (unsupported-by-policy and absent cells were not). */
   readonly ran: boolean;
+  /** Whether the planned matrix named the cell. */
+  readonly planned?: boolean;
   /** One line for people: why this status. */
   readonly note: string;
   readonly support: readonly { component: string; status: string; detail: string }[];
@@ -82,6 +80,10 @@ export interface MatrixSummary {
   readonly outsideWindow: number;
   readonly notRun: number;
   readonly conflict: number;
+  /** Cells the planned matrix named. */
+  readonly planned: number;
+  /** Planned cells inside the support windows with no result: they count as not passing. */
+  readonly missing: number;
 }
 
 export interface CellChange {
@@ -110,11 +112,31 @@ export interface MatrixReport {
   readonly changes?: MatrixChanges;
 }
 
-/** A cell some plan expected (an entry of `versions --matrix`). */
+/**
+ * A cell some plan expected: an entry of `versions --matrix`, which already carries its support
+ * standing and known defect (the report consults no catalog: it shows what was planned).
+ */
+export const PlannedCellSchema = z.object({
+  id: z.string(),
+  kubernetes: z.string(),
+  calico: z.string(),
+  istio: z.string(),
+  support: z.enum(['supported', 'outside-window', 'known-defect']).optional(),
+  defect: z.object({ id: z.string(), title: z.string(), issue: z.string() }).optional(),
+  notes: z.array(z.object({ component: z.string(), status: z.string(), detail: z.string() })).optional(),
+});
 export interface PlannedCell {
+  readonly id: string;
   readonly kubernetes: string;
   readonly calico: string;
   readonly istio: string;
+  readonly support?: 'supported' | 'outside-window' | 'known-defect';
+  readonly defect?: DefectRef;
+  readonly notes?: readonly {
+    readonly component: string;
+    readonly status: string;
+    readonly detail: string;
+  }[];
 }
 
 /** What the diff needs from a previous matrix.json; other fields may change between versions. */
@@ -131,20 +153,13 @@ export const PreviousMatrixSchema = z.object({
 export type PreviousMatrix = z.infer<typeof PreviousMatrixSchema>;
 
 /** The `{"include": [...]}` of `versions --matrix`, as far as the report needs it. */
-export const PlannedMatrixSchema = z.object({
-  include: z.array(z.object({ kubernetes: z.string(), calico: z.string(), istio: z.string() })),
-});
+export const PlannedMatrixSchema = z.object({ include: z.array(PlannedCellSchema) });
 
 export const BADGE_LABEL = 'ALP conformance';
 
 function byVersion(a: string, b: string): number {
   if (parseVersion(a) && parseVersion(b)) return compareVersions(a, b);
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function defectById(id: string | undefined): DefectRef | undefined {
-  const d = id ? CALICO_DEFECTS.find((x) => x.id === id) : undefined;
-  return d ? { id: d.id, title: d.title, issue: d.issue } : undefined;
 }
 
 function runStatus(r: CellResult): CellStatus {
@@ -191,14 +206,48 @@ function toRun(l: LoadedResult): MatrixRun {
   };
 }
 
-function cellFromResults(id: string, loaded: readonly LoadedResult[]): MatrixCell {
-  const first = loaded[0]!.result;
-  const runs = loaded.map(toRun);
-  const pooled = median(loaded.flatMap((l) => propagationsOf(l.result)));
-  const kd = loaded.find((l) => l.result.knownDefect)?.result.knownDefect;
-  const defect = kd
+/**
+ * What the matrix keeps of one results.json: 10,000 full results need not stay in memory for it
+ * (the report digests each as it is read and lets the rest go).
+ */
+export interface ResultDigest {
+  readonly cell: {
+    readonly id: string;
+    readonly kubernetes: string;
+    readonly calico: string;
+    readonly istio: string;
+  };
+  readonly verdict: CellResult['verdict'];
+  readonly reason: string;
+  readonly support: CellResult['support'];
+  readonly knownDefect?: CellResult['knownDefect'];
+  readonly run: MatrixRun;
+  readonly propagations: readonly number[];
+}
+
+export function digestResult(l: LoadedResult): ResultDigest {
+  const r = l.result;
+  const { id, kubernetes, calico, istio } = r.cell;
+  return {
+    cell: { id, kubernetes, calico, istio },
+    verdict: r.verdict,
+    reason: r.reason,
+    support: r.support,
+    ...(r.knownDefect ? { knownDefect: r.knownDefect } : {}),
+    run: toRun(l),
+    propagations: propagationsOf(r),
+  };
+}
+
+function cellFromResults(id: string, loaded: readonly ResultDigest[], plan?: PlannedCell): MatrixCell {
+  const first = loaded[0]!;
+  const runs = loaded.map((l) => l.run);
+  const pooled = median(loaded.flatMap((l) => l.propagations));
+  const kd = loaded.find((l) => l.knownDefect)?.knownDefect;
+  const flagged = first.support.find((s) => s.defectId);
+  const defect: DefectRef | undefined = kd
     ? { id: kd.id, title: kd.title, issue: kd.issue }
-    : defectById(first.support.find((s) => s.defectId)?.defectId);
+    : (plan?.defect ?? (flagged ? { id: flagged.defectId!, title: flagged.detail, issue: '' } : undefined));
   let status: CellStatus;
   let note: string;
   if (runs.length > 1) {
@@ -219,7 +268,7 @@ function cellFromResults(id: string, loaded: readonly LoadedResult[]): MatrixCel
     calico: first.cell.calico,
     istio: first.cell.istio,
     status,
-    ran: loaded.some((l) => l.result.verdict !== 'unsupported'),
+    ran: loaded.some((l) => l.verdict !== 'unsupported'),
     note,
     support: first.support.map((s) => ({ component: s.component, status: s.status, detail: s.detail })),
     ...(defect ? { defect } : {}),
@@ -228,31 +277,44 @@ function cellFromResults(id: string, loaded: readonly LoadedResult[]): MatrixCel
   };
 }
 
-/** A combination with no result: what the catalog says about it. */
-function absentCell(kubernetes: string, calico: string, istio: string): MatrixCell {
-  const id = cellId(kubernetes, calico, istio);
-  const base = { id, anchor: anchorFor(id), kubernetes, calico, istio, ran: false, runs: [] };
-  try {
-    const cell = resolveCell(
-      parseCellConfig(
-        { 'kubernetes-version': kubernetes, 'calico-version': calico, 'istio-version': istio },
-        cliNaming,
-      ),
-    );
-    const support = cell.support.map((s) => ({ component: s.component, status: s.status, detail: s.detail }));
-    const outside = cell.support.find((s) => s.status === 'outside-window');
-    const defect = cell.calico.defect;
-    return {
-      ...base,
-      status: outside ? 'outside-window' : 'not-run',
-      note: outside ? `no result; ${outside.component} ${outside.detail}` : 'no result for this cell',
-      support,
-      ...(defect ? { defect: { id: defect.id, title: defect.title, issue: defect.issue } } : {}),
-    };
-  } catch (e) {
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    return { ...base, status: 'not-run', note: `no result; not in this catalog (${why})`, support: [] };
-  }
+/** A planned cell with no result: what the plan says about it. */
+function absentCell(p: PlannedCell): MatrixCell {
+  const support = p.notes ?? [];
+  const outside = support.find((s) => s.status === 'outside-window');
+  return {
+    id: p.id,
+    anchor: anchorFor(p.id),
+    kubernetes: p.kubernetes,
+    calico: p.calico,
+    istio: p.istio,
+    ran: false,
+    runs: [],
+    status: outside || p.support === 'outside-window' ? 'outside-window' : 'not-run',
+    note: outside
+      ? `no result; ${outside.component} ${outside.detail}`
+      : p.support === 'outside-window'
+        ? 'no result; outside an upstream support window'
+        : 'no result for this planned cell',
+    support,
+    ...(p.defect ? { defect: p.defect } : {}),
+  };
+}
+
+/** A slot no result and no plan names (the tables are a full Calico × Istio grid). */
+function emptySlot(kubernetes: string, calico: string, istio: string): MatrixCell {
+  const id = `k8s-${kubernetes}_calico-${calico}_istio-${istio}`;
+  return {
+    id,
+    anchor: anchorFor(id),
+    kubernetes,
+    calico,
+    istio,
+    ran: false,
+    runs: [],
+    status: 'not-run',
+    note: 'no result, and not in the planned matrix',
+    support: [],
+  };
 }
 
 export function summarize(cells: readonly MatrixCell[]): MatrixSummary {
@@ -267,7 +329,14 @@ export function summarize(cells: readonly MatrixCell[]): MatrixSummary {
     outsideWindow: n('outside-window'),
     notRun: n('not-run') + cells.filter((c) => c.status === 'known-defect' && !c.ran).length,
     conflict: n('conflict'),
+    planned: cells.filter((c) => c.planned).length,
+    missing: cells.filter(isMissing).length,
   };
+}
+
+/** A planned, in-window cell that reported nothing. */
+export function isMissing(c: MatrixCell): boolean {
+  return c.planned === true && c.status === 'not-run';
 }
 
 function countsAsRun(c: MatrixCell): boolean {
@@ -275,18 +344,22 @@ function countsAsRun(c: MatrixCell): boolean {
 }
 
 /**
- * "14/16 passing · 2 known defect": passing over cells that ran; known-defect failures counted in the
- * total and named apart. The colour follows the pass ratio over cells that ran without a known
- * defect, so an upstream defect alone does not turn the badge red.
+ * "9/12 passing · 2 missing · 1 known defect": passing over cells that ran plus planned in-window
+ * cells that reported nothing (a missing cell is not a passing one); known-defect failures counted
+ * in the total and named apart. The colour follows the pass ratio over that total less known
+ * defects, so an upstream defect alone does not turn the badge red, and a missing cell does.
  */
 export function badgeFor(s: MatrixSummary): Badge {
-  if (s.run === 0) return { label: BADGE_LABEL, message: 'no results', color: 'lightgrey' };
+  if (s.run === 0 && s.missing === 0)
+    return { label: BADGE_LABEL, message: 'no results', color: 'lightgrey' };
   const extras = [
+    s.missing > 0 ? `${s.missing} missing` : '',
     s.knownDefect > 0 ? `${s.knownDefect} known defect` : '',
     s.conflict > 0 ? `${s.conflict} conflict` : '',
   ].filter(Boolean);
-  const message = [`${s.pass}/${s.run} passing`, ...extras].join(' · ');
-  const judged = s.run - s.knownDefect;
+  const total = s.run + s.missing;
+  const message = [`${s.pass}/${total} passing`, ...extras].join(' · ');
+  const judged = total - s.knownDefect;
   const r = judged === 0 ? undefined : s.pass / judged;
   const color =
     r === undefined
@@ -319,7 +392,7 @@ export function diffMatrix(cells: readonly MatrixCell[], previous: PreviousMatri
 }
 
 export interface BuildMatrixInput {
-  readonly results: readonly LoadedResult[];
+  readonly results: readonly (LoadedResult | ResultDigest)[];
   readonly invalid?: readonly InvalidResult[];
   readonly unmatched?: readonly string[];
   readonly planned?: readonly PlannedCell[];
@@ -332,13 +405,19 @@ const slotKey = (k: string, c: string, i: string) => `${k}\u0000${c}\u0000${i}`;
 
 export function buildMatrix(input: BuildMatrixInput): MatrixReport {
   // Results grouped by their cell id: more than one is a conflict, shown with every file.
-  const byId = new Map<string, LoadedResult[]>();
-  for (const l of input.results) {
-    const list = byId.get(l.result.cell.id) ?? [];
+  const byId = new Map<string, ResultDigest[]>();
+  for (const x of input.results) {
+    const l = 'run' in x ? x : digestResult(x);
+    const list = byId.get(l.cell.id) ?? [];
     list.push(l);
-    byId.set(l.result.cell.id, list);
+    byId.set(l.cell.id, list);
   }
-  const cells: MatrixCell[] = [...byId].map(([id, list]) => cellFromResults(id, list));
+  const plan = new Map((input.planned ?? []).map((p) => [slotKey(p.kubernetes, p.calico, p.istio), p]));
+  const cells: MatrixCell[] = [...byId].map(([id, list]) => {
+    const first = list[0]!.cell;
+    const p = plan.get(slotKey(first.kubernetes, first.calico, first.istio));
+    return { ...cellFromResults(id, list, p), ...(p ? { planned: true } : {}) };
+  });
 
   // Axes per Kubernetes version: every Calico and Istio a result or the plan names.
   const axes = new Map<string, { calico: Set<string>; istio: Set<string> }>();
@@ -360,7 +439,9 @@ export function buildMatrix(input: BuildMatrixInput): MatrixReport {
     tables.push({ kubernetes: k, calico, istio });
     for (const c of calico)
       for (const i of istio) {
-        if (!filled.has(slotKey(k, c, i))) cells.push(absentCell(k, c, i));
+        if (filled.has(slotKey(k, c, i))) continue;
+        const p = plan.get(slotKey(k, c, i));
+        cells.push(p ? { ...absentCell(p), planned: true } : emptySlot(k, c, i));
       }
   }
   // Unique anchors even if two ids clean up to the same one.

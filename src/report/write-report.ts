@@ -1,13 +1,28 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, writeSync } from 'node:fs';
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import { badgeJson, badgeSvg } from './badge.js';
-import { junitXml } from './junit.js';
+import {
+  appendNight,
+  cellHistories,
+  DEFAULT_HISTORY_NIGHTS,
+  HistorySchema,
+  NIGHTS_DIR,
+  nightOf,
+  type History,
+} from './history.js';
+import { JunitWriter } from './junit.js';
 import { formatIssues, loadResults, ReportInputError } from './load-results.js';
+import type { CellResult } from '../result/schema.js';
 import { matrixHtml } from './matrix-html.js';
 import { matrixMarkdown } from './matrix-markdown.js';
 import {
   buildMatrix,
+  isMissing,
+  digestResult,
+  type ResultDigest,
   PlannedMatrixSchema,
   PreviousMatrixSchema,
   type MatrixReport,
@@ -27,6 +42,12 @@ export interface ReportRequest {
    * itself. Planned cells without a result show as not run.
    */
   readonly planned?: string;
+  /** history.json of the published site (the nights before this one). */
+  readonly historyFile?: string;
+  /** Nights history.json keeps. */
+  readonly historyNights?: number;
+  /** The workflow run this report comes from, recorded with its night. */
+  readonly runUrl?: string;
   readonly generator: string;
   readonly now: () => Date;
 }
@@ -39,12 +60,15 @@ export interface ReportFiles {
   readonly badgeSvg: string;
   readonly badgeJson: string;
   readonly junit: string;
+  readonly history: string;
 }
 
 export interface ReportOutcome {
   readonly report: MatrixReport;
   readonly files: ReportFiles;
   readonly markdown: string;
+  /** Why the report is not a clean bill even if every result passed: no result at all, planned cells missing. */
+  readonly gaps: { readonly noResults: boolean; readonly missing: readonly string[] };
 }
 
 async function readJson<T>(
@@ -101,7 +125,7 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
   if (req.inputs.length === 0) {
     throw new ReportInputError('no results given. Accepted: results.json files, directories and globs.');
   }
-  const loaded = await loadResults(req.inputs, req.cwd);
+  // Every other input is read first: one that cannot be read stops the report before it writes.
   const previous: PreviousMatrix | undefined = req.previousFile
     ? await readJson(
         'previous matrix',
@@ -111,9 +135,28 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
       )
     : undefined;
   const planned = req.planned ? await readPlanned(req.planned, req.cwd) : undefined;
+  const previousHistory: History | undefined = req.historyFile
+    ? await readJson(
+        'history',
+        { file: resolve(req.cwd, req.historyFile) },
+        HistorySchema,
+        'a history.json written by `report`',
+      )
+    : undefined;
+
+  const dir = resolve(req.cwd, req.outDir);
+  const junit = new JunitStream(join(dir, 'junit.xml'), dir);
+  // Each result goes to junit.xml as it is read; the matrix keeps only its digest.
+  const digests: ResultDigest[] = [];
+  const loaded = await loadResults(req.inputs, req.cwd, {
+    onResult: (l) => {
+      junit.add(l.result);
+      digests.push(digestResult(l));
+    },
+  });
 
   const report = buildMatrix({
-    results: loaded.results,
+    results: digests,
     invalid: loaded.invalid,
     unmatched: loaded.unmatched,
     ...(planned ? { planned } : {}),
@@ -122,7 +165,6 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
     generatedAt: req.now().toISOString(),
   });
 
-  const dir = resolve(req.cwd, req.outDir);
   await mkdir(dir, { recursive: true });
   const files: ReportFiles = {
     matrixMarkdown: join(dir, 'matrix.md'),
@@ -131,15 +173,81 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
     badgeSvg: join(dir, 'badge.svg'),
     badgeJson: join(dir, 'badge.json'),
     junit: join(dir, 'junit.xml'),
+    history: join(dir, 'history.json'),
   };
   const markdown = matrixMarkdown(report);
+  const history = appendNight(
+    previousHistory,
+    nightOf(report, req.runUrl),
+    req.historyNights ?? DEFAULT_HISTORY_NIGHTS,
+  );
+  const matrixJson = `${JSON.stringify(report, null, 2)}\n`;
   await Promise.all([
     writeFile(files.matrixMarkdown, markdown),
-    writeFile(files.matrixJson, `${JSON.stringify(report, null, 2)}\n`),
-    writeFile(files.matrixHtml, matrixHtml(report)),
+    writeFile(files.matrixJson, matrixJson),
+    keepNights(dir, history, matrixJson),
+    writeFile(files.matrixHtml, matrixHtml(report, cellHistories(history))),
+    writeFile(files.history, `${JSON.stringify(history)}\n`),
     writeFile(files.badgeSvg, `${badgeSvg(report.badge)}\n`),
     writeFile(files.badgeJson, `${JSON.stringify(badgeJson(report.badge), null, 2)}\n`),
-    writeFile(files.junit, junitXml(loaded.results.map((l) => l.result))),
+    junit.finish(),
   ]);
-  return { report, files, markdown };
+  const gaps = {
+    noResults: digests.length === 0,
+    missing: report.cells.filter(isMissing).map((c) => c.id),
+  };
+  return { report, files, markdown, gaps };
+}
+
+/**
+ * Each night's matrix.json, kept under nights/ beside history.json: this night's is written, and
+ * files of nights history.json no longer lists (a site carried over from earlier) are removed.
+ */
+async function keepNights(dir: string, history: History, matrixJson: string): Promise<void> {
+  const kept = new Set(history.nights.map((n) => n.matrix).filter((m): m is string => m !== undefined));
+  const tonight = history.nights.at(-1)!.matrix!;
+  await mkdir(join(dir, NIGHTS_DIR), { recursive: true });
+  await writeFile(join(dir, tonight), matrixJson);
+  for (const f of await readdir(join(dir, NIGHTS_DIR))) {
+    if (!kept.has(`${NIGHTS_DIR}/${f}`)) await rm(join(dir, NIGHTS_DIR, f), { force: true });
+  }
+}
+
+/**
+ * junit.xml written while results are read: each cell goes straight to a part file (synchronous
+ * writes: its text dies young instead of piling up), then the totals (known only at the end) and
+ * the part are joined. The output directory is created by the first result, so an input error
+ * still leaves nothing behind.
+ */
+class JunitStream {
+  private readonly writer = new JunitWriter();
+  private readonly part: string;
+  private fd: number | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly dir: string,
+  ) {
+    this.part = `${file}.part`;
+  }
+
+  private open(): number {
+    if (this.fd === undefined) {
+      mkdirSync(this.dir, { recursive: true });
+      this.fd = openSync(this.part, 'w');
+    }
+    return this.fd;
+  }
+
+  add(r: CellResult): void {
+    writeSync(this.open(), this.writer.add(r));
+  }
+
+  async finish(): Promise<void> {
+    closeSync(this.open());
+    await writeFile(this.file, this.writer.head());
+    await pipeline(createReadStream(this.part), createWriteStream(this.file, { flags: 'a' }));
+    await appendFile(this.file, this.writer.tail());
+    await rm(this.part, { force: true });
+  }
 }

@@ -65,6 +65,8 @@ export const ExpectationResultSchema = z.object({
   probes: z.number().int().nonnegative(),
   /** Policy applied → first of the k agreeing probes. */
   propagationMs: z.number().nonnegative().optional(),
+  /** From the first probe to the verdict (added in 0.2; absent in older version-1 files). */
+  durationMs: z.number().nonnegative().optional(),
   message: z.string().optional(),
   envoy: EnvoyEvidenceSchema.optional(),
 });

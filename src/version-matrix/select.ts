@@ -49,6 +49,14 @@ export interface MatrixEntry {
   readonly support: SupportStatus;
   /** Id of the known defect the cell carries, or ''. */
   readonly knownDefect: string;
+  /** The known defect as the report shows it (the report reads no catalog). */
+  readonly defect?: { readonly id: string; readonly title: string; readonly issue: string };
+  /** Each component's standing, one line each, as the report shows a cell without a result. */
+  readonly notes: readonly {
+    readonly component: string;
+    readonly status: SupportStatus;
+    readonly detail: string;
+  }[];
 }
 
 export interface ActionsMatrix {
@@ -240,6 +248,16 @@ export function actionsMatrix(ranges: MatrixRanges, naming: InputNaming = cliNam
           supported: worst === 'supported',
           support: worst,
           knownDefect: cell.calico.defect?.id ?? '',
+          ...(cell.calico.defect
+            ? {
+                defect: {
+                  id: cell.calico.defect.id,
+                  title: cell.calico.defect.title,
+                  issue: cell.calico.defect.issue,
+                },
+              }
+            : {}),
+          notes: cell.support.map((s) => ({ component: s.component, status: s.status, detail: s.detail })),
         });
       }
   if (include.length > MAX_MATRIX_JOBS) {

@@ -45,6 +45,8 @@ const summary = (over: Partial<MatrixSummary>): MatrixSummary => ({
   outsideWindow: 0,
   notRun: 0,
   conflict: 0,
+  planned: 0,
+  missing: 0,
   ...over,
 });
 
@@ -64,6 +66,20 @@ describe('badge', () => {
     ],
     [summary({ run: 2, knownDefect: 2 }), '0/2 passing · 2 known defect', 'yellow'],
     [summary({ cells: 4, notRun: 4 }), 'no results', 'lightgrey'],
+    // A planned in-window cell that reported nothing is not a passing one.
+    [
+      summary({ cells: 12, planned: 12, run: 1, pass: 1, missing: 2, outsideWindow: 9 }),
+      '1/3 passing · 2 missing',
+      'orange',
+    ],
+    [
+      summary({ cells: 12, planned: 12, run: 10, pass: 10, missing: 2 }),
+      '10/12 passing · 2 missing',
+      'yellowgreen',
+    ],
+    [summary({ cells: 3, planned: 3, missing: 3 }), '0/3 passing · 3 missing', 'red'],
+    // Every cell a known defect: shown, not red.
+    [summary({ cells: 3, run: 3, knownDefect: 3 }), '0/3 passing · 3 known defect', 'yellow'],
   ])('%j → "%s" in %s', (s, message, color) => {
     const b = badgeFor(s);
     expect(b).toEqual({ label: 'ALP conformance', message, color });

@@ -28,6 +28,8 @@ describe('golden: report over the fixture results', async () => {
     outDir: out,
     cwd: REPO_ROOT,
     previousFile: 'test/fixtures/results/previous-matrix.json',
+    planned: 'test/fixtures/results/planned-matrix.json',
+    historyFile: 'test/fixtures/history/history.json',
     generator: GENERATOR,
     now: FIXED_NOW,
   });
@@ -38,6 +40,7 @@ describe('golden: report over the fixture results', async () => {
     ['matrix.html', files.matrixHtml],
     ['junit.xml', files.junit],
     ['badge.json', files.badgeJson],
+    ['history.json', files.history],
   ])('%s', async (name, file) => {
     await expectGolden(`report/${name}`, await readFile(file, 'utf8'));
   });

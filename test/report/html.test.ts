@@ -1,32 +1,19 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_LABEL } from '../../src/report/matrix-model.js';
 import { writeReport } from '../../src/report/write-report.js';
+import { chromiumAvailable, launchChromium } from './chromium.js';
 import { FIXED_NOW, GENERATOR, REPO_ROOT, VALID_FIXTURES } from './golden.js';
 
-/** Debian's chromium package (CI may point CHROMIUM_PATH at another Chromium build). */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = join(REPO_ROOT, 'test-results');
 
-function chromiumAvailable(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI === 'true') {
-    throw new Error(
-      `CI=true but no Chromium at ${CHROMIUM}: install Debian's chromium package (see .ci/run)`,
-    );
-  }
-  console.warn(
-    `skipping the matrix.html browser test: no Chromium at ${CHROMIUM} (apt-get install chromium)`,
-  );
-  return false;
-}
+const withChromium = chromiumAvailable('the matrix.html browser test');
 
-describe.skipIf(!chromiumAvailable())('matrix.html in headless Chromium', () => {
+describe.skipIf(!withChromium)('matrix.html in headless Chromium', () => {
   let browser: Browser;
   let tmp: string;
   let url: string;
@@ -45,20 +32,7 @@ describe.skipIf(!chromiumAvailable())('matrix.html in headless Chromium', () => 
     url = pathToFileURL(files.matrixHtml).href;
     cells = report.cells.map((c) => ({ id: c.id, status: c.status, anchor: c.anchor }));
     await mkdir(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      timeout: 20_000,
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

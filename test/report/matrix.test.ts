@@ -2,6 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { actionsMatrix } from '../../src/version-matrix/select.js';
 import { loadResults, ReportInputError } from '../../src/report/load-results.js';
 import { buildMatrix, diffMatrix, type MatrixCell } from '../../src/report/matrix-model.js';
 import { writeReport } from '../../src/report/write-report.js';
@@ -74,7 +75,14 @@ describe('loading results', () => {
 
 describe('the matrix', async () => {
   const { results } = await loadResults(valid, REPO_ROOT);
-  const report = buildMatrix({ results, generator: GENERATOR, generatedAt: FIXED_NOW().toISOString() });
+  // The plan `versions --matrix` makes: the report learns support windows and defects only from it.
+  const planned = actionsMatrix({ calico: '3.30-3.32', istio: '1.27-1.29', kubernetes: '1.34' }).include;
+  const report = buildMatrix({
+    results,
+    planned,
+    generator: GENERATOR,
+    generatedAt: FIXED_NOW().toISOString(),
+  });
 
   it('lays Calico × Istio out per Kubernetes version, filling every combination', () => {
     expect(report.tables).toEqual([
@@ -101,6 +109,17 @@ describe('the matrix', async () => {
     const c = byId(report.cells, id);
     expect(c.status).toBe(status);
     expect(c.ran).toBe(ran);
+  });
+
+  it('shows a slot neither planned nor reported as not run, without consulting any catalog', () => {
+    const m = buildMatrix({ results, generator: GENERATOR, generatedAt: 'x' });
+    const c = byId(m.cells, 'k8s-1.34.8_calico-v3.30.7_istio-1.27.9');
+    expect([c.status, c.planned, c.note]).toEqual([
+      'not-run',
+      undefined,
+      'no result, and not in the planned matrix',
+    ]);
+    expect(m.summary.missing).toBe(0);
   });
 
   it('links a known defect to its issue, even on an error cell that did not show the symptom', () => {
@@ -147,14 +166,32 @@ describe('the matrix', async () => {
       outsideWindow: 3,
       notRun: 2,
       conflict: 1,
+      planned: 9,
+      missing: 2,
     });
-    expect(report.badge.message).toBe('1/5 passing · 1 known defect · 1 conflict');
+    // The two planned in-window cells without a result count against the badge.
+    expect(report.badge.message).toBe('1/7 passing · 2 missing · 1 known defect · 1 conflict');
   });
 
   it('shows planned cells without a result as not run', () => {
     const m = buildMatrix({
       results,
-      planned: [{ kubernetes: '1.33.12', calico: 'v3.29.7', istio: '1.28.10' }],
+      planned: [
+        {
+          id: 'k8s-1.33.12_calico-v3.29.7_istio-1.28.10',
+          kubernetes: '1.33.12',
+          calico: 'v3.29.7',
+          istio: '1.28.10',
+          support: 'outside-window',
+          notes: [
+            {
+              component: 'calico',
+              status: 'outside-window',
+              detail: 'Kubernetes 1.33 is outside window 1.29–1.32',
+            },
+          ],
+        },
+      ],
       generator: GENERATOR,
       generatedAt: 'x',
     });
@@ -163,14 +200,22 @@ describe('the matrix', async () => {
     expect(c.note).toMatch(/calico Kubernetes 1.33 is outside window 1.29–1.32/);
     const m2 = buildMatrix({
       results: [],
-      planned: [{ kubernetes: '1.34.8', calico: 'v3.32.1', istio: '1.28.10' }],
+      planned: [
+        {
+          id: 'k8s-1.34.8_calico-v3.32.1_istio-1.28.10',
+          kubernetes: '1.34.8',
+          calico: 'v3.32.1',
+          istio: '1.28.10',
+        },
+      ],
       generator: GENERATOR,
       generatedAt: 'x',
     });
     expect(m2.cells.map((x) => [x.id, x.status])).toEqual([
       ['k8s-1.34.8_calico-v3.32.1_istio-1.28.10', 'not-run'],
     ]);
-    expect(m2.badge.message).toBe('no results');
+    expect(m2.summary).toMatchObject({ planned: 1, missing: 1 });
+    expect(m2.badge.message).toBe('0/1 passing · 1 missing');
   });
 
   it('diffs against a previous matrix: newly failing and newly passing', () => {
@@ -216,7 +261,14 @@ describe('writeReport inputs', () => {
 
   it('accepts the planned matrix inline or as a file, and refuses a malformed one', async () => {
     const planned = JSON.stringify({
-      include: [{ kubernetes: '1.34.8', calico: 'v3.29.7', istio: '1.28.10' }],
+      include: [
+        {
+          id: 'k8s-1.34.8_calico-v3.29.7_istio-1.28.10',
+          kubernetes: '1.34.8',
+          calico: 'v3.29.7',
+          istio: '1.28.10',
+        },
+      ],
     });
     const a = await writeReport({
       inputs: [join(FIXTURES, 'pass')],
@@ -247,7 +299,7 @@ describe('writeReport inputs', () => {
         now: FIXED_NOW,
       }),
     ).rejects.toThrow(
-      /planned matrix \(inline JSON\) is not the \{"include": \[...\]\} of `versions --matrix`: include.0.kubernetes/,
+      /planned matrix \(inline JSON\) is not the \{"include": \[...\]\} of `versions --matrix`: include.0.id/,
     );
   });
 });

@@ -1,7 +1,9 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { actionsMatrix } from '../../src/version-matrix/select.js';
 import { runCli } from '../../src/cli/index.js';
 import { FIXTURES } from './golden.js';
 
@@ -15,7 +17,16 @@ async function cli(argv: string[]) {
   return { code, out, err };
 }
 
-const OUTPUTS = ['badge.json', 'badge.svg', 'junit.xml', 'matrix.html', 'matrix.json', 'matrix.md'];
+const OUTPUTS = [
+  'badge.json',
+  'badge.svg',
+  'history.json',
+  'junit.xml',
+  'matrix.html',
+  'matrix.json',
+  'matrix.md',
+  'nights',
+];
 
 describe('calico-istio-conformance report', () => {
   it('writes every output from directories and globs and exits 0', async () => {
@@ -52,6 +63,45 @@ describe('calico-istio-conformance report', () => {
     expect(r.err).toContain('verdict: Invalid option');
     expect(r.err).toMatch(/error: 2 results files are invalid/);
     expect(await readFile(join(out, 'matrix.md'), 'utf8')).toContain('## Invalid results files (2)');
+  });
+
+  it('exits 1 when planned in-window cells have no result, unless --allow-missing', async () => {
+    const plan = join(tmp, 'plan.json');
+    await writeFile(
+      plan,
+      JSON.stringify(actionsMatrix({ calico: '3.32', istio: '1.28-1.29', kubernetes: '1.34' })),
+    );
+    const strict = await cli([
+      'report',
+      join(FIXTURES, 'pass'),
+      '--out',
+      join(tmp, 'strict'),
+      '--planned',
+      plan,
+    ]);
+    expect(strict.out).toMatch(/^ALP conformance: 1\/2 passing · 1 missing/);
+    expect(strict.err).toMatch(
+      /error: 1 planned cell has no result \(k8s-1.34.8_calico-v3.32.1_istio-1.29.6\); --allow-missing accepts that/,
+    );
+    expect(strict.code).toBe(1);
+    const relaxed = await cli([
+      'report',
+      join(FIXTURES, 'pass'),
+      '--out',
+      join(tmp, 'relaxed'),
+      '--planned',
+      plan,
+      '--allow-missing',
+    ]);
+    expect(relaxed.code).toBe(0);
+    expect((await readdir(join(tmp, 'strict'))).sort()).toEqual(OUTPUTS);
+  });
+
+  it('exits 1 when no results.json was found at all', async () => {
+    const r = await cli(['report', `${FIXTURES}/nothing-*/results.json`, '--out', join(tmp, 'empty')]);
+    expect(r.out).toMatch(/^ALP conformance: no results/);
+    expect(r.err).toMatch(/error: no results.json was found: nothing was judged/);
+    expect(r.code).toBe(1);
   });
 
   it('exits 2 and writes nothing when an input path does not exist', async () => {

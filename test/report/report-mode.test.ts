@@ -77,7 +77,7 @@ describe('action mode: report', () => {
     expect(printed).toContain(
       '::error title=Invalid results.json,file=test/fixtures/results/invalid/missing-verdict/results.json::invalid results file: verdict: Invalid option',
     );
-    expect(printed).toMatch(/::error::2 results file\(s\) are invalid; the report lists them/);
+    expect(printed).toMatch(/::error::2 results files are invalid/);
   });
 
   it('refuses an empty results input', async () => {

@@ -53,7 +53,7 @@ describe('the default suite is the blog scenario', () => {
     ]);
   });
 
-  it('expects allow, then deny at any layer, then allow with L7 denials for the cart', async () => {
+  it('expects allow, then deny at L4 (one connection per request), then allow with L7 denials for the cart', async () => {
     const { spec } = await loadSuite(defaultSuiteFile());
     expect(spec.target).toEqual({ namespace: WORKLOAD_NAMESPACE, selector: 'app=frontend' });
     const table = spec.steps.map((s) => [
@@ -65,7 +65,7 @@ describe('the default suite is the blog scenario', () => {
     ]);
     expect(table).toEqual([
       ['baseline', [], ['GET / allow']],
-      ['deny-all', ['frontend-deny.yaml'], ['GET / deny']],
+      ['deny-all', ['frontend-deny.yaml'], ['GET / deny l4']],
       [
         'allow-homepage',
         ['frontend-allow-homepage.yaml'],

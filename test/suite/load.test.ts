@@ -11,10 +11,7 @@ import {
   SuiteError,
 } from '../../src/suite/index.js';
 import { DEFAULT_EVENTUAL } from '../../src/probe/eventually.js';
-import {
-  ISTIO_DEFAULT_CONNECT_TIMEOUT_SECONDS,
-  ISTIO_DEFAULT_RETRIES,
-} from '../../src/render/constants.js';
+import { ISTIO_DEFAULT_CONNECT_TIMEOUT_SECONDS, ISTIO_DEFAULT_RETRIES } from '../../src/render/constants.js';
 
 const BASE = [
   'apiVersion: calico-istio-conformance/v1', // 1

