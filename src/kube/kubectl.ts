@@ -67,7 +67,10 @@ export class Kubectl {
   private async read(args: readonly string[], signal: AbortSignal, json: boolean): Promise<Fetched> {
     const t = this.opts.timeoutMs;
     const extra = this.opts.requestTimeout ? [`--request-timeout=${Math.ceil(t / 1000)}s`] : [];
-    const { result, failure } = await this.run([...args, ...extra], signal);
+    // kubectl's own flags go before `--`: after it they belong to the command run in the pod.
+    const dash = args.indexOf('--');
+    const full = dash < 0 ? [...args, ...extra] : [...args.slice(0, dash), ...extra, ...args.slice(dash)];
+    const { result, failure } = await this.run(full, signal);
     const what = args.slice(0, 3).join(' ');
     if (failure) {
       const why =

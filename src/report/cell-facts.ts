@@ -46,7 +46,8 @@ export function formatMs(ms: number | undefined): string {
 const PROBE_WORDS: Readonly<Record<string, string>> = {
   allowed: 'allowed',
   'denied-l7': 'denied at L7 (403 from Envoy ext_authz)',
-  'denied-l4': 'denied at L4 (connection refused/reset)',
+  'denied-l4': 'denied at L4 (Felix dropped the connection: a connect timeout at the gateway)',
+  'denied-mesh': "denied by Istio's own policy (JWT, AuthorizationPolicy or rate limit), not Calico",
   unavailable: 'unavailable',
 };
 

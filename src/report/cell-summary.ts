@@ -19,6 +19,7 @@ export const MARK: Readonly<Record<string, string>> = {
   supported: '✅',
   'outside-window': '🚫',
   'known-defect': '🐞',
+  'denied-mesh': '🛡️',
 };
 
 const mark = (s: string) => MARK[s] ?? '•';
@@ -51,7 +52,10 @@ export function cellSummaryMarkdown(result: CellResult, limitBytes = SUMMARY_LIM
       `> 🐞 Known upstream defect ${link(d.id, d.issue)}: ${md(d.title)} — symptom ${d.symptomObserved ? 'observed in this run' : 'not observed in this run'}.`,
       '',
     );
+    if (d.note) out.add(`> ⚠️ **${md(d.note)}**`, '');
   }
+  for (const w of result.detected?.warnings ?? []) out.add(`> ⚠️ ${md(w)}`, '');
+  for (const n of result.notes ?? []) out.add(`> ℹ️ ${md(n)}`, '');
   if (result.suite?.diagnosis) out.add(`> Diagnosis: ${md(result.suite.diagnosis)}`, '');
 
   out.add(...header(['Component', 'Version', 'Support']));

@@ -176,6 +176,7 @@ function asKnownDefect(result: CellResult, cases: JunitCase[]): JunitCase[] {
   const kd = result.knownDefect;
   const support = result.support.find((s) => s.status === 'known-defect');
   const known =
+    result.verdict === 'known-defect' ||
     (result.verdict === 'fail' && kd?.symptomObserved) ||
     (result.verdict === 'unsupported' &&
       support &&

@@ -93,6 +93,7 @@ export const SuiteResultSchema = z.object({
       kind: z.enum([
         'deny-all-baseline',
         'l4-baseline',
+        'dikastes-fault',
         'untrusted-403',
         'defect-symptom',
         'step-failed',

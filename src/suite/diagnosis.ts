@@ -1,5 +1,6 @@
 import type { KnownDefect } from '../plan/types.js';
 import type { ExpectationResult, SuiteFinding, SuiteStepResult } from '../result/schema.js';
+import { DIKASTES_FAULT } from './envoy-evidence.js';
 import { UNTRUSTED_403 } from './trust-gate.js';
 
 export const DENY_ALL_BASELINE = 'every request denied before any policy: Dikastes denies everything';
@@ -32,6 +33,15 @@ export function diagnose(
   known?: KnownDefectInCell,
 ): SuiteFinding | undefined {
   const denyAll = known?.defect.symptom === 'deny-all' ? known : undefined;
+  // Envoy counted ext_authz errors, not denials: whatever else failed, Dikastes was not answering.
+  const fault = steps
+    .flatMap((s) => s.result.expectations.map((e) => ({ step: s.result.name, e })))
+    .find(({ e }) => e.envoy?.status === 'contradicted' && e.envoy.note?.startsWith(DIKASTES_FAULT));
+  if (fault)
+    return {
+      kind: 'dikastes-fault',
+      message: `step "${fault.step}", ${fault.e.name}: ${fault.e.envoy!.note} (a 403 here is not a policy decision)`,
+    };
   const baseline = steps.filter((s) => s.beforeAnyPolicy).flatMap((s) => s.result.expectations);
 
   if (baseline.some((e) => failedAllow(e, 'denied-l7'))) {

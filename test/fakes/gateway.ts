@@ -107,7 +107,13 @@ export function decide(
   if (!oneRequestPerConnection) memory.pooled = true;
   // The request reached the frontend's sidecar: ext_authz asks Dikastes.
   const denied = { status: 403, body: '', headers: upstream };
-  if (scenario.dikastesUnreachable) return { ...denied, counted: 'error' };
+  // Dikastes unreachable (or slower than ext_authz's 200 ms): Envoy fails closed and counts an error.
+  const unreachableWith = scenario.dikastesUnreachableWith;
+  if (
+    scenario.dikastesUnreachable ||
+    (typeof unreachableWith === 'string' && state.policies?.[unreachableWith])
+  )
+    return { ...denied, counted: 'error' };
   if (scenario.denyAll) return { ...denied, counted: 'denied' };
   const page = {
     status: 200,
