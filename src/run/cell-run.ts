@@ -124,6 +124,8 @@ export class CellRun {
   clusterUp = false;
   checkReport?: CheckReport;
   checks: CheckResult[] = [];
+  /** Why the workload did not become Available, when a workload step failed. */
+  workloadExplanation?: string;
   suite?: SuiteResult;
   /** cluster existing: what the cluster runs (the result is labelled with it). */
   detected?: CellResult['detected'];

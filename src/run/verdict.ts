@@ -12,6 +12,8 @@ export interface VerdictInput {
   readonly suite?: SuiteResult;
   readonly cancelled: boolean;
   readonly defect?: KnownDefect;
+  /** Why the workload is not Available (Deployments, waiting containers, their log lines), if known. */
+  readonly explanation?: string;
 }
 
 /** The suite's finding names this defect: it saw the defect's symptom. */
@@ -48,7 +50,8 @@ export function decideVerdict(v: VerdictInput): { verdict: Verdict; reason: stri
     const why = blocking.error ? `: ${firstLine(blocking.error, 240)}` : '';
     const failedChecks = v.checks.filter((c) => c.status === 'fail').length;
     const also = failedChecks ? ` (${failedChecks} check(s) failed too; see checks and diagnostics)` : '';
-    return { verdict: 'error', reason: `Setup step ${blocking.id} ${blocking.status}${why}${also}` };
+    const cause = v.explanation ? `. ${v.explanation}` : '';
+    return { verdict: 'error', reason: `Setup step ${blocking.id} ${blocking.status}${why}${also}${cause}` };
   }
   if (v.suite?.status === 'error') {
     return {

@@ -79,7 +79,7 @@ export const TimingSchema = z
       DURATION_BOUNDS.hold,
     ).optional(),
     probeTimeout: Duration(
-      "Bound on one request; must exceed the gateway's upstream connect timeout (default 15s).",
+      "Bound on one request; must exceed the time an L4 denial takes through the route, (1 + retries) x connect timeout (default: 11s on the harness's own route, 35s elsewhere).",
       DURATION_BOUNDS.probeTimeout,
     ).optional(),
   })

@@ -42,7 +42,8 @@ export const CHECK_TITLES: Record<CheckId, string> = {
   'dikastes-policy-sync': 'Every Dikastes log shows the Policy Sync stream open and no sync failure',
   'csi-driver': 'Calico CSI driver pods are Running',
   'felix-policy-sync': 'FelixConfiguration default has policySyncPathPrefix /var/run/nodeagent',
-  'gateway-dikastes': 'The injected gateway workload has a root dikastes container and is Ready',
+  'gateway-dikastes':
+    'The gateway canary has a root dikastes container and is Ready (the dikastes-gateway template injects and syncs; ext_authz applies to sidecars only)',
   'ingress-answers': 'The ingress gateway answers',
 };
 
@@ -290,8 +291,12 @@ export function checkFelixPolicySync(felix: Fetched, expected: string): CheckRes
   );
 }
 
+/**
+ * What the canary proves, and no more: the `dikastes-gateway` template injects a root Dikastes that
+ * syncs with Felix. Calico's EnvoyFilter patches SIDECAR_INBOUND only, so no gateway enforces ALP.
+ */
 export function gatewayTitle(name: string) {
-  return `The injected gateway workload ${name} has a root dikastes container and is Ready`;
+  return `The gateway canary ${name} has a root dikastes container and is Ready (the dikastes-gateway template injects and syncs; ext_authz applies to sidecars only)`;
 }
 
 export function checkGatewayDikastes(name: string, pods: Fetched): CheckResult {

@@ -202,6 +202,11 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       expect(run.exit.code).toBe(1);
       expect(run.outputs.verdict).toBe('error');
       expect(run.exit.stdout).toContain('::error::error: Setup step rollout failed');
+      // the reason names the Deployment that is not available and its waiting containers
+      expect(run.outputs.reason).toMatch(
+        /Deployment frontend 0\/1 available \(frontend-[^:]+: server waiting \(CrashLoopBackOff\)/,
+      );
+      expect(run.outputs.reason).toContain('BackOff: Back-off restarting failed container');
       const result = CellResultSchema.parse(w.results());
       const rollout = result.phases.find((p) => p.id === 'rollout')!;
       expect(rollout.status).toBe('failed');

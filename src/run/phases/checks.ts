@@ -1,5 +1,6 @@
 import type { CheckResult } from '../../result/schema.js';
 import { collectChecks } from '../../verify/collect-checks.js';
+import { explainWorkload } from '../../verify/explain-workload.js';
 import { CHECK_IDS, CHECK_TITLES, skipped } from '../../verify/checks.js';
 import type { CellRun } from '../cell-run.js';
 import type { CellPhase } from '../phase-runner.js';
@@ -36,6 +37,16 @@ export const checksPhase: CellPhase = {
     );
     run.checkReport = report;
     run.checks = report.checks;
+    // A workload step failed: name the Deployments, the waiting containers and why.
+    if (run.phases.some((p) => p.phase === 'workload' && p.status !== 'passed')) {
+      run.workloadExplanation = await explainWorkload(
+        kubectl,
+        run.prepared.target.namespace,
+        plan.facts.checks,
+        run.signal,
+      );
+      if (run.workloadExplanation) run.log.warn(`Workload: ${run.workloadExplanation}`);
+    }
     for (const c of report.checks) {
       const line = `${c.status.toUpperCase()} ${c.id}: ${c.evidence}`;
       if (c.status === 'fail') run.log.warn(line);

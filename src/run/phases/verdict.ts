@@ -25,6 +25,7 @@ export const verdictPhase: CellPhase = {
       ...(run.suite ? { suite: run.suite } : {}),
       cancelled: run.signal.aborted,
       ...(defect ? { defect } : {}),
+      ...(run.workloadExplanation ? { explanation: run.workloadExplanation } : {}),
     });
   },
 };
