@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ProcessRunner } from '../exec/process.js';
+import { Kubectl } from '../kube/kubectl.js';
 import { firstLine, hasContainer, livePods, podReady, podsOf, type Pod } from '../kube/objects.js';
 
 /** What went into the diagnostics folder, one entry per command; failures are recorded, never thrown. */
@@ -95,14 +96,10 @@ export async function collectDiagnostics(
   const jobs: Job[] = [];
   if (req.kubectl) {
     const k = req.kubectl;
-    const listing = await run([k, 'get', 'pods', '-n', ns, '-o', 'json']);
-    if (listing.exitCode === 0) {
-      try {
-        pods = livePods(podsOf(JSON.parse(listing.stdout)));
-      } catch {
-        pods = [];
-      }
-    }
+    // Reads that are interpreted go through the one kubectl facade; the rest is written as it comes.
+    const kubectl = new Kubectl({ runner, path: k, env: req.env, timeoutMs });
+    const listing = await kubectl.getJson(['get', 'pods', '-n', ns], signal);
+    pods = listing.ok ? livePods(podsOf(listing.value)) : [];
     const fixed = (file: string, args: string[]): Job => ({ file, argv: async () => [k, ...args] });
     if (req.clusterWide) {
       jobs.push(

@@ -8,7 +8,7 @@ import {
   startServer,
   upstreamReset,
   type Handler,
-} from './gateway-servers.js';
+} from '../probe/gateway-servers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

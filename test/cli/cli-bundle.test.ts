@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './golden.js';
+import { REPO_ROOT } from '../report/golden.js';
 
 const run = promisify(execFile);
 let tmp = '';

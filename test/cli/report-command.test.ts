@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { actionsMatrix } from '../../src/version-matrix/select.js';
 import { runCli } from '../../src/cli/index.js';
-import { FIXTURES } from './golden.js';
+import { FIXTURES } from '../report/golden.js';
 
 const tmp = await mkdtemp(join(tmpdir(), 'cic-report-cli-'));
 afterAll(() => rm(tmp, { recursive: true, force: true }));
