@@ -1,7 +1,7 @@
 import type { CellResult } from '../result/schema.js';
 import { BoundedLines, SUMMARY_LIMIT_BYTES } from './bounded-text.js';
 import { expectationsOf, formatMs, median, percentile, propagationsOf } from './cell-facts.js';
-import { html, md, mdShort, safeUrl } from './escape.js';
+import { linkTo, md, mdShort } from './escape.js';
 
 /** Status marks shared by the summary and the matrix. */
 export const MARK: Readonly<Record<string, string>> = {
@@ -24,10 +24,7 @@ export const MARK: Readonly<Record<string, string>> = {
 
 const mark = (s: string) => MARK[s] ?? '•';
 
-function link(text: string, url: string | undefined): string {
-  const safe = safeUrl(url);
-  return safe ? `<a href="${html(safe)}">${md(text)}</a>` : md(text);
-}
+const link = (text: string, url: string | undefined) => linkTo(md(text), url);
 
 const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
 const header = (cells: readonly string[]) => [row(cells), row(cells.map(() => '---'))];

@@ -74,3 +74,9 @@ export function safeUrl(url: string | undefined): string | undefined {
 export function anchorFor(cellId: string): string {
   return `cell-${cellId.replace(/[^A-Za-z0-9_.-]/g, '-')}`;
 }
+
+/** An HTML link around markup that is already escaped; without a safe URL, the markup alone. */
+export function linkTo(markup: string, url: string | undefined): string {
+  const safe = safeUrl(url);
+  return safe ? `<a href="${html(safe)}">${markup}</a>` : markup;
+}

@@ -1,6 +1,6 @@
 import { BoundedLines, SUMMARY_LIMIT_BYTES } from './bounded-text.js';
 import { formatMs } from './cell-facts.js';
-import { html, md, mdShort, safeUrl } from './escape.js';
+import { linkTo, md, mdShort } from './escape.js';
 import {
   STATUS_LABEL,
   STATUS_MARK,
@@ -14,11 +14,6 @@ import {
 
 const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
 
-function link(text: string, url: string | undefined): string {
-  const safe = safeUrl(url);
-  return safe ? `<a href="${html(safe)}">${text}</a>` : text;
-}
-
 const status = (s: CellStatus) => `${STATUS_MARK[s]} ${STATUS_LABEL[s]}`;
 
 /**
@@ -31,7 +26,7 @@ export const target = (anchor: string) => `#user-content-${anchor}`;
 function slotText(c: MatrixCell): string {
   const parts = [
     c.status === 'known-defect' && c.defect
-      ? `${STATUS_MARK['known-defect']} ${link(`known defect ${md(c.defect.id)}`, c.defect.issue)}`
+      ? `${STATUS_MARK['known-defect']} ${linkTo(`known defect ${md(c.defect.id)}`, c.defect.issue)}`
       : status(c.status),
   ];
   if (c.medianPropagationMs !== undefined) parts.push(formatMs(c.medianPropagationMs));
@@ -112,7 +107,10 @@ export function matrixMarkdown(report: MatrixReport, limitBytes = SUMMARY_LIMIT_
         '',
       );
       if (c.defect) {
-        out.add(`Known upstream defect ${link(md(c.defect.id), c.defect.issue)}: ${md(c.defect.title)}`, '');
+        out.add(
+          `Known upstream defect ${linkTo(md(c.defect.id), c.defect.issue)}: ${md(c.defect.title)}`,
+          '',
+        );
       }
       for (const sup of c.support) out.add(`- ${md(sup.component)}: ${md(sup.status)} — ${md(sup.detail)}`);
       if (c.support.length > 0) out.add('');
@@ -133,7 +131,7 @@ export function matrixMarkdown(report: MatrixReport, limitBytes = SUMMARY_LIMIT_
         out.add(
           row([
             STATUS_MARK[r.status],
-            link(md(r.file), r.runUrl),
+            linkTo(md(r.file), r.runUrl),
             `${md(r.verdict)}: ${mdShort(r.reason, 200)}`,
             `${r.expectations.passed}/${r.expectations.total}`,
             `${r.checks.passed}/${r.checks.total}`,

@@ -174,7 +174,7 @@ export function parseChecksumFile(text: string): string | undefined {
   return first && /^[0-9a-f]{64}$/.test(first) ? first : undefined;
 }
 
-async function download(
+async function downloadTool(
   tool: ToolName,
   version: string,
   opts: InstallOptions,
@@ -270,7 +270,7 @@ export async function installTool(
   }
   const work = await mkdtemp(join(opts.tmpDir ?? tmpdir(), `cic-${tool}-`));
   try {
-    const { binary, sha256, checksum } = await download(tool, v, opts, work);
+    const { binary, sha256, checksum } = await downloadTool(tool, v, opts, work);
     await chmod(binary, 0o755);
     const path = await opts.cache.store(tool, v, opts.arch, binary);
     opts.log.info(`${tool}: ${v} verified (sha256 ${sha256}) and cached at ${path}`);
