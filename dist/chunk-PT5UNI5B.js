@@ -1,0 +1,2 @@
+import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
+var COMMAND_START=/^(\s*):(:)/;function neutraliseLine(line){return line.replace(COMMAND_START,"$1: $2").replaceAll("##[","## [")}function neutralise(text){return!text.includes("::")&&!text.includes("##[")?text:text.split(/(\r\n|\r|\n)/).map((part,i)=>i%2===1?part:neutraliseLine(part)).join("")}export{neutralise};

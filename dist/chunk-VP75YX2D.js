@@ -1,0 +1,2 @@
+import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
+import{setTimeout as delay}from"node:timers/promises";async function sleep(ms,signal){signal.throwIfAborted();try{await delay(Math.max(0,ms),void 0,{signal})}catch(e){throw signal.aborted?signal.reason:e}}function sleepFor(ms,signal){return sleep(ms,signal).catch(()=>{})}export{sleep,sleepFor};
