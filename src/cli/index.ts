@@ -1,20 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { resolve as resolvePath } from 'node:path';
-import { resolveCell } from '../resolve/cell.js';
-import { InputError, parseCellConfig } from '../config/cell-config.js';
 import { cliNaming } from '../config/inputs.js';
-import { buildPlan } from '../plan/build.js';
-import { writePlan } from '../plan/write.js';
-import { validateSuiteInput } from '../suite/load.js';
-import { checkOutputDir, fsReason, OutputPathError } from '../util/output-dir.js';
+import { fsReason } from '../util/output-dir.js';
 import { neutralise } from '../exec/untrusted.js';
 import { VERSION } from '../version.js';
 import { addCellOptions, rawInputs } from './cell-options.js';
 import { registerProbeCommand } from './probe-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerReportCommand } from './report-command.js';
-import { versionsMatrixLine, type VersionsMatrixOptions } from './versions-matrix.js';
-import { catalogJson, catalogTable } from './versions.js';
+import type { VersionsMatrixOptions } from './versions-matrix.js';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -40,6 +34,22 @@ export function buildProgram(io: CliIo): Command {
       .description('Render the cell offline: plan.json, manifests/ and runbook.sh')
       .option('--out <dir>', 'output directory', 'plan'),
   ).action(async (opts: Record<string, unknown>) => {
+    // Loaded when the command runs: other commands (and --help) start without the schemas.
+    const [
+      { parseCellConfig },
+      { validateSuiteInput },
+      { checkOutputDir },
+      { resolveCell },
+      { buildPlan },
+      { writePlan },
+    ] = await Promise.all([
+      import('../config/cell-config.js'),
+      import('../suite/load.js'),
+      import('../util/output-dir.js'),
+      import('../resolve/cell.js'),
+      import('../plan/build.js'),
+      import('../plan/write.js'),
+    ]);
     const config = parseCellConfig(rawInputs(opts), cliNaming);
     await validateSuiteInput(config.suite, process.cwd(), cliNaming);
     const dir = resolvePath(String(opts.out));
@@ -63,8 +73,9 @@ export function buildProgram(io: CliIo): Command {
     .option('--calico <range>', "with --matrix: Calico range, e.g. '>=3.29', 3.29-3.31, '*' (default)")
     .option('--istio <range>', "with --matrix: Istio range, e.g. 1.22-1.28, '>=1.27', 1.28.1, '*' (default)")
     .option('--kubernetes <range>', 'with --matrix: Kubernetes range, e.g. 1.34 (default), 1.33-1.35')
-    .action((opts: VersionsMatrixOptions & { json?: boolean; matrix?: boolean }) => {
-      if (opts.matrix) return io.out(versionsMatrixLine(opts));
+    .action(async (opts: VersionsMatrixOptions & { json?: boolean; matrix?: boolean }) => {
+      if (opts.matrix) return io.out((await import('./versions-matrix.js')).versionsMatrixLine(opts));
+      const { catalogJson, catalogTable } = await import('./versions.js');
       io.out(opts.json ? `${JSON.stringify(catalogJson(), null, 2)}\n` : catalogTable());
     });
 
@@ -83,7 +94,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof InputError || e instanceof OutputPathError) {
+    // Refusals carry their own sentence; their classes are named, not imported, so the CLI starts light.
+    if (e instanceof Error && (e.name === 'InputError' || e.name === 'OutputPathError')) {
       io.err(`${e.message}\n`);
       return 2;
     }

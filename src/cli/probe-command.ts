@@ -7,7 +7,7 @@ import {
   systemSleep,
   type Expectation,
 } from '../probe/eventually.js';
-import { HTTP_METHODS } from '../suite/schema.js';
+import { HTTP_METHODS } from '../probe/http-methods.js';
 import type { CliIo } from './index.js';
 
 /** The expectation did not hold within the timeout: exit 1 with what was seen. */

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
-import { parseCellConfig } from '../config/cell-config.js';
 import { cliNaming } from '../config/inputs.js';
-import { checkOutputDir } from '../util/output-dir.js';
-import { failsTheRun } from '../run/verdict.js';
 import { addCellOptions, rawInputs } from './cell-options.js';
 import type { EngineDeps } from '../run/engine.js';
 import type { CliIo } from './index.js';
@@ -44,6 +41,11 @@ export function registerRunCommand(
         'Run the cell: tools, kind cluster, Calico, Istio, Dikastes, Boutique, checks, suite, reports, cleanup',
       ),
   ).action(async (opts: Record<string, unknown>) => {
+    const [{ parseCellConfig }, { checkOutputDir }, { failsTheRun }] = await Promise.all([
+      import('../config/cell-config.js'),
+      import('../util/output-dir.js'),
+      import('../run/verdict.js'),
+    ]);
     const config = parseCellConfig(rawInputs(opts), cliNaming);
     await checkOutputDir(config.resultsDir, '--results-dir');
     const controller = new AbortController();

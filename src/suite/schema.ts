@@ -1,3 +1,4 @@
+import { HTTP_METHODS } from '../probe/http-methods.js';
 import { z } from 'zod';
 
 /** Suite files declare this, so a future format change can be told apart. */
@@ -18,7 +19,7 @@ const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const REQUEST_PATH_RE = /^\/[^\s#]*$/;
 const MANIFEST_RE = /\.ya?ml$/;
 
-export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export { HTTP_METHODS };
 
 /** `500ms`, `2s`, `1.5m` → milliseconds. */
 export function parseDuration(text: string): number {

@@ -1,2 +1,0 @@
-import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
-import{realEngineDeps}from"./chunk-6VIXK7IU.js";import"./chunk-2H5OVV62.js";import"./chunk-FW7GF2MS.js";import"./chunk-DC6RIJFV.js";import"./chunk-RTI6R3YG.js";import"./chunk-L2FBHQ2L.js";import"./chunk-3ZUG4J4Z.js";import"./chunk-6SVHWFX7.js";import"./chunk-5MIZ2HD2.js";import"./chunk-5RCLXUUS.js";import"./chunk-XRXW5V7S.js";import"./chunk-VP75YX2D.js";import"./chunk-5AYYP2TD.js";import"./chunk-XKPEFFK4.js";import"./chunk-E7PT7KKB.js";export{realEngineDeps};
