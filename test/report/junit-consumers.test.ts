@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { Parser as Xml2jsParser } from 'xml2js';
 import { xml2json } from 'xml-js';
 import { validateXML } from 'xmllint-wasm';
 import { describe, expect, it } from 'vitest';
 import { junitXml, SETUP_FILE } from '../../src/report/junit.js';
 import { loadResults } from '../../src/report/load-results.js';
+import { upstream, UPSTREAM_DIR } from '../support/upstream.js';
 import { FIXTURES, REPO_ROOT } from './golden.js';
 
 /**
@@ -13,19 +13,29 @@ import { FIXTURES, REPO_ROOT } from './golden.js';
  * Jenkins' junit-10.xsd and Ant's schema, and the parsing paths of dorny/test-reporter (xml2js) and
  * mikepenz/action-junit-report (xml-js), restated on the libraries they use.
  */
-const SCHEMAS = join(REPO_ROOT, 'test/support/junit-schemas');
+/**
+ * The schemas are third-party reference data: they belong in the workplace's shared upstream folder
+ * (as `junit/junit-10.xsd`, Jenkins xunit-plugin, and `junit/ant-junit.xsd`, the Ant JUnit task's
+ * format), never in this repository. Until they are there these tests say so and do not run.
+ */
+const SCHEMAS = ['junit-10.xsd', 'ant-junit.xsd'].map((f) => upstream('junit', f));
+const schemasPresent = SCHEMAS.every((f) => existsSync(f));
+if (!schemasPresent)
+  console.warn(
+    `skipping JUnit XSD validation: ${UPSTREAM_DIR}/junit/{junit-10.xsd,ant-junit.xsd} not provided`,
+  );
 const { results } = await loadResults([FIXTURES], REPO_ROOT);
 const xml = junitXml(results.map((l) => l.result));
 
 async function validate(doc: string, xsd: string) {
   const r = await validateXML({
     xml: { fileName: 'junit.xml', contents: doc },
-    schema: { fileName: xsd, contents: readFileSync(join(SCHEMAS, xsd), 'utf8') },
+    schema: { fileName: xsd, contents: readFileSync(upstream('junit', xsd), 'utf8') },
   });
   return r.errors.map((e) => e.message);
 }
 
-describe('junit.xml against the schemas', () => {
+describe.runIf(schemasPresent)('junit.xml against the schemas', () => {
   it('is valid against Jenkins junit-10.xsd', async () => {
     expect(await validate(xml, 'junit-10.xsd')).toEqual([]);
   });
