@@ -121,6 +121,16 @@ describe('JUnit parsed back', () => {
     expect(tc.failure!['#text']).toContain('x'.repeat(5000));
   });
 
+  it('a version 2 `known-defect` verdict is skipped the same way (and counted apart in the matrix)', () => {
+    const v1 = fixture('known-defect');
+    const r = { ...v1, schemaVersion: 2 as const, verdict: 'known-defect' as const };
+    const cases = junitCases(r);
+    expect(cases.some((c) => c.outcome.kind === 'failure' || c.outcome.kind === 'error')).toBe(false);
+    expect(
+      cases.some((c) => c.outcome.kind === 'skipped' && c.outcome.message.includes(v1.knownDefect!.id)),
+    ).toBe(true);
+  });
+
   it('skips a known-defect cell’s failures with the defect as the reason', () => {
     const r = fixture('known-defect');
     expect(r.knownDefect?.symptomObserved).toBe(true);
