@@ -3,6 +3,7 @@ import {
   CALICO_MANIFESTS_URL,
   defectFor,
   describeWindow,
+  KIND_CONTROL_PLANE_REQUESTS,
   knownKindVersions,
   lookupCalico,
   lookupIstio,
@@ -35,6 +36,20 @@ export interface UpstreamFile {
   readonly file: string;
   readonly url: string;
   readonly sha256?: string;
+}
+
+/** One Online Boutique Deployment as this cell runs it. */
+export interface BoutiqueWorkload {
+  readonly name: string;
+  readonly container: string;
+  /** The CPU request the kustomization sets (lowered so the default cell fits 2 vCPU). */
+  readonly cpuMillis: number;
+  readonly memoryMiB: number;
+  /**
+   * Its native gRPC probes become `tcpSocket` probes on this port: Istio before 1.15 does not rewrite
+   * gRPC probes, and under STRICT mTLS the kubelet's plaintext gRPC probe hits the sidecar and fails.
+   */
+  readonly tcpProbePort?: number;
 }
 
 /**
@@ -73,7 +88,13 @@ export interface ResolvedCell {
     readonly manifest: UpstreamFile;
     readonly images: readonly string[];
     readonly drop: typeof BOUTIQUE.drop;
+    /** Kept Deployments with what the kustomization changes in each. */
+    readonly workloads: readonly BoutiqueWorkload[];
+    /** Moving image tags of the release file → the pinned reference the kustomization substitutes. */
+    readonly pinnedImages: Readonly<Record<string, string>>;
   };
+  /** Requests the cluster must hold before any add-on (kind's control plane). */
+  readonly controlPlaneRequests?: { readonly cpuMillis: number; readonly memoryMiB: number };
   /** Components whose images exist for amd64 only. */
   readonly amd64Only: readonly string[];
   readonly support: readonly SupportEntry[];
@@ -165,8 +186,21 @@ export function resolveCell(config: CellConfig): ResolvedCell {
     ...(BOUTIQUE.amd64Only ? [`Online Boutique ${BOUTIQUE.version}`] : []),
     ...(istio.release.amd64Only ? [`Istio ${istio.version}`] : []),
   ];
+  const tcpProbes = !istio.release.rewritesGrpcProbes;
+  const workloads: BoutiqueWorkload[] = BOUTIQUE.workloads.map((w) => ({
+    name: w.name,
+    container: w.container,
+    cpuMillis: Math.min(w.cpuMillis, BOUTIQUE.loweredCpuMillis),
+    memoryMiB: w.memoryMiB,
+    ...('grpcPort' in w && tcpProbes ? { tcpProbePort: w.grpcPort } : {}),
+  }));
   const notes = [
     ...(istio.release.note ? [`Istio ${istio.release.minor}: ${istio.release.note}`] : []),
+    ...(tcpProbes
+      ? [
+          `Istio ${istio.release.minor} does not rewrite gRPC probes: Online Boutique's gRPC liveness/readiness probes run as tcpSocket probes on the same ports`,
+        ]
+      : []),
     httpPaths === 'normalised'
       ? `Calico ${calico.version}: HTTP paths are normalised and prefixes match at segment boundaries`
       : `Calico ${calico.version}: HTTP path prefixes match the raw path as a string prefix`,
@@ -210,7 +244,10 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       manifest: { file: 'kubernetes-manifests.yaml', url: BOUTIQUE.manifestUrl, sha256: BOUTIQUE.sha256 },
       images: BOUTIQUE.services.map((s) => `${BOUTIQUE.imageRepository}/${s}:${BOUTIQUE.version}`),
       drop: BOUTIQUE.drop,
+      workloads,
+      pinnedImages: BOUTIQUE.pinnedImages,
     },
+    ...(config.cluster === 'kind' ? { controlPlaneRequests: KIND_CONTROL_PLANE_REQUESTS } : {}),
     amd64Only,
     support: [calicoEntry, istioEntry],
     notes,
