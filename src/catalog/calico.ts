@@ -48,6 +48,10 @@ export interface CalicoRelease {
   /** From this tag HTTP paths are normalised and prefixes match at segment boundaries (UPSTREAM.md §1). */
   readonly pathNormalisationFrom?: string;
   readonly dikastesLog: DikastesLogLines;
+  /** The operator image `tigera-operator.yaml` of `latest` deploys (UPSTREAM.md §6). */
+  readonly operatorImage: string;
+  /** Where the operator pulls Calico's own images from (`<registry>calico/node:<tag>`). */
+  readonly imageRegistry: 'docker.io/' | 'quay.io/';
   /** sha256 of every upstream file the latest patch applies, by `tag/file` (UPSTREAM.md §6 "Pinned bytes"). */
   readonly digests: Readonly<Record<string, string>>;
 }
@@ -74,6 +78,8 @@ const OPERATOR_V1_CRDS = ['v1_crd_projectcalico_org.yaml', 'tigera-operator.yaml
 export const CALICO_RELEASES: readonly CalicoRelease[] = [
   {
     minor: '3.27',
+    operatorImage: 'quay.io/tigera/operator:v1.32.12',
+    imageRegistry: 'docker.io/',
     latest: 'v3.27.5',
     kubernetes: { min: '1.27', max: '1.29' },
     dikastesImage: 'calico/dikastes',
@@ -93,6 +99,8 @@ export const CALICO_RELEASES: readonly CalicoRelease[] = [
   },
   {
     minor: '3.28',
+    operatorImage: 'quay.io/tigera/operator:v1.34.13',
+    imageRegistry: 'docker.io/',
     latest: 'v3.28.5',
     kubernetes: { min: '1.27', max: '1.30' },
     dikastesImage: 'calico/dikastes',
@@ -112,6 +120,8 @@ export const CALICO_RELEASES: readonly CalicoRelease[] = [
   },
   {
     minor: '3.29',
+    operatorImage: 'quay.io/tigera/operator:v1.36.16',
+    imageRegistry: 'docker.io/',
     latest: 'v3.29.7',
     kubernetes: { min: '1.29', max: '1.32' },
     dikastesImage: 'calico/dikastes',
@@ -131,6 +141,8 @@ export const CALICO_RELEASES: readonly CalicoRelease[] = [
   },
   {
     minor: '3.30',
+    operatorImage: 'quay.io/tigera/operator:v1.38.13',
+    imageRegistry: 'docker.io/',
     latest: 'v3.30.7',
     kubernetes: { min: '1.31', max: '1.35' },
     dikastesImage: 'calico/dikastes',
@@ -151,6 +163,8 @@ export const CALICO_RELEASES: readonly CalicoRelease[] = [
   },
   {
     minor: '3.31',
+    operatorImage: 'quay.io/tigera/operator:v1.40.15',
+    imageRegistry: 'quay.io/',
     latest: 'v3.31.7',
     kubernetes: { min: '1.32', max: '1.35' },
     dikastesImage: 'quay.io/calico/dikastes',
@@ -172,6 +186,8 @@ export const CALICO_RELEASES: readonly CalicoRelease[] = [
   },
   {
     minor: '3.32',
+    operatorImage: 'quay.io/tigera/operator:v1.42.3',
+    imageRegistry: 'quay.io/',
     latest: 'v3.32.1',
     kubernetes: { min: '1.34', max: '1.36' },
     dikastesImage: 'quay.io/calico/dikastes',
@@ -193,5 +209,19 @@ export const CALICO_RELEASES: readonly CalicoRelease[] = [
     },
   },
 ];
+
+/**
+ * Images the operator rolls out first (calico-node, CNI, Typha, kube-controllers, CSI driver, API
+ * server): preloaded before anything else, as the node is NotReady until calico-node runs.
+ */
+export const CALICO_COMPONENT_IMAGES = [
+  'node',
+  'cni',
+  'typha',
+  'kube-controllers',
+  'csi',
+  'node-driver-registrar',
+  'apiserver',
+] as const;
 
 export const DEFAULT_CALICO = 'v3.32.1';

@@ -52,7 +52,7 @@ interface CommandOutcome {
   readonly cancelled: boolean;
 }
 
-type StopReason = 'cancelled' | 'timed-out' | 'drained';
+type StopReason = 'cancelled' | 'timed-out' | 'drained' | 'finished';
 
 class StepRun {
   attempts = 0;
@@ -66,16 +66,18 @@ class StepRun {
     private readonly deps: ExecutorDeps,
     private readonly transient: readonly RegExp[],
     drain: AbortSignal,
+    private readonly finished: AbortSignal,
   ) {
     const ms = step.timeoutSeconds * 1000;
     this.timeout = AbortSignal.timeout(ms);
     this.deadline = performance.now() + ms;
-    this.signal = AbortSignal.any([opts.signal, this.timeout, drain]);
+    this.signal = AbortSignal.any([opts.signal, this.timeout, drain, ...(step.background ? [finished] : [])]);
   }
 
   stopReason(): StopReason | undefined {
     if (this.opts.signal.aborted) return 'cancelled';
     if (this.timeout.aborted) return 'timed-out';
+    if (this.step.background && this.finished.aborted) return 'finished';
     if (this.signal.aborted) return 'drained';
     return undefined;
   }
@@ -214,7 +216,9 @@ async function runStep(
         ? `timed out after ${step.timeoutSeconds} s`
         : reason === 'cancelled'
           ? 'cancelled'
-          : 'stopped after another step failed';
+          : reason === 'finished'
+            ? 'stopped: every other step had finished (a speed-up nothing waits on)'
+            : 'stopped after another step failed';
     return {
       status: reason === 'timed-out' ? 'timed-out' : 'cancelled',
       error: detail ? `${base}: ${detail}` : base,
@@ -285,6 +289,9 @@ export async function executePlan(
   const results = new Map<string, PhaseResult>();
   const running = new Map<string, Promise<void>>();
   const drain = new AbortController();
+  // Background steps (speed-ups) stop once every other step has a result.
+  const finished = new AbortController();
+  const isBackground = new Map(steps.map((s) => [s.id, s.background === true]));
   let blockedBy: string | undefined;
   let drainTimer: NodeJS.Timeout | undefined;
 
@@ -303,7 +310,7 @@ export async function executePlan(
   };
 
   const start = (step: PlanStep): void => {
-    const run = new StepRun(step, opts, deps, transient.get(step.id) ?? [], drain.signal);
+    const run = new StepRun(step, opts, deps, transient.get(step.id) ?? [], drain.signal, finished.signal);
     const startedMs = deps.now();
     const p = deps.log
       .group(`${step.id} — ${step.title}`, async () => {
@@ -343,10 +350,15 @@ export async function executePlan(
       if (!blockedBy && !opts.signal.aborted) {
         for (const s of steps) {
           if (results.has(s.id) || running.has(s.id)) continue;
+          if (s.background && finished.signal.aborted) continue;
           if (s.dependsOn.every(settled)) start(s);
         }
       }
       if (running.size === 0) break;
+      // No foreground step running after scheduling: none can start any more (none depends on a background one).
+      if (!finished.signal.aborted && [...running.keys()].every((id) => isBackground.get(id))) {
+        finished.abort(new Error('every other step finished'));
+      }
       await Promise.race(running.values());
     }
   } finally {
@@ -356,6 +368,18 @@ export async function executePlan(
   for (const s of steps) {
     if (results.has(s.id)) continue;
     const cancelled = opts.signal.aborted;
+    if (s.background && finished.signal.aborted && !cancelled) {
+      finish({
+        id: s.id,
+        title: s.title,
+        phase: s.phase,
+        status: 'skipped',
+        durationMs: 0,
+        attempts: 0,
+        error: 'not started: every other step had finished (a speed-up nothing waits on)',
+      });
+      continue;
+    }
     finish({
       id: s.id,
       title: s.title,

@@ -48,6 +48,8 @@ export interface PlanStep {
   readonly dependsOn: readonly string[];
   /** A failure is reported as a warning, not a failed cell (speed-ups such as image preloading). */
   readonly optional?: boolean;
+  /** A speed-up nothing waits on: stopped (or never started) once every other step is done. */
+  readonly background?: boolean;
 }
 
 export interface PlanCell {

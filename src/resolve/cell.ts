@@ -1,6 +1,7 @@
 import {
   BOUTIQUE,
   CALICO_MANIFESTS_URL,
+  CALICO_COMPONENT_IMAGES,
   defectFor,
   describeWindow,
   KIND_CONTROL_PLANE_REQUESTS,
@@ -70,6 +71,8 @@ export interface ResolvedCell {
     readonly alpEnvoy: UpstreamFile;
     readonly apiServerNamespace: string;
     readonly dikastesImage: string;
+    /** The operator's image and the Calico images it rolls out first, in pull order. */
+    readonly images: readonly string[];
     readonly dikastesLog: DikastesLogLines;
     /** How Dikastes matches HTTP paths in this version (UPSTREAM.md §1 "Policy semantics"). */
     readonly httpPaths: 'normalised' | 'raw-prefix';
@@ -220,6 +223,10 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       alpEnvoy: calicoFile(calico.version, calico.release, 'alp/istio-app-layer-policy-envoy-v3.yaml'),
       apiServerNamespace: calico.release.apiServerNamespace,
       dikastesImage: `${calico.release.dikastesImage}:${calico.version}`,
+      images: [
+        calico.release.operatorImage,
+        ...CALICO_COMPONENT_IMAGES.map((c) => `${calico.release.imageRegistry}calico/${c}:${calico.version}`),
+      ],
       dikastesLog: calico.release.dikastesLog,
       httpPaths,
       ...(defect ? { defect } : {}),
@@ -242,7 +249,10 @@ export function resolveCell(config: CellConfig): ResolvedCell {
     boutique: {
       version: BOUTIQUE.version,
       manifest: { file: 'kubernetes-manifests.yaml', url: BOUTIQUE.manifestUrl, sha256: BOUTIQUE.sha256 },
-      images: BOUTIQUE.services.map((s) => `${BOUTIQUE.imageRepository}/${s}:${BOUTIQUE.version}`),
+      images: [
+        ...BOUTIQUE.services.map((s) => `${BOUTIQUE.imageRepository}/${s}:${BOUTIQUE.version}`),
+        ...Object.values(BOUTIQUE.pinnedImages),
+      ],
       drop: BOUTIQUE.drop,
       workloads,
       pinnedImages: BOUTIQUE.pinnedImages,

@@ -49,10 +49,11 @@ describe('plan writes plan.json, manifests/ and runbook.sh', () => {
     expect(plan.support.map((s) => s.status)).toEqual(['supported', 'supported']);
     expect(plan.steps.map((s) => s.id)).toEqual([
       'cluster-create',
-      'images-preload',
+      ...Array.from({ length: 22 }, (_, i) => `preload-${String(i + 1).padStart(2, '0')}`),
       'calico-operator',
       'calico-install',
       'calico-ready',
+      'calico-apiserver',
       'felix-policy-sync',
       'istio-install',
       'alp-envoy',
@@ -139,8 +140,9 @@ describe('plan writes plan.json, manifests/ and runbook.sh', () => {
     }
     const images = allArgv(plan)
       .filter((c) => c[0] === 'docker')
-      .map((c) => c[2]!);
-    for (const i of images) expect(i, i).toMatch(/:(v?\d+\.\d+\.\d+)$/);
+      .map((c) => c.at(-1)!);
+    expect(images.length).toBeGreaterThan(15);
+    for (const i of images) expect(i, i).toMatch(/(:v?\d+\.\d+\.\d+|@sha256:[a-f0-9]{64})$/);
   });
 
   it('redirects every upstream URL through --mirror', async () => {
