@@ -25,8 +25,14 @@ export interface ExecuteOptions {
   /** Cancellation: running commands are killed, nothing new starts, remaining steps 'cancelled'. */
   readonly signal: AbortSignal;
   readonly onStep?: (r: PhaseResult) => void;
+  /** A step is starting (its result comes through onStep). */
+  readonly onStart?: (step: PlanStep) => void;
   /** After a required step fails, how long steps still running may go on before they are stopped (default 60). */
   readonly drainSeconds?: number;
+  /** The run's deadline for these steps (deps.now() clock): each step's bound is cut to what is left. */
+  readonly deadlineAt?: number;
+  /** Every file fetched, with the sha256 of the bytes received (for the results). */
+  readonly onFetched?: (f: { url: string; dest: string; sha256: string; bytes: number }) => void;
 }
 
 /** Lines of stderr (or stdout) kept in a PhaseResult error. */
@@ -59,6 +65,9 @@ class StepRun {
   private readonly timeout: AbortSignal;
   readonly signal: AbortSignal;
   private readonly deadline: number;
+  /** The bound this step got: its own, or what was left of the run's deadline. */
+  readonly boundSeconds: number;
+  readonly cutToDeadline: boolean;
 
   constructor(
     readonly step: PlanStep,
@@ -68,7 +77,11 @@ class StepRun {
     drain: AbortSignal,
     private readonly finished: AbortSignal,
   ) {
-    const ms = step.timeoutSeconds * 1000;
+    const own = step.timeoutSeconds * 1000;
+    const left = opts.deadlineAt === undefined ? Infinity : Math.max(1, opts.deadlineAt - deps.now());
+    const ms = Math.min(own, left);
+    this.cutToDeadline = left < own;
+    this.boundSeconds = Math.round(ms / 100) / 10;
     this.timeout = AbortSignal.timeout(ms);
     this.deadline = performance.now() + ms;
     this.signal = AbortSignal.any([opts.signal, this.timeout, drain, ...(step.background ? [finished] : [])]);
@@ -168,6 +181,7 @@ class StepRun {
         signal: this.signal,
       });
       this.deps.log.info(`${got.bytes} bytes, sha256 ${got.sha256}`);
+      this.opts.onFetched?.({ url: f.url, dest: f.dest, sha256: got.sha256, bytes: got.bytes });
       return {
         ok: true,
         reason: '',
@@ -213,7 +227,9 @@ async function runStep(
   ): Pick<PhaseResult, 'status' | 'error' | 'attempts'> => {
     const base =
       reason === 'timed-out'
-        ? `timed out after ${step.timeoutSeconds} s`
+        ? run.cutToDeadline
+          ? `timed out after ${run.boundSeconds} s, its bound cut to what was left of the run's deadline (timeout-minutes)`
+          : `timed out after ${step.timeoutSeconds} s`
         : reason === 'cancelled'
           ? 'cancelled'
           : reason === 'finished'
@@ -311,6 +327,7 @@ export async function executePlan(
 
   const start = (step: PlanStep): void => {
     const run = new StepRun(step, opts, deps, transient.get(step.id) ?? [], drain.signal, finished.signal);
+    opts.onStart?.(step);
     const startedMs = deps.now();
     const p = deps.log
       .group(`${step.id} — ${step.title}`, async () => {

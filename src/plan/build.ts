@@ -5,6 +5,7 @@ import {
   GATEWAY_CANARY,
   INGRESS_HOST_PORT,
   PARALLEL_PULLS,
+  RESOURCES,
   PRELOAD_LANES,
   INGRESS_SERVICE,
   ISTIO_NAMESPACE,
@@ -77,6 +78,7 @@ interface StepDraft {
   retry?: RetryPolicy;
   optional?: boolean;
   background?: boolean;
+  watchPods?: boolean;
 }
 
 /** Collects steps and files; each step depends on the one before unless told otherwise. */
@@ -212,6 +214,7 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
   const operator = cell.calico.operatorManifests.map((f) => b.fetch(f));
   b.step({
     id: 'calico-operator',
+    watchPods: true,
     title: `Install the Tigera operator and CRDs (Calico ${cell.calico.version})`,
     phase: 'calico',
     guide: 'Before you begin: Calico CNI is installed',
@@ -242,6 +245,7 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
   });
   b.step({
     id: 'calico-ready',
+    watchPods: true,
     title: 'Wait for Calico: tigerastatus calico Available, nodes Ready',
     phase: 'calico',
     commands: [
@@ -258,6 +262,7 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
   b.sideStep(
     {
       id: 'calico-apiserver',
+    watchPods: true,
       title: 'Wait for the Calico API server (tigerastatus, APIService) and the CSI driver',
       phase: 'calico',
       commands: [
@@ -317,6 +322,7 @@ function istioSteps(b: PlanBuilder, cell: ResolvedCell): void {
   const templates = profile.injectionTemplates;
   b.step({
     id: 'istio-install',
+    watchPods: true,
     title: templates.length
       ? `Install Istio ${cell.istio.version} with the ${templates.join(' and ')} templates`
       : `Install Istio ${cell.istio.version} (plain IstioOperator, legacy flavour)`,
@@ -420,6 +426,7 @@ function workloadSteps(b: PlanBuilder, cell: ResolvedCell): void {
   }
   b.step({
     id: 'rollout',
+    watchPods: true,
     title: 'Wait for every Deployment and the ingress gateway to be Available',
     phase: 'workload',
     guide: '7. Verify Dikastes injection',
@@ -447,6 +454,53 @@ function workloadSteps(b: PlanBuilder, cell: ResolvedCell): void {
     timeoutSeconds: 1260,
   });
 }
+
+const cpu = (v: string) => Number(/^(\d+)m$/.exec(v)?.[1] ?? 0);
+const mem = (v: string) => Number(/^(\d+)Mi$/.exec(v)?.[1] ?? 0);
+
+/**
+ * Summed requests of what this plan installs (UPSTREAM.md §6 "Capacity"): kind's control plane, the
+ * kept Boutique containers as the kustomization sets them, one sidecar per pod, istiod and the
+ * gateway as the IstioOperator sets them. Calico's own pods set no requests by default.
+ */
+function capacity(cell: ResolvedCell): PlanFacts['capacity'] {
+  const install = new Set(cell.config.install);
+  const parts: { what: string; cpuMillis: number; memoryMiB: number }[] = [];
+  if (cell.controlPlaneRequests) parts.push({ what: 'kind control plane', ...cell.controlPlaneRequests });
+  if (install.has('istio')) {
+    const { istiod, gateway } = RESOURCES;
+    parts.push({ what: 'istiod', cpuMillis: cpu(istiod.cpu), memoryMiB: mem(istiod.memory) });
+    parts.push({ what: 'ingress gateway', cpuMillis: cpu(gateway.cpu), memoryMiB: mem(gateway.memory) });
+  }
+  if (install.has('workload')) {
+    const w = cell.boutique.workloads;
+    parts.push({
+      what: `Online Boutique (${w.length} pods)`,
+      cpuMillis: w.reduce((t, x) => t + x.cpuMillis, 0),
+      memoryMiB: w.reduce((t, x) => t + x.memoryMiB, 0),
+    });
+    const pods = w.length + (cell.istio.profile.gatewayCanaryAnnotation ? 1 : 0);
+    parts.push({
+      what: `${pods} sidecars`,
+      cpuMillis: pods * cpu(RESOURCES.proxy.cpu),
+      memoryMiB: pods * mem(RESOURCES.proxy.memory),
+    });
+  }
+  return {
+    cpuMillis: parts.reduce((t, p) => t + p.cpuMillis, 0),
+    memoryMiB: parts.reduce((t, p) => t + p.memoryMiB, 0),
+    parts,
+  };
+}
+
+/** Waiting reasons (and Unschedulable) that do not fix themselves within a rollout. */
+const STUCK_REASONS = [
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'Unschedulable',
+];
 
 /** What the engine, checks, suite and diagnostics need to know, decided here with the steps. */
 function planFacts(
@@ -493,7 +547,11 @@ function planFacts(
     ...(cell.calico.defect ? { knownDefect: cell.calico.defect } : {}),
     notes: cell.notes,
     amd64Only: cell.amd64Only,
-    ...(clusterName ? { clusterName } : {}),
+    ...(clusterName
+      ? { clusterName, hostPort, cellLabel: { key: CELL_LABEL, value: cell.id } }
+      : {}),
+    capacity: capacity(cell),
+    stuckReasons: STUCK_REASONS,
   };
 }
 

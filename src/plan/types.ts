@@ -50,6 +50,8 @@ export interface PlanStep {
   readonly optional?: boolean;
   /** A speed-up nothing waits on: stopped (or never started) once every other step is done. */
   readonly background?: boolean;
+  /** A rollout wait: while it runs, the pods are watched and a stuck one ends it (fail fast). */
+  readonly watchPods?: boolean;
 }
 
 export interface PlanCell {
@@ -119,6 +121,20 @@ export interface PlanFacts {
   readonly amd64Only: readonly string[];
   /** The kind cluster this plan creates and deletes (kind clusters only). */
   readonly clusterName?: string;
+  /** Host port the gateway is mapped to (kind clusters). */
+  readonly hostPort?: number;
+  /** The node label carrying the cell id (kind clusters). */
+  readonly cellLabel?: KeyValue;
+  /** What the cluster must hold: summed requests of what the plan installs (the preflight compares). */
+  readonly capacity: CapacityFacts;
+  /** Fail fast: pod states that end a rollout wait once they last longer than the grace period. */
+  readonly stuckReasons: readonly string[];
+}
+
+export interface CapacityFacts {
+  readonly cpuMillis: number;
+  readonly memoryMiB: number;
+  readonly parts: readonly { readonly what: string; readonly cpuMillis: number; readonly memoryMiB: number }[];
 }
 
 export interface Plan {
