@@ -41,6 +41,11 @@ function stepBlock(step: PlanStep, index: number, total: number): string {
       );
     } else if (retry) {
       lines.push(`retry ${retry.attempts} ${retry.delaySeconds} ${cmd}`);
+    } else if (step.background) {
+      // A speed-up nothing waits on: in the background, stopped when the script ends.
+      lines.push(
+        `{ ${cmd} || echo ${shellQuote(`warning: background step ${step.id} failed; continuing`)} >&2; } &`,
+      );
     } else if (step.optional) {
       lines.push(`${cmd} || echo ${shellQuote(`warning: optional step ${step.id} failed; continuing`)} >&2`);
     } else {
@@ -63,6 +68,8 @@ export function renderRunbook(plan: Plan): string {
     '# Needs: kind, kubectl, istioctl, curl, sha256sum. Run from anywhere: paths are relative to this file.',
     'set -euo pipefail',
     'cd "$(dirname "$0")"',
+    '# Background speed-ups (image pulls) stop with the script.',
+    "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT",
     ...Object.entries(plan.env).map(([k, v]) => `export ${k}="$PWD/"${shellQuote(v)}`),
     '',
     PRELUDE,
