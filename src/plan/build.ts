@@ -64,7 +64,12 @@ export function clusterName(cell: ResolvedCell, runId?: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .slice(0, 40);
-  return runId ? `${base}-${runId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8)}` : base;
+  return runId
+    ? `${base}-${runId
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, '')
+        .slice(0, 8)}`
+    : base;
 }
 
 interface StepDraft {
@@ -262,7 +267,7 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
   b.sideStep(
     {
       id: 'calico-apiserver',
-    watchPods: true,
+      watchPods: true,
       title: 'Wait for the Calico API server (tigerastatus, APIService) and the CSI driver',
       phase: 'calico',
       commands: [
@@ -503,11 +508,7 @@ const STUCK_REASONS = [
 ];
 
 /** What the engine, checks, suite and diagnostics need to know, decided here with the steps. */
-function planFacts(
-  cell: ResolvedCell,
-  clusterName: string | undefined,
-  hostPort: number,
-): PlanFacts {
+function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort: number): PlanFacts {
   const { profile } = cell.istio;
   const workload = cell.config.install.includes('workload');
   const canary = profile.gatewayCanaryAnnotation;
@@ -547,9 +548,7 @@ function planFacts(
     ...(cell.calico.defect ? { knownDefect: cell.calico.defect } : {}),
     notes: cell.notes,
     amd64Only: cell.amd64Only,
-    ...(clusterName
-      ? { clusterName, hostPort, cellLabel: { key: CELL_LABEL, value: cell.id } }
-      : {}),
+    ...(clusterName ? { clusterName, hostPort, cellLabel: { key: CELL_LABEL, value: cell.id } } : {}),
     capacity: capacity(cell),
     stuckReasons: STUCK_REASONS,
   };

@@ -134,7 +134,11 @@ export interface PlanFacts {
 export interface CapacityFacts {
   readonly cpuMillis: number;
   readonly memoryMiB: number;
-  readonly parts: readonly { readonly what: string; readonly cpuMillis: number; readonly memoryMiB: number }[];
+  readonly parts: readonly {
+    readonly what: string;
+    readonly cpuMillis: number;
+    readonly memoryMiB: number;
+  }[];
 }
 
 export interface Plan {

@@ -36,7 +36,12 @@ export function stuckIn(list: unknown, reasons: ReadonlySet<string>): Sighting[]
     const pod = p.metadata?.name ?? '';
     const sched = p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
     if (sched?.reason && reasons.has(sched.reason)) {
-      out.push({ namespace, pod, reason: sched.reason, ...(sched.message ? { message: sched.message } : {}) });
+      out.push({
+        namespace,
+        pod,
+        reason: sched.reason,
+        ...(sched.message ? { message: sched.message } : {}),
+      });
     }
     for (const c of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
       const w = c.state?.waiting;

@@ -38,7 +38,8 @@ describe('catalog self-check', () => {
       const v = parseVersion(r.latest)!;
       expect(`${v.major}.${v.minor}`, r.latest).toBe(r.minor);
       expect(parseVersion(r.kubernetes.min), `${r.latest} window min`).toBeDefined();
-      if (r.kubernetes.max) expect(compareVersions(r.kubernetes.min, r.kubernetes.max)).toBeLessThanOrEqual(0);
+      if (r.kubernetes.max)
+        expect(compareVersions(r.kubernetes.min, r.kubernetes.max)).toBeLessThanOrEqual(0);
     }
   });
 

@@ -43,7 +43,10 @@ describe('undiciFetcher on a stalled download', () => {
     const fetcher = undiciFetcher({ retries: 1, retryDelayMs: 1, stallMs: 100 });
     const err = await fetcher
       .fetchToFile(server.url, join(dir, 'f'), { signal: new AbortController().signal })
-      .catch((e: unknown) => e as Error);
+      .then(
+        () => new Error('the download succeeded'),
+        (e: unknown) => e as Error,
+      );
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toMatch(/stalled, no bytes for 0\.1 s \(gave up after 2 attempts\)/);
     expect(server.requests()).toBe(2);
@@ -54,7 +57,10 @@ describe('undiciFetcher on a stalled download', () => {
     const fetcher = undiciFetcher({ retries: 5, retryDelayMs: 1, stallMs: 60_000, totalMs: 150 });
     const err = await fetcher
       .fetchToFile(server.url, join(dir, 'f'), { signal: new AbortController().signal })
-      .catch((e: unknown) => e as Error);
+      .then(
+        () => new Error('the download succeeded'),
+        (e: unknown) => e as Error,
+      );
     expect(err.message).toBe(`GET ${server.url}: no complete download within 0.15 s`);
     expect(await readdir(dir)).toEqual([]);
   });

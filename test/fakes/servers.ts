@@ -18,7 +18,7 @@ function wrapper(tool: string): Buffer {
 }
 
 /** Operator manifests the catalog does not pin: small stand-ins with the same kinds. */
-function standIn(file: string): string {
+export function standIn(file: string): string {
   const stem = file
     .replace(/\.ya?ml$/, '')
     .replace(/[^a-z0-9]+/gi, '-')

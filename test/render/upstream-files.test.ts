@@ -90,9 +90,7 @@ describe.runIf(have)('Online Boutique transformation on the real v0.10.6 release
     const deployments = kustomized({}).filter((d) => d.kind === 'Deployment');
     const containers = deployments.flatMap((d) => d.spec.template.spec.containers as any[]);
     const redis = containers.find((c) => c.name === 'redis');
-    expect(redis.image).toBe(
-      'redis@sha256:8096655e437712b07503796fb64d81359256cfcff0ab29d95a7da72863786efb',
-    );
+    expect(redis.image).toBe('redis@sha256:8096655e437712b07503796fb64d81359256cfcff0ab29d95a7da72863786efb');
     for (const c of containers) expect(c.image, c.name).not.toMatch(/:(alpine|latest)$/);
     let cpu = 0;
     for (const c of containers) {
@@ -110,9 +108,11 @@ describe.runIf(have)('Online Boutique transformation on the real v0.10.6 release
 
   it('Istio 1.10: every gRPC probe becomes a tcpSocket probe on the same port, nothing else changes', () => {
     const before = new Map(
-      (parseYamlStream(
-        readFileSync(upstream('microservices-demo', BOUTIQUE.version, 'kubernetes-manifests.yaml'), 'utf8'),
-      ) as any[])
+      (
+        parseYamlStream(
+          readFileSync(upstream('microservices-demo', BOUTIQUE.version, 'kubernetes-manifests.yaml'), 'utf8'),
+        ) as any[]
+      )
         .filter((d) => d.kind === 'Deployment')
         .map((d) => [d.metadata.name, d.spec.template.spec.containers[0]]),
     );

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -167,7 +167,9 @@ describe('run engine', () => {
     expect(out.result.verdict).toBe('error');
     expect(out.result.reason).toContain('tool-kind failed: kind v0.32.0 (amd64): checksum mismatch');
     // Only the preflight's question to Docker ran.
-    expect(calls.filter((c) => c.argv[0] !== 'tar').map((c) => c.argv.slice(0, 2))).toEqual([['docker', 'info']]);
+    expect(calls.filter((c) => c.argv[0] !== 'tar').map((c) => c.argv.slice(0, 2))).toEqual([
+      ['docker', 'info'],
+    ]);
     expect(out.result.cleanup).toEqual({ status: 'not-created' });
   });
 

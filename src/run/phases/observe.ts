@@ -42,7 +42,10 @@ export const observePhase: CellPhase = {
     const pods = await kubectl.getJson(['get', 'pods', '-A'], UNCANCELLABLE);
     if (!pods.ok) errors.push(pods.error);
     let calico: string | undefined;
-    for (const res of ['clusterinformations.projectcalico.org', 'clusterinformations.crd.projectcalico.org']) {
+    for (const res of [
+      'clusterinformations.projectcalico.org',
+      'clusterinformations.crd.projectcalico.org',
+    ]) {
       const ci = await kubectl.getJson(['get', res, 'default'], UNCANCELLABLE);
       if (ci.ok) {
         calico = (ci.value as { spec?: { calicoVersion?: string } })?.spec?.calicoVersion;

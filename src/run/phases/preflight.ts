@@ -88,7 +88,9 @@ export const preflightPhase: CellPhase = {
       missing.push(`CPU: requests sum to ${need.cpuMillis}m, the Docker host has ${host.cpus * 1000}m`);
     }
     if (host.memoryMiB !== undefined && host.memoryMiB < need.memoryMiB) {
-      missing.push(`memory: requests sum to ${need.memoryMiB} MiB, the Docker host has ${host.memoryMiB} MiB`);
+      missing.push(
+        `memory: requests sum to ${need.memoryMiB} MiB, the Docker host has ${host.memoryMiB} MiB`,
+      );
     }
     if (missing.length) {
       const parts = need.parts.map((p) => `${p.what} ${p.cpuMillis}m/${p.memoryMiB}Mi`).join(', ');

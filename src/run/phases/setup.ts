@@ -61,9 +61,7 @@ export const setupPhase: CellPhase = {
     const watched = new Set<string>();
     let wake: (() => void) | undefined;
     const whenActive = () =>
-      watched.size > 0 || stepsDone.signal.aborted
-        ? Promise.resolve()
-        : new Promise<void>((r) => (wake = r));
+      watched.size > 0 || stepsDone.signal.aborted ? Promise.resolve() : new Promise<void>((r) => (wake = r));
     stepsDone.signal.addEventListener('abort', () => wake?.(), { once: true });
     const watch = startPodWatch(run, stopSteps, stepsDone.signal, whenActive);
     let steps: PhaseResult[];
