@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { resolve as resolvePath } from 'node:path';
 import { resolveCell } from '../resolve/cell.js';
 import { InputError, parseCellConfig } from '../config/cell-config.js';
+import { PlanDirError } from '../plan/write.js';
 import { cliNaming } from '../config/inputs.js';
 import { buildPlan } from '../plan/build.js';
 import { writePlan } from '../plan/write.js';
@@ -77,7 +78,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof InputError) {
+    if (e instanceof InputError || e instanceof PlanDirError) {
       io.err(`${e.message}\n`);
       return 2;
     }

@@ -33,6 +33,7 @@ import {
   type Phase,
   type PlanFacts,
   type PlanStep,
+  type PlanTool,
   type RenderedPlan,
   type RetryPolicy,
 } from './types.js';
@@ -554,6 +555,25 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort
   };
 }
 
+/** The tools the commands run, through the mirrors, each with the checksum file published beside it. */
+function planTools(cell: ResolvedCell): PlanTool[] {
+  const mirrored = (d: { url: string; checksumUrl: string; archivePath?: string }) => ({
+    url: applyMirrors(d.url, cell.config.mirrors),
+    checksumUrl: applyMirrors(d.checksumUrl, cell.config.mirrors),
+    ...(d.archivePath ? { archivePath: d.archivePath } : {}),
+  });
+  const install = new Set(cell.config.install);
+  const kind = cell.config.cluster === 'kind';
+  return cell.tools
+    .filter((t) => (t.name === 'kind' ? kind : t.name === 'istioctl' ? install.has('istio') : true))
+    .map((t) => ({
+      name: t.name,
+      version: t.version,
+      downloads: { amd64: mirrored(t.downloads.amd64), arm64: mirrored(t.downloads.arm64) },
+      checksumSource: 'the first field of the published checksum file beside the download',
+    }));
+}
+
 /** Resolved cell → ordered steps with argv and rendered manifests. Pure: no I/O. */
 export function buildPlan(cell: ResolvedCell, opts: BuildOptions = {}): RenderedPlan {
   const b = new PlanBuilder(cell);
@@ -600,6 +620,7 @@ export function buildPlan(cell: ResolvedCell, opts: BuildOptions = {}): Rendered
         ...(name ? { clusterName: name } : {}),
         install: [...install],
       },
+      tools: planTools(cell),
       support: cell.support,
       facts: planFacts(cell, name, hostPort),
       // kind writes its context here, not into the user's kubeconfig.

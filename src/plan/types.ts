@@ -141,10 +141,27 @@ export interface CapacityFacts {
   }[];
 }
 
+/** A tool the plan's commands run: the runbook downloads and verifies it into its own bin/. */
+export interface PlanTool {
+  readonly name: string;
+  readonly version: string;
+  /** Per arch: the download (through the mirrors) and the published checksum file beside it. */
+  readonly downloads: Readonly<
+    Record<
+      'amd64' | 'arm64',
+      { readonly url: string; readonly checksumUrl: string; readonly archivePath?: string }
+    >
+  >;
+  /** How the checksum is read: the first field of the checksum file (`hex` or `hex  name`). */
+  readonly checksumSource: string;
+}
+
 export interface Plan {
   readonly schemaVersion: 1;
   readonly generator: string;
   readonly cell: PlanCell;
+  /** kind, kubectl, istioctl: exact versions, where from, how verified. */
+  readonly tools: readonly PlanTool[];
   readonly support: readonly SupportEntry[];
   readonly facts: PlanFacts;
   /** Environment every command runs with; paths relative to the plan directory. */

@@ -10,7 +10,11 @@ import {
   lookupIstio,
   lookupNodeImage,
   nodeImageKubernetes,
+  toolSource,
+  type Arch,
   type CalicoRelease,
+  type ToolName,
+  type ToolSource,
   type DikastesLogLines,
   type IstioInstallProfile,
   type KnownDefect,
@@ -37,6 +41,13 @@ export interface UpstreamFile {
   readonly file: string;
   readonly url: string;
   readonly sha256?: string;
+}
+
+/** A tool the cell needs, at one version, with its downloads (the checksum file is published beside each). */
+export interface ToolChoice {
+  readonly name: ToolName;
+  readonly version: string;
+  readonly downloads: Readonly<Record<Arch, ToolSource>>;
 }
 
 /** One Online Boutique Deployment as this cell runs it. */
@@ -98,6 +109,8 @@ export interface ResolvedCell {
   };
   /** Requests the cluster must hold before any add-on (kind's control plane). */
   readonly controlPlaneRequests?: { readonly cpuMillis: number; readonly memoryMiB: number };
+  /** kind, kubectl and istioctl: the version each must have, and where each is published per arch. */
+  readonly tools: readonly ToolChoice[];
   /** Components whose images exist for amd64 only. */
   readonly amd64Only: readonly string[];
   readonly support: readonly SupportEntry[];
@@ -209,8 +222,15 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       : `Calico ${calico.version}: HTTP path prefixes match the raw path as a string prefix`,
   ];
 
+  const tool = (name: ToolName, version: string): ToolChoice => ({
+    name,
+    version,
+    downloads: { amd64: toolSource(name, version, 'amd64'), arm64: toolSource(name, version, 'arm64') },
+  });
   return {
     id: cellId(k8s, calico.version, istio.version),
+    // kubectl at the node's Kubernetes patch, istioctl at the Istio release, kind at the release the image is for.
+    tools: [tool('kind', kind.version), tool('kubectl', `v${k8s}`), tool('istioctl', istio.version)],
     kubernetes: { version: k8s, minor: k8sMinor },
     kind,
     calico: {

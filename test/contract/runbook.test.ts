@@ -70,9 +70,14 @@ describe.runIf(upstreamAvailable())('runbook.sh runs by hand', () => {
     expect(fg(calls)).toEqual(fg(planned));
     expect(background.size).toBeGreaterThan(5);
     for (const c of calls) if (c[0] === 'docker') expect(background.has(c.join(' ')), c.join(' ')).toBe(true);
-    // every command ran with the plan's own kubeconfig, never the user's
+    // every command ran with the plan's own kubeconfig, never the user's, and the tools the runbook
+    // downloaded and verified into its bin/ (not the fakes on PATH)
     for (const c of world.transcript().slice(before)) {
-      if (c.tool !== 'docker') expect(c.kubeconfig).toBe(join(dir, 'kubeconfig'));
+      if (c.tool === 'docker') continue;
+      expect(c.kubeconfig).toBe(join(dir, 'kubeconfig'));
+      expect(c.bin, c.tool).toBe(join(dir, 'bin', c.tool));
     }
+    for (const t of plan.tools) expect(out).toContain(`${t.name} ${t.version}: verified (sha256 `);
+    expect(plan.tools.map((t) => t.name)).toEqual(['kind', 'kubectl', 'istioctl']);
   });
 });
