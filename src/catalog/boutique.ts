@@ -24,4 +24,31 @@ export const BOUTIQUE = {
     { apiVersion: 'v1', kind: 'Service', name: 'frontend-external' },
   ],
   amd64Only: true,
+  /**
+   * Deployments the cell keeps, as `release/kubernetes-manifests.yaml` v0.10.6 declares them: the
+   * container, its gRPC probe port (native `grpc:` liveness/readiness, UPSTREAM.md §6 "Probes") and its
+   * CPU/memory requests (millicores, MiB).
+   */
+  workloads: [
+    { name: 'frontend', container: 'server', cpuMillis: 100, memoryMiB: 64 },
+    { name: 'adservice', container: 'server', grpcPort: 9555, cpuMillis: 200, memoryMiB: 180 },
+    { name: 'currencyservice', container: 'server', grpcPort: 7000, cpuMillis: 100, memoryMiB: 64 },
+    { name: 'cartservice', container: 'server', grpcPort: 7070, cpuMillis: 200, memoryMiB: 64 },
+    { name: 'redis-cart', container: 'redis', cpuMillis: 70, memoryMiB: 200 },
+    { name: 'recommendationservice', container: 'server', grpcPort: 8080, cpuMillis: 100, memoryMiB: 220 },
+    { name: 'checkoutservice', container: 'server', grpcPort: 5050, cpuMillis: 100, memoryMiB: 64 },
+    { name: 'emailservice', container: 'server', grpcPort: 8080, cpuMillis: 100, memoryMiB: 64 },
+    { name: 'paymentservice', container: 'server', grpcPort: 50051, cpuMillis: 100, memoryMiB: 64 },
+    { name: 'shippingservice', container: 'server', grpcPort: 50051, cpuMillis: 100, memoryMiB: 64 },
+    { name: 'productcatalogservice', container: 'server', grpcPort: 3550, cpuMillis: 100, memoryMiB: 64 },
+  ],
+  /**
+   * Moving tags in the release file, pinned: `redis:alpine` by the digest upstream's own Helm chart pins
+   * (microservices-demo `helm-chart/values.yaml`, main 2026-08, UPSTREAM.md §6).
+   */
+  pinnedImages: {
+    'redis:alpine': 'redis:alpine@sha256:8096655e437712b07503796fb64d81359256cfcff0ab29d95a7da72863786efb',
+  },
+  /** Our lowered CPU request per kept container: the default cell fits a 2-vCPU runner (UPSTREAM.md §6 "Capacity"). */
+  loweredCpuMillis: 25,
 } as const;

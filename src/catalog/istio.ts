@@ -66,6 +66,11 @@ export interface IstioRelease {
   readonly profile: IstioInstallProfile;
   /** Values the install needs beyond ours, merged into IstioOperator `spec.values`. */
   readonly extraValues: Readonly<Record<string, unknown>>;
+  /**
+   * Whether the injector rewrites native gRPC probes to the agent's status port: from 1.15
+   * (istio `pkg/kube/inject/app_probe.go` handles `probe.GRPC`; 1.10.6 rewrites only `httpGet`).
+   */
+  readonly rewritesGrpcProbes: boolean;
   /** Its images are published for amd64 only (UPSTREAM.md §2). */
   readonly amd64Only?: boolean;
   /** A fact the user should see with every run of this release (plan, log, results). */
@@ -86,6 +91,7 @@ const templates = (
   kubernetes,
   profile: TEMPLATES_PROFILE,
   extraValues: NATIVE_SIDECARS,
+  rewritesGrpcProbes: true,
   ...extra,
 });
 
@@ -95,6 +101,7 @@ export const ISTIO_RELEASES: readonly IstioRelease[] = [
     latest: '1.10.6',
     kubernetes: { min: '1.18', max: '1.21' },
     profile: legacyProfile('legacy-1.10', 'istio-inject-configmap-1.10.yaml'),
+    rewritesGrpcProbes: false,
     amd64Only: true,
     // 1.10 charts hard-code policy/v1beta1 PDB and autoscaling/v2beta1 HPA, gone since Kubernetes 1.25.
     extraValues: {
@@ -109,6 +116,7 @@ export const ISTIO_RELEASES: readonly IstioRelease[] = [
     latest: '1.15.7',
     kubernetes: { min: '1.22', max: '1.25' },
     profile: legacyProfile('legacy-1.15', 'istio-inject-configmap-1.15.yaml'),
+    rewritesGrpcProbes: true,
     extraValues: {},
   },
   templates('1.22', '1.22.8', { min: '1.27', max: '1.30' }),

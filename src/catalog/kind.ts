@@ -33,7 +33,7 @@ export const KIND_RELEASES: readonly KindRelease[] = [
       '1.36.1': 'sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5',
       '1.35.5': 'sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95',
       '1.34.8': 'sha256:02722c2dedddcfc00febf5d27fbeb9b7b2c14294c82109ff4a85d89ac9ba3256',
-      '1.33.12': 'sha256:3f5c8443c620245e4d355cfe09e96a91ad32ceaa569d3f1ca9edf0cb2fe2ff4',
+      '1.33.12': 'sha256:3f5c8443c620245e4d355cfe09e96a91ead32ceaa569d3f1ca9edf0cb2fe2ff4',
     },
   },
 ];
@@ -46,3 +46,10 @@ export const DEFAULT_KUBERNETES = '1.34';
 export function nodeImageKubernetes(image: string): string | undefined {
   return /:v?(\d+\.\d+\.\d+)(?:@|$)/.exec(image)?.[1];
 }
+
+/**
+ * What kind's control plane requests before any add-on (kubeadm defaults in the static pod manifests:
+ * apiserver 250m, controller-manager 200m, scheduler 100m, etcd 100m/100Mi, two CoreDNS 100m/70Mi;
+ * UPSTREAM.md §6 "Capacity" — about 850m).
+ */
+export const KIND_CONTROL_PLANE_REQUESTS = { cpuMillis: 850, memoryMiB: 240 } as const;

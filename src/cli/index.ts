@@ -95,7 +95,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       return e.exitCode === 0 ? 0 : 2;
     }
     // Refusals carry their own sentence; their classes are named, not imported, so the CLI starts light.
-    if (e instanceof Error && (e.name === 'InputError' || e.name === 'OutputPathError')) {
+    if (e instanceof Error && ['InputError', 'OutputPathError', 'PlanDirError'].includes(e.name)) {
       io.err(`${e.message}\n`);
       return 2;
     }

@@ -47,7 +47,13 @@ export interface CellConfig {
   readonly failOnKnownDefect: boolean;
   /** The versions the user asked for (not defaulted): with cluster existing, checked against what runs. */
   readonly requested: Partial<Record<'kubernetes' | 'calico' | 'istio', string>>;
+  /** The whole cell's deadline, from the start of the run. */
+  readonly timeoutMinutes: number;
 }
+
+/** Below this the cell cannot even create a cluster and collect diagnostics. */
+export const MIN_TIMEOUT_MINUTES = 5;
+export const MAX_TIMEOUT_MINUTES = 360;
 
 /** One refused input: which, what it was, why, and what is accepted. */
 export interface InputProblem {
@@ -264,6 +270,18 @@ const schema = raw.transform((r, ctx): CellConfig => {
     );
   }
 
+  const timeoutText = r['timeout-minutes'].trim();
+  const timeoutMinutes = /^\d+$/.test(timeoutText) ? Number(timeoutText) : NaN;
+  if (!(timeoutMinutes >= MIN_TIMEOUT_MINUTES && timeoutMinutes <= MAX_TIMEOUT_MINUTES)) {
+    refuse(
+      ctx,
+      'timeout-minutes',
+      timeoutText,
+      Number.isNaN(timeoutMinutes) ? 'is not a whole number of minutes' : 'is out of range',
+      `a whole number of minutes from ${MIN_TIMEOUT_MINUTES} to ${MAX_TIMEOUT_MINUTES}, below the job's timeout-minutes`,
+    );
+  }
+
   const install = parseInstall(ctx, r.install, cluster);
   const allowInsecureMirrors = BOOL[r['allow-insecure-mirrors'].trim().toLowerCase()];
   if (allowInsecureMirrors === undefined)
@@ -302,6 +320,7 @@ const schema = raw.transform((r, ctx): CellConfig => {
     diagnosticsClusterWide: diagnosticsClusterWide ?? false,
     failOnKnownDefect: failOnKnownDefect ?? false,
     requested: {},
+    timeoutMinutes: Number.isNaN(timeoutMinutes) ? 45 : timeoutMinutes,
   };
 });
 

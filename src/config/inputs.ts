@@ -94,7 +94,7 @@ export const INPUTS = [
     arg: 'url',
     default: '',
     description:
-      'Base URL of the ingress gateway to probe. Empty, the kind NodePort mapping (http://127.0.0.1:30080); required with cluster `existing`.',
+      'Base URL of the ingress gateway to probe. Empty, the kind NodePort mapped to a free port on 127.0.0.1 chosen per run; required with cluster `existing`.',
   },
   {
     name: 'on-unsupported',
@@ -118,6 +118,14 @@ export const INPUTS = [
     arg: 'dir',
     default: 'conformance-results',
     description: 'Where the plan, results, reports and diagnostics are written.',
+  },
+  {
+    name: 'timeout-minutes',
+    flag: 'timeout-minutes',
+    arg: 'minutes',
+    default: '45',
+    description:
+      'One deadline for the whole cell; every step is cut to what is left, and a reserved share keeps diagnostics, cleanup and results. Keep it under the job’s `timeout-minutes`.',
   },
   {
     name: 'mirrors',

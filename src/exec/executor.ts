@@ -27,8 +27,14 @@ export interface ExecuteOptions {
   /** Cancellation: running commands are killed, nothing new starts, remaining steps 'cancelled'. */
   readonly signal: AbortSignal;
   readonly onStep?: (r: PhaseResult) => void;
+  /** A step is starting (its result comes through onStep). */
+  readonly onStart?: (step: PlanStep) => void;
   /** After a required step fails, how long steps still running may go on before they are stopped (default 60). */
   readonly drainSeconds?: number;
+  /** The run's deadline for these steps (deps.now() clock): each step's bound is cut to what is left. */
+  readonly deadlineAt?: number;
+  /** Every file fetched, with the sha256 of the bytes received (for the results). */
+  readonly onFetched?: (f: { url: string; dest: string; sha256: string; bytes: number }) => void;
 }
 
 /** Lines of stderr (or stdout) kept in a PhaseResult error. */
@@ -54,13 +60,16 @@ interface CommandOutcome {
   readonly cancelled: boolean;
 }
 
-type StopReason = 'cancelled' | 'timed-out' | 'drained';
+type StopReason = 'cancelled' | 'timed-out' | 'drained' | 'finished';
 
 class StepRun {
   attempts = 0;
   private readonly timeout: AbortSignal;
   readonly signal: AbortSignal;
   private readonly deadline: number;
+  /** The bound this step got: its own, or what was left of the run's deadline. */
+  readonly boundSeconds: number;
+  readonly cutToDeadline: boolean;
 
   constructor(
     readonly step: PlanStep,
@@ -68,17 +77,23 @@ class StepRun {
     private readonly deps: ExecutorDeps,
     private readonly transient: readonly RegExp[],
     drain: AbortSignal,
+    private readonly finished: AbortSignal,
     private readonly maskCredentials: () => void = () => undefined,
   ) {
-    const ms = step.timeoutSeconds * 1000;
+    const own = step.timeoutSeconds * 1000;
+    const left = opts.deadlineAt === undefined ? Infinity : Math.max(1, opts.deadlineAt - deps.now());
+    const ms = Math.min(own, left);
+    this.cutToDeadline = left < own;
+    this.boundSeconds = Math.round(ms / 100) / 10;
     this.timeout = AbortSignal.timeout(ms);
     this.deadline = performance.now() + ms;
-    this.signal = AbortSignal.any([opts.signal, this.timeout, drain]);
+    this.signal = AbortSignal.any([opts.signal, this.timeout, drain, ...(step.background ? [finished] : [])]);
   }
 
   stopReason(): StopReason | undefined {
     if (this.opts.signal.aborted) return 'cancelled';
     if (this.timeout.aborted) return 'timed-out';
+    if (this.step.background && this.finished.aborted) return 'finished';
     if (this.signal.aborted) return 'drained';
     return undefined;
   }
@@ -173,6 +188,7 @@ class StepRun {
         signal: this.signal,
       });
       this.deps.log.info(`${got.bytes} bytes, sha256 ${got.sha256}`);
+      this.opts.onFetched?.({ url: f.url, dest: f.dest, sha256: got.sha256, bytes: got.bytes });
       return {
         ok: true,
         reason: '',
@@ -218,10 +234,14 @@ async function runStep(
   ): Pick<PhaseResult, 'status' | 'error' | 'attempts'> => {
     const base =
       reason === 'timed-out'
-        ? `timed out after ${step.timeoutSeconds} s`
+        ? run.cutToDeadline
+          ? `timed out after ${run.boundSeconds} s, its bound cut to what was left of the run's deadline (timeout-minutes)`
+          : `timed out after ${step.timeoutSeconds} s`
         : reason === 'cancelled'
           ? 'cancelled'
-          : 'stopped after another step failed';
+          : reason === 'finished'
+            ? 'stopped: every other step had finished (a speed-up nothing waits on)'
+            : 'stopped after another step failed';
     return {
       status: reason === 'timed-out' ? 'timed-out' : 'cancelled',
       error: detail ? `${base}: ${detail}` : base,
@@ -293,6 +313,9 @@ export async function executePlan(
   const running = new Map<string, Promise<void>>();
   const drain = new AbortController();
   const maskCredentials = kubeconfigWatcher(opts.env.KUBECONFIG, deps.log);
+  // Background steps (speed-ups) stop once every other step has a result.
+  const finished = new AbortController();
+  const isBackground = new Map(steps.map((s) => [s.id, s.background === true]));
   let blockedBy: string | undefined;
   let drainTimer: NodeJS.Timeout | undefined;
 
@@ -311,7 +334,16 @@ export async function executePlan(
   };
 
   const start = (step: PlanStep): void => {
-    const run = new StepRun(step, opts, deps, transient.get(step.id) ?? [], drain.signal, maskCredentials);
+    const run = new StepRun(
+      step,
+      opts,
+      deps,
+      transient.get(step.id) ?? [],
+      drain.signal,
+      finished.signal,
+      maskCredentials,
+    );
+    opts.onStart?.(step);
     const startedMs = deps.now();
     const p = deps.log
       .group(`${step.id} — ${step.title}`, async () => {
@@ -351,10 +383,15 @@ export async function executePlan(
       if (!blockedBy && !opts.signal.aborted) {
         for (const s of steps) {
           if (results.has(s.id) || running.has(s.id)) continue;
+          if (s.background && finished.signal.aborted) continue;
           if (s.dependsOn.every(settled)) start(s);
         }
       }
       if (running.size === 0) break;
+      // No foreground step running after scheduling: none can start any more (none depends on a background one).
+      if (!finished.signal.aborted && [...running.keys()].every((id) => isBackground.get(id))) {
+        finished.abort(new Error('every other step finished'));
+      }
       await Promise.race(running.values());
     }
   } finally {
@@ -364,6 +401,18 @@ export async function executePlan(
   for (const s of steps) {
     if (results.has(s.id)) continue;
     const cancelled = opts.signal.aborted;
+    if (s.background && finished.signal.aborted && !cancelled) {
+      finish({
+        id: s.id,
+        title: s.title,
+        phase: s.phase,
+        status: 'skipped',
+        durationMs: 0,
+        attempts: 0,
+        error: 'not started: every other step had finished (a speed-up nothing waits on)',
+      });
+      continue;
+    }
     finish({
       id: s.id,
       title: s.title,

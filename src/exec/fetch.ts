@@ -96,12 +96,43 @@ async function get(
     current = next.href;
   }
 }
+/** No byte for this long (headers included): the attempt is a stalled one. */
+const DEFAULT_STALL_MS = 60_000;
+/** Every attempt of one download together. */
+const DEFAULT_TOTAL_MS = 10 * 60_000;
 
 async function download(
   url: string,
   dest: string,
+  outer: AbortSignal,
+  dispatcher: Dispatcher | undefined,
+  stallMs = DEFAULT_STALL_MS,
+): Promise<{ sha256: string; bytes: number }> {
+  // A server that stops sending ends the attempt (transient) instead of holding it forever.
+  const stall = new AbortController();
+  let timer = setTimeout(() => stall.abort(), stallMs);
+  const alive = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => stall.abort(), stallMs);
+  };
+  const signal = AbortSignal.any([outer, stall.signal]);
+  try {
+    return await downloadOnce(url, dest, signal, dispatcher, alive);
+  } catch (e) {
+    if (stall.signal.aborted && !outer.aborted)
+      throw new TransientFetchError(`GET ${url}: stalled, no bytes for ${stallMs / 1000} s`);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function downloadOnce(
+  url: string,
+  dest: string,
   signal: AbortSignal,
   dispatcher: Dispatcher | undefined,
+  alive: () => void,
 ): Promise<{ sha256: string; bytes: number }> {
   const res = await get(url, signal, dispatcher);
   if (!res.ok || !res.body) {
@@ -109,6 +140,7 @@ async function download(
     const msg = `GET ${url}: HTTP ${res.status} ${res.statusText}`.trim();
     throw RETRY_STATUS(res.status) ? new TransientFetchError(msg) : new Error(msg);
   }
+  alive();
   const encoded = (res.headers.get('content-encoding') ?? 'identity') !== 'identity';
   const lengthHeader = res.headers.get('content-length');
   const expectedBytes = lengthHeader !== null && !encoded ? Number(lengthHeader) : undefined;
@@ -122,6 +154,7 @@ async function download(
   try {
     for await (const chunk of res.body) {
       const buf = chunk as Uint8Array;
+      alive();
       hash.update(buf);
       bytes += buf.byteLength;
       if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
@@ -143,13 +176,23 @@ async function download(
 }
 
 export function undiciFetcher(
-  opts: { retries?: number; retryDelayMs?: number; dispatcher?: Dispatcher } = {},
+  opts: {
+    retries?: number;
+    retryDelayMs?: number;
+    dispatcher?: Dispatcher;
+    stallMs?: number;
+    totalMs?: number;
+  } = {},
 ): Fetcher {
   const retries = opts.retries ?? 3;
   const delay = opts.retryDelayMs ?? 2_000;
+  const totalMs = opts.totalMs ?? DEFAULT_TOTAL_MS;
   const dispatcher = opts.dispatcher ?? proxyDispatcher();
   return {
-    async fetchToFile(url, dest, { sha256, signal }) {
+    async fetchToFile(url, dest, { sha256, signal: outer }) {
+      // One bound over every attempt and back-off of this download.
+      const total = AbortSignal.timeout(totalMs);
+      const signal = AbortSignal.any([outer, total]);
       const expected = sha256?.toLowerCase();
       if (expected !== undefined && !SHA256_RE.test(expected)) {
         throw new Error(`fetch ${url}: --sha256 must be 64 hex digits, got ${JSON.stringify(sha256)}`);
@@ -158,7 +201,7 @@ export function undiciFetcher(
       for (let attempt = 0; ; attempt++) {
         const tmp = `${dest}.part-${randomBytes(4).toString('hex')}`;
         try {
-          const got = await download(url, tmp, signal, dispatcher);
+          const got = await download(url, tmp, signal, dispatcher, opts.stallMs);
           if (expected !== undefined && got.sha256 !== expected) {
             throw new ChecksumMismatchError(url, expected, got.sha256);
           }
@@ -166,13 +209,21 @@ export function undiciFetcher(
           return got;
         } catch (e) {
           await rm(tmp, { force: true });
+          if (total.aborted && !outer.aborted)
+            throw new Error(`GET ${url}: no complete download within ${totalMs / 1000} s`, { cause: e });
           if (!(e instanceof TransientFetchError) || signal.aborted) throw e;
           if (attempt >= retries) {
             throw new TransientFetchError(`${e.message} (gave up after ${attempt + 1} attempts)`, {
               cause: e,
             });
           }
-          await sleep(delay * 2 ** attempt, signal);
+          try {
+            await sleep(delay * 2 ** attempt, signal);
+          } catch (e2) {
+            if (total.aborted && !outer.aborted)
+              throw new Error(`GET ${url}: no complete download within ${totalMs / 1000} s`, { cause: e2 });
+            throw e2;
+          }
         }
       }
     },

@@ -1,12 +1,16 @@
 import { TEMPLATES_ANNOTATION } from '../catalog/index.js';
 import type { ResolvedCell, UpstreamFile } from '../resolve/cell.js';
 import {
+  CELL_LABEL,
   FRONTEND_CONNECT_TIMEOUT_SECONDS,
   FRONTEND_RETRIES,
   GATEWAY_CANARY,
   INGRESS_HOST_PORT,
   ISTIO_DEFAULT_CONNECT_TIMEOUT_SECONDS,
   ISTIO_DEFAULT_RETRIES,
+  PARALLEL_PULLS,
+  RESOURCES,
+  PRELOAD_LANES,
   INGRESS_SERVICE,
   ISTIO_NAMESPACE,
   POLICY_SYNC_PREFIX,
@@ -34,6 +38,7 @@ import {
   type PlanFacts,
   type RouteFacts,
   type PlanStep,
+  type PlanTool,
   type RenderedPlan,
   type RetryPolicy,
 } from './types.js';
@@ -50,12 +55,27 @@ const NOT_YET = [
   'context deadline exceeded',
 ];
 
-export function clusterName(cell: ResolvedCell): string {
+/** What one run adds to a plan so that runs sharing a Docker host never collide. */
+export interface BuildOptions {
+  /** Makes the cluster name unique to one run (a run draws it); absent, the name is the cell's. */
+  readonly runId?: string;
+  /** Host port for the gateway (a run picks a free one); absent, INGRESS_HOST_PORT. */
+  readonly hostPort?: number;
+}
+
+/** The cell's versions, plus the run id when a run builds the plan: a retry or cleanup names only its own cluster. */
+export function clusterName(cell: ResolvedCell, runId?: string): string {
   const raw = `cic-${cell.kubernetes.version}-${cell.calico.version}-${cell.istio.version}`;
-  return raw
+  const base = raw
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, 50);
+    .slice(0, 40);
+  return runId
+    ? `${base}-${runId
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, '')
+        .slice(0, 8)}`
+    : base;
 }
 
 interface StepDraft {
@@ -68,6 +88,8 @@ interface StepDraft {
   timeoutSeconds: number;
   retry?: RetryPolicy;
   optional?: boolean;
+  background?: boolean;
+  watchPods?: boolean;
 }
 
 /** Collects steps and files; each step depends on the one before unless told otherwise. */
@@ -104,15 +126,29 @@ class PlanBuilder {
     this.lastMain = d.id;
   }
 
-  /** A step that runs beside the main line, starting after the current main step. */
-  sideStep(d: StepDraft): void {
-    this.steps.push({ manifests: [], dependsOn: this.lastMain ? [this.lastMain] : [], ...d });
-    this.sideSteps.push(d.id);
+  /**
+   * A step beside the main line, after the current main step (or `after`). The next main step that
+   * asks for side steps waits for it, unless it is a background step that nothing waits on.
+   */
+  sideStep(d: StepDraft, after?: string[]): void {
+    this.steps.push({ manifests: [], dependsOn: after ?? (this.lastMain ? [this.lastMain] : []), ...d });
+    if (!d.background) this.sideSteps.push(d.id);
+  }
+
+  get current(): string | undefined {
+    return this.lastMain;
   }
 }
 
-function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string): void {
-  const config = b.file('manifests/kind-config.yaml', renderKindConfig());
+function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort: number): void {
+  const config = b.file(
+    'manifests/kind-config.yaml',
+    renderKindConfig({
+      hostPort,
+      labels: { [CELL_LABEL]: cell.id },
+      maxParallelImagePulls: PARALLEL_PULLS,
+    }),
+  );
   b.step({
     id: 'cluster-create',
     title: 'Create the kind cluster (nodes stay NotReady until Calico is in)',
@@ -138,35 +174,50 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string): void {
       attempts: 2,
       delaySeconds: 5,
       transient: ['.'],
+      // The name carries this run's id: the retry deletes only what this run half-created.
       beforeRetry: [exec('kind', 'delete', 'cluster', '--name', name)],
     },
   });
-  if (cell.config.install.includes('workload')) {
-    const images = preloadImages(cell);
-    b.sideStep({
-      id: 'images-preload',
-      title:
-        'Pull the Istio, Dikastes and Boutique images and load them into the node (while Calico installs)',
-      phase: 'cluster',
-      commands: [
-        ...images.map((i) => exec('docker', 'pull', i)),
-        exec('kind', 'load', 'docker-image', '--name', name, ...images),
-      ],
-      timeoutSeconds: 900,
-      // A speed-up only: when it fails the node pulls the images itself.
-      optional: true,
-    });
-  }
+  preloadSteps(b, cell, `${name}-control-plane`);
 }
 
-/** Images the node would pull one by one; loaded up front from the runner's Docker. */
+/**
+ * Pulls inside the node (`crictl pull`), a few lanes at once, Calico's images first: no host copy, so
+ * it works with Docker 29's containerd store where `kind load docker-image` fails for multi-arch
+ * images (kubernetes-sigs/kind#3795, #4066; UPSTREAM.md §6). Each image is its own optional background
+ * step: a failure stays local, and nothing waits on them (the kubelet pulls whatever is missing).
+ */
+function preloadSteps(b: PlanBuilder, cell: ResolvedCell, node: string): void {
+  const images = preloadImages(cell);
+  const lanes: (string | undefined)[] = Array.from({ length: PRELOAD_LANES }, () => b.current);
+  images.forEach((image, i) => {
+    const lane = i % PRELOAD_LANES;
+    const id = `preload-${String(i + 1).padStart(2, '0')}`;
+    const after = lanes[lane];
+    b.sideStep(
+      {
+        id,
+        title: `Pull ${image} inside the node`,
+        phase: 'cluster',
+        commands: [exec('docker', 'exec', node, 'crictl', 'pull', image)],
+        timeoutSeconds: 300,
+        optional: true,
+        background: true,
+      },
+      after ? [after] : [],
+    );
+    lanes[lane] = id;
+  });
+}
+
+/** Images the node would pull one by one, Calico's first (the node is NotReady without them). */
 export function preloadImages(cell: ResolvedCell): string[] {
+  const install = new Set(cell.config.install);
   const istio = cell.istio.version;
   return [
-    `docker.io/istio/pilot:${istio}`,
-    `docker.io/istio/proxyv2:${istio}`,
-    cell.calico.dikastesImage,
-    ...cell.boutique.images,
+    ...(install.has('calico') ? cell.calico.images : []),
+    ...(install.has('istio') ? [`docker.io/istio/pilot:${istio}`, `docker.io/istio/proxyv2:${istio}`] : []),
+    ...(install.has('workload') ? [cell.calico.dikastesImage, ...cell.boutique.images] : []),
   ];
 }
 
@@ -174,6 +225,7 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
   const operator = cell.calico.operatorManifests.map((f) => b.fetch(f));
   b.step({
     id: 'calico-operator',
+    watchPods: true,
     title: `Install the Tigera operator and CRDs (Calico ${cell.calico.version})`,
     phase: 'calico',
     guide: 'Before you begin: Calico CNI is installed',
@@ -204,56 +256,75 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
   });
   b.step({
     id: 'calico-ready',
-    title:
-      'Wait for Calico: tigerastatus Available, nodes Ready, Calico API server Available, CSI driver rolled out',
+    watchPods: true,
+    title: 'Wait for Calico: tigerastatus calico Available, nodes Ready',
     phase: 'calico',
     commands: [
       exec('kubectl', 'wait', '--for=condition=Available', 'tigerastatus/calico', '--timeout=600s'),
       exec('kubectl', 'wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=300s'),
-      exec('kubectl', 'wait', '--for=condition=Available', 'tigerastatus/apiserver', '--timeout=600s'),
-      exec(
-        'kubectl',
-        'wait',
-        '--for=condition=Available',
-        'apiservice/v3.projectcalico.org',
-        '--timeout=300s',
-      ),
-      exec(
-        'kubectl',
-        'rollout',
-        'status',
-        'daemonset/csi-node-driver',
-        '-n',
-        'calico-system',
-        '--timeout=300s',
-      ),
     ],
-    timeoutSeconds: 1200,
+    timeoutSeconds: 900,
     // The operator creates these objects a little after it starts.
     retry: { attempts: 30, delaySeconds: 10, transient: NOT_YET },
   });
+  // Istio needs only Ready nodes and a pod network: the API server, the CSI driver and the Felix
+  // patch come up beside it; the workload waits for them (Dikastes needs the CSI socket and Policy Sync).
+  const ready = b.current;
+  b.sideStep(
+    {
+      id: 'calico-apiserver',
+      watchPods: true,
+      title: 'Wait for the Calico API server (tigerastatus, APIService) and the CSI driver',
+      phase: 'calico',
+      commands: [
+        exec('kubectl', 'wait', '--for=condition=Available', 'tigerastatus/apiserver', '--timeout=600s'),
+        exec(
+          'kubectl',
+          'wait',
+          '--for=condition=Available',
+          'apiservice/v3.projectcalico.org',
+          '--timeout=300s',
+        ),
+        exec(
+          'kubectl',
+          'rollout',
+          'status',
+          'daemonset/csi-node-driver',
+          '-n',
+          'calico-system',
+          '--timeout=300s',
+        ),
+      ],
+      timeoutSeconds: 900,
+      retry: { attempts: 30, delaySeconds: 10, transient: NOT_YET },
+    },
+    ready ? [ready] : [],
+  );
   const felix = b.file('manifests/felix-configuration.yaml', renderFelixConfiguration());
-  b.step({
-    id: 'felix-policy-sync',
-    title: 'Enable the Felix Policy Sync API and disable connect-time load balancing',
-    phase: 'calico',
-    guide: '1. Enable application layer policy',
-    commands: [
-      exec(
-        'kubectl',
-        'patch',
-        'felixconfigurations.projectcalico.org',
-        'default',
-        '--type',
-        'merge',
-        '--patch-file',
-        felix,
-      ),
-    ],
-    manifests: [felix],
-    timeoutSeconds: 120,
-    retry: { attempts: 12, delaySeconds: 5, transient: NOT_YET },
-  });
+  b.sideStep(
+    {
+      id: 'felix-policy-sync',
+      title: 'Enable the Felix Policy Sync API and disable connect-time load balancing',
+      phase: 'calico',
+      guide: '1. Enable application layer policy',
+      commands: [
+        exec(
+          'kubectl',
+          'patch',
+          'felixconfigurations.projectcalico.org',
+          'default',
+          '--type',
+          'merge',
+          '--patch-file',
+          felix,
+        ),
+      ],
+      manifests: [felix],
+      timeoutSeconds: 120,
+      retry: { attempts: 12, delaySeconds: 5, transient: NOT_YET },
+    },
+    ['calico-apiserver'],
+  );
 }
 
 function istioSteps(b: PlanBuilder, cell: ResolvedCell): void {
@@ -262,6 +333,7 @@ function istioSteps(b: PlanBuilder, cell: ResolvedCell): void {
   const templates = profile.injectionTemplates;
   b.step({
     id: 'istio-install',
+    watchPods: true,
     title: templates.length
       ? `Install Istio ${cell.istio.version} with the ${templates.join(' and ')} templates`
       : `Install Istio ${cell.istio.version} (plain IstioOperator, legacy flavour)`,
@@ -365,6 +437,7 @@ function workloadSteps(b: PlanBuilder, cell: ResolvedCell): void {
   }
   b.step({
     id: 'rollout',
+    watchPods: true,
     title: 'Wait for every Deployment and the ingress gateway to be Available',
     phase: 'workload',
     guide: '7. Verify Dikastes injection',
@@ -410,15 +483,62 @@ function routeFacts(owned: boolean): RouteFacts {
   };
 }
 
+const cpu = (v: string) => Number(/^(\d+)m$/.exec(v)?.[1] ?? 0);
+const mem = (v: string) => Number(/^(\d+)Mi$/.exec(v)?.[1] ?? 0);
+
+/**
+ * Summed requests of what this plan installs (UPSTREAM.md §6 "Capacity"): kind's control plane, the
+ * kept Boutique containers as the kustomization sets them, one sidecar per pod, istiod and the
+ * gateway as the IstioOperator sets them. Calico's own pods set no requests by default.
+ */
+function capacity(cell: ResolvedCell): PlanFacts['capacity'] {
+  const install = new Set(cell.config.install);
+  const parts: { what: string; cpuMillis: number; memoryMiB: number }[] = [];
+  if (cell.controlPlaneRequests) parts.push({ what: 'kind control plane', ...cell.controlPlaneRequests });
+  if (install.has('istio')) {
+    const { istiod, gateway } = RESOURCES;
+    parts.push({ what: 'istiod', cpuMillis: cpu(istiod.cpu), memoryMiB: mem(istiod.memory) });
+    parts.push({ what: 'ingress gateway', cpuMillis: cpu(gateway.cpu), memoryMiB: mem(gateway.memory) });
+  }
+  if (install.has('workload')) {
+    const w = cell.boutique.workloads;
+    parts.push({
+      what: `Online Boutique (${w.length} pods)`,
+      cpuMillis: w.reduce((t, x) => t + x.cpuMillis, 0),
+      memoryMiB: w.reduce((t, x) => t + x.memoryMiB, 0),
+    });
+    const pods = w.length + (cell.istio.profile.gatewayCanaryAnnotation ? 1 : 0);
+    parts.push({
+      what: `${pods} sidecars`,
+      cpuMillis: pods * cpu(RESOURCES.proxy.cpu),
+      memoryMiB: pods * mem(RESOURCES.proxy.memory),
+    });
+  }
+  return {
+    cpuMillis: parts.reduce((t, p) => t + p.cpuMillis, 0),
+    memoryMiB: parts.reduce((t, p) => t + p.memoryMiB, 0),
+    parts,
+  };
+}
+
+/** Waiting reasons (and Unschedulable) that do not fix themselves within a rollout. */
+const STUCK_REASONS = [
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'Unschedulable',
+];
+
 /** What the engine, checks, suite and diagnostics need to know, decided here with the steps. */
-function planFacts(cell: ResolvedCell, clusterName: string | undefined): PlanFacts {
+function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort: number): PlanFacts {
   const { profile } = cell.istio;
   const workload = cell.config.install.includes('workload');
   const canary = profile.gatewayCanaryAnnotation;
   return {
     workloadNamespace: WORKLOAD_NAMESPACE,
     istioNamespace: ISTIO_NAMESPACE,
-    ingressUrl: cell.config.ingressUrl ?? `http://127.0.0.1:${INGRESS_HOST_PORT}`,
+    ingressUrl: cell.config.ingressUrl ?? `http://127.0.0.1:${hostPort}`,
     route: routeFacts(workload),
     istioFlavour: profile.flavour,
     envoyStats: { container: 'istio-proxy', command: ['pilot-agent', 'request', 'GET', 'stats'] },
@@ -454,17 +574,39 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined): PlanFac
     ...(cell.calico.defect ? { knownDefect: cell.calico.defect } : {}),
     notes: cell.notes,
     amd64Only: cell.amd64Only,
-    ...(clusterName ? { clusterName } : {}),
+    ...(clusterName ? { clusterName, hostPort, cellLabel: { key: CELL_LABEL, value: cell.id } } : {}),
+    capacity: capacity(cell),
+    stuckReasons: STUCK_REASONS,
   };
 }
 
+/** The tools the commands run, through the mirrors, each with the checksum file published beside it. */
+function planTools(cell: ResolvedCell): PlanTool[] {
+  const mirrored = (d: { url: string; checksumUrl: string; archivePath?: string }) => ({
+    url: applyMirrors(d.url, cell.config.mirrors),
+    checksumUrl: applyMirrors(d.checksumUrl, cell.config.mirrors),
+    ...(d.archivePath ? { archivePath: d.archivePath } : {}),
+  });
+  const install = new Set(cell.config.install);
+  const kind = cell.config.cluster === 'kind';
+  return cell.tools
+    .filter((t) => (t.name === 'kind' ? kind : t.name === 'istioctl' ? install.has('istio') : true))
+    .map((t) => ({
+      name: t.name,
+      version: t.version,
+      downloads: { amd64: mirrored(t.downloads.amd64), arm64: mirrored(t.downloads.arm64) },
+      checksumSource: 'the first field of the published checksum file beside the download',
+    }));
+}
+
 /** Resolved cell → ordered steps with argv and rendered manifests. Pure: no I/O. */
-export function buildPlan(cell: ResolvedCell): RenderedPlan {
+export function buildPlan(cell: ResolvedCell, opts: BuildOptions = {}): RenderedPlan {
   const b = new PlanBuilder(cell);
   const kind = cell.config.cluster === 'kind';
-  const name = kind ? clusterName(cell) : undefined;
+  const name = kind ? clusterName(cell, opts.runId) : undefined;
+  const hostPort = opts.hostPort ?? INGRESS_HOST_PORT;
   const install = new Set(cell.config.install);
-  if (name) clusterSteps(b, cell, name);
+  if (name) clusterSteps(b, cell, name, hostPort);
   if (install.has('calico')) calicoSteps(b, cell);
   if (install.has('istio')) istioSteps(b, cell);
   if (install.has('alp')) alpSteps(b, cell);
@@ -503,8 +645,9 @@ export function buildPlan(cell: ResolvedCell): RenderedPlan {
         ...(name ? { clusterName: name } : {}),
         install: [...install],
       },
+      tools: planTools(cell),
       support: cell.support,
-      facts: planFacts(cell, name),
+      facts: planFacts(cell, name, hostPort),
       // kind writes its context here, not into the user's kubeconfig.
       env: kind ? { KUBECONFIG: 'kubeconfig' } : {},
       steps: b.steps,

@@ -7,8 +7,35 @@ ${FETCH}() {
   local sum=""
   if [ "$1" = --sha256 ]; then sum=$2; shift 2; fi
   mkdir -p "$(dirname "$2")"
-  curl -fsSL --retry 3 --proto '=https,http' --proto-redir '=https' -o "$2" "$1"
+  curl -fsSL --retry 3 --proto '=https,http' --proto-redir '=https' --speed-time 60 --speed-limit 1 --max-time 600 -o "$2" "$1"
   if [ -n "$sum" ]; then echo "$sum  $2" | sha256sum -c -; else sha256sum "$2"; fi
+}
+
+# install_tool NAME VERSION AMD64_URL AMD64_SUM_URL ARM64_URL ARM64_SUM_URL [PATH_IN_ARCHIVE]:
+# into bin/, verified against the checksum published beside the download (its first field).
+install_tool() {
+  local name=$1 version=$2 url sumurl archive=\${7:-} tmp want
+  case "$(uname -m)" in
+    x86_64 | amd64) url=$3 sumurl=$4 ;;
+    aarch64 | arm64) url=$5 sumurl=$6 ;;
+    *) echo "no $name build for $(uname -m)" >&2; exit 1 ;;
+  esac
+  [ -x "bin/$name" ] && [ -f "bin/.$name-$version" ] && return 0
+  mkdir -p bin
+  tmp=$(mktemp -d)
+  curl -fsSL --retry 3 --proto '=https,http' --speed-time 60 --speed-limit 1 --max-time 600 -o "$tmp/download" "$url"
+  want=$(curl -fsSL --retry 3 --proto '=https,http' --max-time 60 "$sumurl" | awk '{print $1; exit}')
+  echo "$want  $tmp/download" | sha256sum -c - >/dev/null || { echo "$name $version: checksum mismatch for $url" >&2; exit 1; }
+  if [ -n "$archive" ]; then
+    tar -xzf "$tmp/download" -C "$tmp" --no-same-owner -- "$archive"
+    mv "$tmp/$archive" "bin/$name"
+  else
+    mv "$tmp/download" "bin/$name"
+  fi
+  chmod +x "bin/$name"
+  touch "bin/.$name-$version"
+  rm -rf "$tmp"
+  echo "$name $version: verified (sha256 $want)"
 }
 
 # retry ATTEMPTS DELAY CMD...: for waits on objects that appear a little later.
@@ -41,6 +68,11 @@ function stepBlock(step: PlanStep, index: number, total: number): string {
       );
     } else if (retry) {
       lines.push(`retry ${retry.attempts} ${retry.delaySeconds} ${cmd}`);
+    } else if (step.background) {
+      // A speed-up nothing waits on: in the background, stopped when the script ends.
+      lines.push(
+        `{ ${cmd} || echo ${shellQuote(`warning: background step ${step.id} failed; continuing`)} >&2; } &`,
+      );
     } else if (step.optional) {
       lines.push(`${cmd} || echo ${shellQuote(`warning: optional step ${step.id} failed; continuing`)} >&2`);
     } else {
@@ -60,12 +92,32 @@ export function renderRunbook(plan: Plan): string {
     `# Istio ${cell.istio} (${cell.istioFlavour}), Dikastes ${cell.dikastesImage}, Online Boutique ${cell.boutique}.`,
     ...plan.support.map((s) => `# Support: ${s.component} ${s.version}: ${s.status} (${s.detail})`),
     ...plan.facts.notes.map((n) => `# Note: ${n}`),
-    '# Needs: kind, kubectl, istioctl, curl, sha256sum. Run from anywhere: paths are relative to this file.',
+    `# Tools (downloaded and verified into bin/ below): ${plan.tools.map((t) => `${t.name} ${t.version}`).join(', ')}.`,
+    '# Needs: bash, curl, sha256sum, tar, docker. Run from anywhere: paths are relative to this file.',
     'set -euo pipefail',
     'cd "$(dirname "$0")"',
+    '# Background speed-ups (image pulls) stop with the script.',
+    "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT",
     ...Object.entries(plan.env).map(([k, v]) => `export ${k}="$PWD/"${shellQuote(v)}`),
     '',
     PRELUDE,
+    '# --- tools: exactly the versions a harness run uses',
+    ...plan.tools.map((t) =>
+      [
+        'install_tool',
+        t.name,
+        t.version,
+        t.downloads.amd64.url,
+        t.downloads.amd64.checksumUrl,
+        t.downloads.arm64.url,
+        t.downloads.arm64.checksumUrl,
+        ...(t.downloads.amd64.archivePath ? [t.downloads.amd64.archivePath] : []),
+      ]
+        .map(shellQuote)
+        .join(' '),
+    ),
+    'export PATH="$PWD/bin:$PATH"',
+    '',
   ];
   const steps = plan.steps.map((s, i) => stepBlock(s, i + 1, plan.steps.length));
   const cleanup = plan.cleanup.length

@@ -48,6 +48,10 @@ export interface PlanStep {
   readonly dependsOn: readonly string[];
   /** A failure is reported as a warning, not a failed cell (speed-ups such as image preloading). */
   readonly optional?: boolean;
+  /** A speed-up nothing waits on: stopped (or never started) once every other step is done. */
+  readonly background?: boolean;
+  /** A rollout wait: while it runs, the pods are watched and a stuck one ends it (fail fast). */
+  readonly watchPods?: boolean;
 }
 
 export interface PlanCell {
@@ -138,12 +142,47 @@ export interface PlanFacts {
   readonly amd64Only: readonly string[];
   /** The kind cluster this plan creates and deletes (kind clusters only). */
   readonly clusterName?: string;
+  /** Host port the gateway is mapped to (kind clusters). */
+  readonly hostPort?: number;
+  /** The node label carrying the cell id (kind clusters). */
+  readonly cellLabel?: KeyValue;
+  /** What the cluster must hold: summed requests of what the plan installs (the preflight compares). */
+  readonly capacity: CapacityFacts;
+  /** Fail fast: pod states that end a rollout wait once they last longer than the grace period. */
+  readonly stuckReasons: readonly string[];
+}
+
+export interface CapacityFacts {
+  readonly cpuMillis: number;
+  readonly memoryMiB: number;
+  readonly parts: readonly {
+    readonly what: string;
+    readonly cpuMillis: number;
+    readonly memoryMiB: number;
+  }[];
+}
+
+/** A tool the plan's commands run: the runbook downloads and verifies it into its own bin/. */
+export interface PlanTool {
+  readonly name: string;
+  readonly version: string;
+  /** Per arch: the download (through the mirrors) and the published checksum file beside it. */
+  readonly downloads: Readonly<
+    Record<
+      'amd64' | 'arm64',
+      { readonly url: string; readonly checksumUrl: string; readonly archivePath?: string }
+    >
+  >;
+  /** How the checksum is read: the first field of the checksum file (`hex` or `hex  name`). */
+  readonly checksumSource: string;
 }
 
 export interface Plan {
   readonly schemaVersion: 1;
   readonly generator: string;
   readonly cell: PlanCell;
+  /** kind, kubectl, istioctl: exact versions, where from, how verified. */
+  readonly tools: readonly PlanTool[];
   readonly support: readonly SupportEntry[];
   readonly facts: PlanFacts;
   /** Environment every command runs with; paths relative to the plan directory. */

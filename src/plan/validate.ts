@@ -43,6 +43,12 @@ export function checkSteps(steps: readonly PlanStep[]): Map<string, RegExp[]> {
     for (const d of s.dependsOn) {
       if (!byId.has(d)) throw new Error(`plan: step "${s.id}" depends on unknown step "${d}"`);
     }
+    for (const d of s.dependsOn) {
+      if (byId.get(d)!.background && !s.background)
+        throw new Error(`plan: step "${s.id}" depends on background step "${d}" (nothing may wait on one)`);
+    }
+    if (s.background && !s.optional)
+      throw new Error(`plan: background step "${s.id}" must be optional (nothing waits on it)`);
     if (!(s.timeoutSeconds > 0)) throw new Error(`plan: step "${s.id}" needs a positive timeoutSeconds`);
     for (const c of [...s.commands, ...(s.retry?.beforeRetry ?? [])]) checkCommand(s.id, c);
   }

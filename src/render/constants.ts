@@ -2,9 +2,15 @@
 export const WORKLOAD_NAMESPACE = 'boutique';
 export const ISTIO_NAMESPACE = 'istio-system';
 export const INGRESS_SERVICE = 'istio-ingressgateway';
-/** Fixed NodePort of the gateway's http2 port, mapped to the same port on 127.0.0.1. */
+/** Fixed NodePort of the gateway's http2 port, mapped to a host port on 127.0.0.1. */
 export const INGRESS_NODE_PORT = 30080;
+/** The host port a plan uses when no run chose a free one (`plan`, the runbook). */
 export const INGRESS_HOST_PORT = 30080;
+/** Node label carrying the cell id (the cluster name is unique per run). */
+export const CELL_LABEL = 'conformance.calico-istio/cell';
+/** Image pulls the kubelet runs at once; images preloaded inside the node at once. */
+export const PARALLEL_PULLS = 4;
+export const PRELOAD_LANES = 3;
 export const POD_SUBNET = '192.168.0.0/16';
 export const GATEWAY_CANARY = 'dikastes-gateway-canary';
 /** Lowers the gateway's upstream connect timeout so an L4 denial surfaces well inside a probe's timeout. */

@@ -1,14 +1,20 @@
 import {
   BOUTIQUE,
   CALICO_MANIFESTS_URL,
+  CALICO_COMPONENT_IMAGES,
   defectFor,
   describeWindow,
+  KIND_CONTROL_PLANE_REQUESTS,
   knownKindVersions,
   lookupCalico,
   lookupIstio,
   lookupNodeImage,
   nodeImageKubernetes,
+  toolSource,
+  type Arch,
   type CalicoRelease,
+  type ToolName,
+  type ToolSource,
   type DikastesLogLines,
   type IstioInstallProfile,
   type KnownDefect,
@@ -37,6 +43,27 @@ export interface UpstreamFile {
   readonly sha256?: string;
 }
 
+/** A tool the cell needs, at one version, with its downloads (the checksum file is published beside each). */
+export interface ToolChoice {
+  readonly name: ToolName;
+  readonly version: string;
+  readonly downloads: Readonly<Record<Arch, ToolSource>>;
+}
+
+/** One Online Boutique Deployment as this cell runs it. */
+export interface BoutiqueWorkload {
+  readonly name: string;
+  readonly container: string;
+  /** The CPU request the kustomization sets (lowered so the default cell fits 2 vCPU). */
+  readonly cpuMillis: number;
+  readonly memoryMiB: number;
+  /**
+   * Its native gRPC probes become `tcpSocket` probes on this port: Istio before 1.15 does not rewrite
+   * gRPC probes, and under STRICT mTLS the kubelet's plaintext gRPC probe hits the sidecar and fails.
+   */
+  readonly tcpProbePort?: number;
+}
+
 /**
  * A cell with every version exact and every quirk decided: the only place the catalog is consulted.
  * Downstream (render, plan, run, verify, suite) reads these decisions, never the catalog.
@@ -55,6 +82,8 @@ export interface ResolvedCell {
     readonly alpEnvoy: UpstreamFile;
     readonly apiServerNamespace: string;
     readonly dikastesImage: string;
+    /** The operator's image and the Calico images it rolls out first, in pull order. */
+    readonly images: readonly string[];
     readonly dikastesLog: DikastesLogLines;
     /** How Dikastes matches HTTP paths in this version (UPSTREAM.md §1 "Policy semantics"). */
     readonly httpPaths: 'normalised' | 'raw-prefix';
@@ -73,7 +102,15 @@ export interface ResolvedCell {
     readonly manifest: UpstreamFile;
     readonly images: readonly string[];
     readonly drop: typeof BOUTIQUE.drop;
+    /** Kept Deployments with what the kustomization changes in each. */
+    readonly workloads: readonly BoutiqueWorkload[];
+    /** Moving image tags of the release file → the pinned reference the kustomization substitutes. */
+    readonly pinnedImages: Readonly<Record<string, string>>;
   };
+  /** Requests the cluster must hold before any add-on (kind's control plane). */
+  readonly controlPlaneRequests?: { readonly cpuMillis: number; readonly memoryMiB: number };
+  /** kind, kubectl and istioctl: the version each must have, and where each is published per arch. */
+  readonly tools: readonly ToolChoice[];
   /** Components whose images exist for amd64 only. */
   readonly amd64Only: readonly string[];
   readonly support: readonly SupportEntry[];
@@ -165,15 +202,35 @@ export function resolveCell(config: CellConfig): ResolvedCell {
     ...(BOUTIQUE.amd64Only ? [`Online Boutique ${BOUTIQUE.version}`] : []),
     ...(istio.release.amd64Only ? [`Istio ${istio.version}`] : []),
   ];
+  const tcpProbes = !istio.release.rewritesGrpcProbes;
+  const workloads: BoutiqueWorkload[] = BOUTIQUE.workloads.map((w) => ({
+    name: w.name,
+    container: w.container,
+    cpuMillis: Math.min(w.cpuMillis, BOUTIQUE.loweredCpuMillis),
+    memoryMiB: w.memoryMiB,
+    ...('grpcPort' in w && tcpProbes ? { tcpProbePort: w.grpcPort } : {}),
+  }));
   const notes = [
     ...(istio.release.note ? [`Istio ${istio.release.minor}: ${istio.release.note}`] : []),
+    ...(tcpProbes
+      ? [
+          `Istio ${istio.release.minor} does not rewrite gRPC probes: Online Boutique's gRPC liveness/readiness probes run as tcpSocket probes on the same ports`,
+        ]
+      : []),
     httpPaths === 'normalised'
       ? `Calico ${calico.version}: HTTP paths are normalised and prefixes match at segment boundaries`
       : `Calico ${calico.version}: HTTP path prefixes match the raw path as a string prefix`,
   ];
 
+  const tool = (name: ToolName, version: string): ToolChoice => ({
+    name,
+    version,
+    downloads: { amd64: toolSource(name, version, 'amd64'), arm64: toolSource(name, version, 'arm64') },
+  });
   return {
     id: cellId(k8s, calico.version, istio.version),
+    // kubectl at the node's Kubernetes patch, istioctl at the Istio release, kind at the release the image is for.
+    tools: [tool('kind', kind.version), tool('kubectl', `v${k8s}`), tool('istioctl', istio.version)],
     kubernetes: { version: k8s, minor: k8sMinor },
     kind,
     calico: {
@@ -186,6 +243,10 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       alpEnvoy: calicoFile(calico.version, calico.release, 'alp/istio-app-layer-policy-envoy-v3.yaml'),
       apiServerNamespace: calico.release.apiServerNamespace,
       dikastesImage: `${calico.release.dikastesImage}:${calico.version}`,
+      images: [
+        calico.release.operatorImage,
+        ...CALICO_COMPONENT_IMAGES.map((c) => `${calico.release.imageRegistry}calico/${c}:${calico.version}`),
+      ],
       dikastesLog: calico.release.dikastesLog,
       httpPaths,
       ...(defect ? { defect } : {}),
@@ -208,9 +269,15 @@ export function resolveCell(config: CellConfig): ResolvedCell {
     boutique: {
       version: BOUTIQUE.version,
       manifest: { file: 'kubernetes-manifests.yaml', url: BOUTIQUE.manifestUrl, sha256: BOUTIQUE.sha256 },
-      images: BOUTIQUE.services.map((s) => `${BOUTIQUE.imageRepository}/${s}:${BOUTIQUE.version}`),
+      images: [
+        ...BOUTIQUE.services.map((s) => `${BOUTIQUE.imageRepository}/${s}:${BOUTIQUE.version}`),
+        ...Object.values(BOUTIQUE.pinnedImages),
+      ],
       drop: BOUTIQUE.drop,
+      workloads,
+      pinnedImages: BOUTIQUE.pinnedImages,
     },
+    ...(config.cluster === 'kind' ? { controlPlaneRequests: KIND_CONTROL_PLANE_REQUESTS } : {}),
     amd64Only,
     support: [calicoEntry, istioEntry],
     notes,

@@ -196,6 +196,52 @@ export const CellResultSchema = z.object({
   cleanup: z
     .object({ status: z.enum(['deleted', 'kept', 'not-created', 'failed']), detail: z.string().optional() })
     .optional(),
+  /** This run among others on one Docker host: its id, cluster, host port and deadline. */
+  run: z
+    .object({
+      id: z.string(),
+      clusterName: z.string().optional(),
+      /** The node label carrying the cell id (the cluster name is unique per run). */
+      cellLabel: z.string().optional(),
+      hostPort: z.number().int().optional(),
+      ingressUrl: z.string(),
+      timeoutMinutes: z.number().int().positive(),
+      deadlineAt: z.string(),
+    })
+    .optional(),
+  /** The Docker host as `docker info` reported it (kind clusters). */
+  host: z
+    .object({
+      dockerVersion: z.string().optional(),
+      storageDriver: z.string().optional(),
+      cpus: z.number().optional(),
+      memoryMiB: z.number().optional(),
+      arch: z.string().optional(),
+    })
+    .optional(),
+  /** What the cluster reported about itself, read after the steps. */
+  observed: z
+    .object({
+      calico: z.string().optional(),
+      istiod: z.string().optional(),
+      images: z
+        .array(
+          z.object({
+            namespace: z.string(),
+            pod: z.string(),
+            container: z.string(),
+            image: z.string(),
+            imageID: z.string().optional(),
+          }),
+        )
+        .default([]),
+      errors: z.array(z.string()).default([]),
+    })
+    .optional(),
+  /** Every file the plan fetched, with the sha256 of the bytes received. */
+  fetched: z
+    .array(z.object({ url: z.string(), dest: z.string(), sha256: z.string(), bytes: z.number().int() }))
+    .optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
   durationMs: z.number().nonnegative(),

@@ -26,6 +26,11 @@ export interface EngineBounds {
   readonly diagnosticsCommandMs: number;
   /** How long running steps may go on after a required one failed. */
   readonly drainSeconds: number;
+  /** `docker info` in the preflight. */
+  readonly dockerInfoMs: number;
+  /** Fail fast: how often pods are read, and how long a pod may stay stuck before the wait ends. */
+  readonly podWatchPollMs: number;
+  readonly podStuckGraceMs: number;
 }
 
 export const DEFAULT_BOUNDS: EngineBounds = {
@@ -34,7 +39,17 @@ export const DEFAULT_BOUNDS: EngineBounds = {
   ingressAttemptMs: 5_000,
   diagnosticsCommandMs: 60_000,
   drainSeconds: 60,
+  dockerInfoMs: 20_000,
+  podWatchPollMs: 5_000,
+  podStuckGraceMs: 45_000,
 };
+
+/**
+ * Of the run's deadline, what the main phases may never use: diagnostics, cleanup and the record get
+ * at least this share (and at least the floor), whatever the main phases did.
+ */
+export const RESERVED_SHARE = 0.15;
+export const RESERVED_FLOOR_MS = 3 * 60_000;
 
 /** Everything that touches the world, injected: the entry points bind the real ones. */
 export interface EngineDeps {
@@ -58,6 +73,10 @@ export interface EngineDeps {
   readonly bounds?: Partial<EngineBounds>;
   readonly executePlan?: typeof executePlan;
   readonly installTool?: InstallToolFn;
+  /** Draws this run's id (unique cluster name); default 6 random hex digits. */
+  readonly runId?: () => string;
+  /** A free TCP port on 127.0.0.1 for the gateway mapping; default: one the OS hands out. */
+  readonly freePort?: () => Promise<number>;
 }
 
 /** Lets the action save state as soon as facts are known (the post step relies on them). */
@@ -108,8 +127,19 @@ export interface Prepared {
   /** plan.env with paths resolved against the plan directory. */
   readonly env: Record<string, string>;
   readonly startedMs: number;
+  /** The whole run's deadline, and the earlier one the main phases end by (the rest is reserved). */
+  readonly deadlineMs: number;
+  readonly mainDeadlineMs: number;
+  readonly runId: string;
+  readonly hostPort?: number;
   /** Set when on-unsupported: skip keeps this cell from running. */
   readonly skip?: string;
+}
+
+/** A verdict decided before the steps end (preflight, fail-fast): later main phases are skipped. */
+export interface EarlyStop {
+  readonly verdict: 'error' | 'unsupported';
+  readonly reason: string;
 }
 
 /** One cell's run: each phase reads what earlier ones left and adds its own part. */
@@ -135,6 +165,11 @@ export class CellRun {
   diagnostics?: CellResult['diagnostics'];
   diagnosticsArchive?: string;
   cleanup?: NonNullable<CellResult['cleanup']>;
+  /** Set by a phase that decided the verdict early; the main phases after it are skipped. */
+  stop?: EarlyStop;
+  host?: CellResult['host'];
+  observed?: CellResult['observed'];
+  readonly fetched: NonNullable<CellResult['fetched']> = [];
   /** A phase that threw: the later main phases are skipped, the verdict says so. */
   readonly faults: { phase: string; error: string }[] = [];
   outcome?: RunOutcome;
@@ -162,6 +197,11 @@ export class CellRun {
   executorDeps(): ExecutorDeps {
     const { runner, fetcher, log, now, sleep } = this.deps;
     return { runner, fetcher, log, now, sleep };
+  }
+
+  /** Milliseconds the main phases have left (never negative). */
+  mainRemainingMs(): number {
+    return Math.max(0, this.prepared.mainDeadlineMs - this.deps.now());
   }
 
   /** Steps that are speed-ups: their failure is a warning. */

@@ -4,7 +4,9 @@ import { checksPhase } from './phases/checks.js';
 import { cleanupPhase } from './phases/cleanup.js';
 import { detectPhase } from './phases/detect.js';
 import { diagnosticsPhase } from './phases/diagnostics.js';
+import { preflightPhase } from './phases/preflight.js';
 import { prepare } from './phases/prepare.js';
+import { observePhase } from './phases/observe.js';
 import { recordPhase } from './phases/record.js';
 import { setupPhase } from './phases/setup.js';
 import { suitePhase } from './phases/suite.js';
@@ -25,9 +27,11 @@ export type {
  * `main` phases stop at the first fault; `always` phases run whatever happened before them.
  */
 export const CELL_PHASES: readonly CellPhase[] = [
+  preflightPhase, //    main:   Docker answers, the cell fits this runner (CPU, memory, arch)
   toolsPhase, //        main:   kind, kubectl, istioctl, all at once
   detectPhase, //       main:   cluster existing: what it runs, or error before any probe
-  setupPhase, //        main:   the plan's steps as a DAG
+  setupPhase, //        main:   the plan's steps as a DAG, watched for stuck pods, cut to the deadline
+  observePhase, //      always: what the cluster reports (versions, image IDs), before it goes
   checksPhase, //       main:   the guide's troubleshooting checks
   suitePhase, //        main:   probes, deny-then-allow
   verdictPhase, //      always: pass, fail, error or unsupported, with one reason

@@ -19,7 +19,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
  */
 export async function runPhases(run: CellRun, phases: readonly CellPhase[]): Promise<void> {
   for (const phase of phases) {
-    const stopped = run.faults.length > 0 || run.prepared.skip !== undefined;
+    const stopped = run.faults.length > 0 || run.prepared.skip !== undefined || run.stop !== undefined;
     if (phase.stage === 'main' && stopped) continue;
     try {
       await phase.run(run);

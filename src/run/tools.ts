@@ -5,16 +5,11 @@ import { installTool as realInstallTool } from '../tools/install.js';
 
 export type InstallToolFn = typeof realInstallTool;
 
-/** The version each tool must have for a cell. */
+/** The version each tool must have for a cell (decided in resolve). */
 export function toolVersion(cell: ResolvedCell, tool: ToolName): string {
-  switch (tool) {
-    case 'kind':
-      return cell.kind.version;
-    case 'kubectl':
-      return `v${cell.kubernetes.version}`;
-    case 'istioctl':
-      return cell.istio.version;
-  }
+  const choice = cell.tools.find((t) => t.name === tool);
+  if (!choice) throw new Error(`the cell names no ${tool} version (a bug)`);
+  return choice.version;
 }
 
 interface Entry {

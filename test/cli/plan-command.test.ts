@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,43 @@ async function planInto(...flags: string[]) {
 
 const allArgv = (plan: Plan) => plan.steps.flatMap((s) => s.commands.map(commandArgv));
 
+describe('plan --out into a directory that is not empty', () => {
+  it('replaces the plan it wrote before (no stale manifest survives) and refuses unrelated files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cic-plan-again-'));
+    try {
+      expect((await cli('plan', '--out', dir, '--istio', '1.28')).code).toBe(0);
+      expect(existsSync(join(dir, 'manifests/gateway-canary.yaml'))).toBe(true);
+      writeFileSync(join(dir, 'kubeconfig'), 'from a hand run');
+      // Re-planned as a legacy cell: the canary manifest of the earlier plan must not be left behind.
+      const again = await cli(
+        'plan',
+        '--out',
+        dir,
+        '--istio',
+        '1.15',
+        '--kubernetes',
+        '1.32',
+        '--calico',
+        'v3.29.7',
+      );
+      expect(again.code, again.err).toBe(0);
+      expect(existsSync(join(dir, 'manifests/gateway-canary.yaml'))).toBe(false);
+      expect(existsSync(join(dir, 'kubeconfig'))).toBe(false);
+      expect((JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as Plan).cell.istio).toBe('1.15.7');
+
+      writeFileSync(join(dir, 'notes.txt'), 'mine');
+      const refused = await cli('plan', '--out', dir);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toContain('holds files a plan did not write (notes.txt)');
+      // refused before any change
+      expect((JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as Plan).cell.istio).toBe('1.15.7');
+      expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('plan writes plan.json, manifests/ and runbook.sh', () => {
   it('for the default cell', async () => {
     const { dir, plan, runbook, out } = await planInto(
@@ -60,10 +97,11 @@ describe('plan writes plan.json, manifests/ and runbook.sh', () => {
     expect(plan.support.map((s) => s.status)).toEqual(['supported', 'supported']);
     expect(plan.steps.map((s) => s.id)).toEqual([
       'cluster-create',
-      'images-preload',
+      ...Array.from({ length: 22 }, (_, i) => `preload-${String(i + 1).padStart(2, '0')}`),
       'calico-operator',
       'calico-install',
       'calico-ready',
+      'calico-apiserver',
       'felix-policy-sync',
       'istio-install',
       'alp-envoy',
@@ -150,8 +188,9 @@ describe('plan writes plan.json, manifests/ and runbook.sh', () => {
     }
     const images = allArgv(plan)
       .filter((c) => c[0] === 'docker')
-      .map((c) => c[2]!);
-    for (const i of images) expect(i, i).toMatch(/:(v?\d+\.\d+\.\d+)$/);
+      .map((c) => c.at(-1)!);
+    expect(images.length).toBeGreaterThan(15);
+    for (const i of images) expect(i, i).toMatch(/(:v?\d+\.\d+\.\d+|@sha256:[a-f0-9]{64})$/);
   });
 
   it('redirects every upstream URL through --mirror', async () => {

@@ -21,7 +21,9 @@ describe('parseCellConfig: defaults and normalisation', () => {
       mirrors: [],
       allowInsecureMirrors: false,
       diagnosticsClusterWide: false,
+      timeoutMinutes: 45,
     });
+    expect(parseCellConfig({ 'timeout-minutes': '90' }, actionNaming).timeoutMinutes).toBe(90);
   });
 
   it.each([
@@ -139,6 +141,12 @@ const BAD: [RawInputs, string[]][] = [
   [{ 'ingress-url': 'localhost:30080' }, ['input "ingress-url"', 'not an http(s) URL']],
   [{ 'results-dir': 'a\u0000b' }, ['input "results-dir"', 'control character']],
   [{ suite: 'suite.yaml\nrm -rf /' }, ['input "suite"', 'control character']],
+  [
+    { 'timeout-minutes': 'soon' },
+    ['input "timeout-minutes"', '"soon"', 'not a whole number of minutes', 'from 5 to 360'],
+  ],
+  [{ 'timeout-minutes': '2' }, ['input "timeout-minutes"', '"2"', 'out of range', 'from 5 to 360']],
+  [{ 'timeout-minutes': '45.5' }, ['not a whole number of minutes']],
 ];
 
 describe('parseCellConfig: refused inputs', () => {

@@ -13,6 +13,23 @@ interface BundleModule {
   ENTRY_POINTS: { action: string; cli: string };
 }
 
+/**
+ * Full runs install everything but Calico: the catalog pins the Tigera operator manifests by sha256
+ * (UPSTREAM.md §6), ../shared/upstream does not hold their bytes, and the download server cannot serve
+ * a stand-in that matches a pin. The Calico steps run against the fake tools in test/run/robustness.test.ts.
+ */
+export const WITHOUT_CALICO = 'istio,alp,workload';
+
+/** A world where Calico is already in, as `--install istio,alp,workload` expects: Felix's Policy Sync on. */
+export const CALICO_PRESENT = { initialState: { felix: { policySyncPathPrefix: '/var/run/nodeagent' } } };
+
+/** The name the run gave its kind cluster (unique per run): from its `kind create cluster` call. */
+export function createdCluster(calls: readonly Call[]): string {
+  const create = calls.find((c) => c.tool === 'kind' && c.argv[0] === 'create' && c.argv[1] === 'cluster');
+  if (!create) throw new Error('no kind create cluster call');
+  return create.argv[create.argv.indexOf('--name') + 1]!;
+}
+
 export interface Bundles {
   readonly root: string;
   readonly action: string;

@@ -10,6 +10,9 @@ import { startDownloadServer } from '../fakes/servers.js';
 import { upstreamAvailable } from '../support/upstream.js';
 import {
   buildBundles,
+  CALICO_PRESENT,
+  createdCluster,
+  WITHOUT_CALICO,
   indexOf,
   is,
   ROOT,
@@ -55,7 +58,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
   });
 
   async function world(scenario: Record<string, unknown> = {}) {
-    const w = await World.create(scenario);
+    const w = await World.create({ ...CALICO_PRESENT, ...scenario });
     worlds.push(w);
     const gw = await startGateway(w.scenarioFile);
     return { w, gw };
@@ -67,6 +70,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       const { finished } = startAction(bundles, w, {
         'results-dir': w.resultsDir,
         'ingress-url': gw.url,
+        install: WITHOUT_CALICO,
         mirrors: downloads.mirrors.join('\n'),
         'allow-insecure-mirrors': 'true',
       });
@@ -114,7 +118,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         'create',
         'cluster',
         '--name',
-        'cic-1-34-8-v3-32-1-1-28-1',
+        createdCluster(calls),
         '--image',
         NODE_IMAGE,
         '--config',
@@ -124,19 +128,12 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       ]);
       // kind's kubeconfig goes to a private dir in the runner's temp dir, never into results-dir.
       expect(create.kubeconfig).toMatch(new RegExp(`^${join(w.dir, 'tmp')}/cic-kube-[^/]+/kubeconfig$`));
-      // The seed guide's order: cluster, Calico, Felix, Istio, ALP, namespace, Boutique, rollout, suite, delete.
+      expect(createdCluster(calls)).toMatch(/^cic-1-34-8-v3-32-1-1-28-1-[a-f0-9]{6}$/);
+      expect(result.run).toMatchObject({ clusterName: createdCluster(calls), ingressUrl: gw.url });
+      // The seed guide's order (Calico's part in test/run/robustness.test.ts): cluster, Istio, ALP,
+      // namespace, Boutique, rollout, suite, delete.
       const order = [
         indexOf(calls, is('kind', 'create', 'cluster')),
-        indexOf(
-          calls,
-          (c) => is('kubectl', 'create')(c) && c.argv.includes('downloads/tigera-operator.yaml'),
-        ),
-        indexOf(
-          calls,
-          (c) => is('kubectl', 'create')(c) && c.argv.includes('downloads/custom-resources.yaml'),
-        ),
-        indexOf(calls, is('kubectl', 'wait', '--for=condition=Available', 'tigerastatus/calico')),
-        indexOf(calls, is('kubectl', 'patch', 'felixconfigurations.projectcalico.org')),
         indexOf(calls, is('istioctl', 'install', '-y', '-f')),
         indexOf(
           calls,
@@ -152,7 +149,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
           calls,
           (c) => is('kubectl', 'apply', '-f')(c) && c.argv[2]!.endsWith('frontend-allow-homepage.yaml'),
         ),
-        indexOf(calls, is('kind', 'delete', 'cluster', '--name', 'cic-1-34-8-v3-32-1-1-28-1')),
+        indexOf(calls, is('kind', 'delete', 'cluster', '--name', createdCluster(calls))),
       ];
       expect(
         order.every((i) => i >= 0),
@@ -165,17 +162,26 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         'https://raw.githubusercontent.com',
         '/raw',
       );
-      expect(downloads.requests).toContain(`${calicoBase}/v1_crd_projectcalico_org.yaml`);
-      expect(downloads.requests).toContain(`${calicoBase}/custom-resources.yaml`);
+      expect(downloads.requests).toContain(`${calicoBase}/alp/istio-app-layer-policy-envoy-v3.yaml`);
       expect(downloads.requests).toContain(
         '/raw/GoogleCloudPlatform/microservices-demo/v0.10.6/release/kubernetes-manifests.yaml',
       );
-      expect(calls.find(is('kind', 'load', 'docker-image'))!.argv).toContain(
+      // Preloaded inside the node (crictl), each image on its own; the first lanes start with the cluster.
+      const pulled = calls
+        .filter((c) => is('docker', 'exec')(c) && c.argv[2] === 'crictl')
+        .map((c) => [c.argv[1], c.argv.at(-1)]);
+      for (const image of [
+        'docker.io/istio/pilot:1.28.1',
         'docker.io/istio/proxyv2:1.28.1',
-      );
-      expect(calls.find(is('kind', 'load', 'docker-image'))!.argv).toContain(
         'quay.io/calico/dikastes:v3.32.1',
-      );
+      ])
+        expect(pulled).toContainEqual([`${createdCluster(calls)}-control-plane`, image]);
+      expect(calls.some(is('kind', 'load'))).toBe(false);
+      // Every fetched file is recorded with the sha256 of its bytes.
+      expect(result.fetched?.map((f) => f.dest)).toContain('downloads/istio-app-layer-policy-envoy-v3.yaml');
+      expect(result.host).toMatchObject({ dockerVersion: '29.1.2', cpus: 4 });
+      expect(result.observed?.istiod).toBe('docker.io/istio/pilot:1.28.1');
+      expect(result.observed?.images.length).toBeGreaterThan(10);
 
       // Post: main cleaned up already, so it does nothing.
       const post = await startAction(bundles, w, {}, 'post', run.state).finished;
@@ -195,6 +201,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         'results-dir': w.resultsDir,
         'ingress-url': gw.url,
         suite,
+        install: WITHOUT_CALICO,
         mirrors: downloads.mirrors.join('\n'),
         'allow-insecure-mirrors': 'true',
       });
@@ -260,6 +267,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         'ingress-url': gw.url,
         suite,
         'keep-cluster': 'on-failure',
+        install: WITHOUT_CALICO,
         mirrors: downloads.mirrors.join('\n'),
         'allow-insecure-mirrors': 'true',
       }).finished;
@@ -282,7 +290,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       const post = await startAction(bundles, w, {}, 'post', run.state).finished;
       expect(post.exit.code).toBe(0);
       expect(w.transcript().some(is('kind', 'delete'))).toBe(false);
-      expect(Object.keys(w.state().clusters as object)).toEqual(['cic-1-34-8-v3-32-1-1-28-1']);
+      expect(Object.keys(w.state().clusters as object)).toEqual([createdCluster(w.transcript())]);
       // The job ends: the kept cluster's kubeconfig does not outlive it.
       expect(existsSync(run.state.kubeconfig!)).toBe(false);
     } finally {
@@ -296,6 +304,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       const { running, finished } = startAction(bundles, w, {
         'results-dir': w.resultsDir,
         'ingress-url': gw.url,
+        install: WITHOUT_CALICO,
         mirrors: downloads.mirrors.join('\n'),
         'allow-insecure-mirrors': 'true',
       });
@@ -303,15 +312,14 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       running.child.kill('SIGKILL');
       const main = await finished;
       expect(main.exit.signal).toBe('SIGKILL');
-      expect(main.state).toMatchObject({ clusterCreated: 'true', clusterName: 'cic-1-34-8-v3-32-1-1-28-1' });
+      const name = createdCluster(w.transcript());
+      expect(main.state).toMatchObject({ clusterCreated: 'true', clusterName: name });
       expect(main.state.cleanup).toBeUndefined();
 
       const post = await startAction(bundles, w, {}, 'post', main.state).finished;
       expect(post.exit.code).toBe(0);
-      expect(post.exit.stdout).toContain('kind cluster cic-1-34-8-v3-32-1-1-28-1 deleted');
-      const del = w
-        .transcript()
-        .filter(is('kind', 'delete', 'cluster', '--name', 'cic-1-34-8-v3-32-1-1-28-1'));
+      expect(post.exit.stdout).toContain(`kind cluster ${name} deleted`);
+      const del = w.transcript().filter(is('kind', 'delete', 'cluster', '--name', name));
       expect(del).toHaveLength(1);
       expect(del[0]!.bin.startsWith(w.toolCache)).toBe(true);
       expect(w.state().clusters).toEqual({});

@@ -6,9 +6,18 @@ import { CellResultSchema } from '../../src/result/schema.js';
 import { startGateway } from '../fakes/gateway.js';
 import { startDownloadServer } from '../fakes/servers.js';
 import { upstreamAvailable } from '../support/upstream.js';
-import { buildBundles, indexOf, is, start, waitForCall, World, type Bundles } from './harness.js';
-
-const CLUSTER = 'cic-1-34-8-v3-32-1-1-28-1';
+import {
+  buildBundles,
+  CALICO_PRESENT,
+  createdCluster,
+  indexOf,
+  is,
+  start,
+  waitForCall,
+  WITHOUT_CALICO,
+  World,
+  type Bundles,
+} from './harness.js';
 
 describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools', () => {
   let bundles: Bundles;
@@ -32,7 +41,7 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
   });
 
   async function world(scenario: Record<string, unknown> = {}) {
-    const w = await World.create(scenario);
+    const w = await World.create({ ...CALICO_PRESENT, ...scenario });
     worlds.push(w);
     return w;
   }
@@ -61,6 +70,8 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
           suite,
           '--tools-from-path',
           'true',
+          '--install',
+          WITHOUT_CALICO,
           ...mirrorFlags(downloads.mirrors),
         ],
         w.env(),
@@ -114,7 +125,8 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
     ).done;
     expect(exit.code).toBe(1);
     expect(exit.stderr).toContain('checksum mismatch');
-    expect(w.transcript()).toEqual([]);
+    // Only the preflight asked Docker whether it answers.
+    expect(w.transcript().map((c) => [c.tool, c.argv[0]])).toEqual([['docker', 'info']]);
     const result = CellResultSchema.parse(w.results());
     expect(result.verdict).toBe('error');
     expect(result.reason).toMatch(/tool-kind failed: .*checksum mismatch/);
@@ -134,6 +146,8 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
         w.resultsDir,
         '--ingress-url',
         'http://127.0.0.1:9',
+        '--install',
+        WITHOUT_CALICO,
         ...mirrorFlags(downloads.mirrors),
       ],
       w.env(),
@@ -146,11 +160,14 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
     expect(exit.ms).toBeLessThan(20_000);
     expect(exit.stderr).toContain('SIGTERM: cancelling; cleanup still runs');
     const calls = w.transcript();
-    expect(indexOf(calls, is('kind', 'delete', 'cluster', '--name', CLUSTER))).toBe(calls.length - 1);
+    expect(createdCluster(calls)).toMatch(/^cic-1-34-8-v3-32-1-1-28-1-[a-f0-9]{6}$/);
+    expect(indexOf(calls, is('kind', 'delete', 'cluster', '--name', createdCluster(calls)))).toBe(
+      calls.length - 1,
+    );
     const result = CellResultSchema.parse(w.results());
     expect(result.verdict).toBe('error');
-    // images-preload may still be running beside it: both are named
-    expect(result.reason).toMatch(/^Cancelled during (images-preload, )?istio-install;/);
+    // preloads may still be running beside it: all are named
+    expect(result.reason).toMatch(/^Cancelled during (preload-\d+, )*istio-install[;,]/);
     expect(result.phases.find((p) => p.id === 'istio-install')?.status).toBe('cancelled');
     expect(result.phases.find((p) => p.id === 'rollout')?.status).toBe('cancelled');
     expect(result.cleanup?.status).toBe('deleted');

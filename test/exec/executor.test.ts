@@ -68,6 +68,48 @@ const statuses = (rs: PhaseResult[]): Record<string, string> =>
   Object.fromEntries(rs.map((r) => [r.id, r.status]));
 
 describe('executePlan: scheduling', () => {
+  it('background steps: nothing waits on them, a failure stays local, they stop once every other step is done', async () => {
+    // A pull that would hang for an hour: only the end of the foreground steps can stop it.
+    const fake = new FakeRunner((argv) =>
+      argv.includes('slow')
+        ? { delayMs: 3_600_000 }
+        : argv.includes('bad')
+          ? { exitCode: 1, stderr: 'pull failed' }
+          : {},
+    );
+    // The install ends only after the pull queued behind the failed one has run: an event, not a clock.
+    const pulledAfterBad = Promise.withResolvers<void>();
+    const runner: ProcessRunner = {
+      async run(argv, opts) {
+        if (argv.includes('install')) await pulledAfterBad.promise;
+        const r = await fake.run(argv, opts);
+        if (argv.includes('ok')) pulledAfterBad.resolve();
+        return r;
+      },
+    };
+    const { log } = memoryLog();
+    const bg = { optional: true, background: true } as const;
+    const steps = [
+      step('create', [['kind', 'create']]),
+      step('pull-slow', [['docker', 'slow']], { dependsOn: ['create'], ...bg }),
+      step('pull-bad', [['docker', 'bad']], { dependsOn: ['create'], ...bg }),
+      step('pull-after-bad', [['docker', 'ok']], { dependsOn: ['pull-bad'], ...bg }),
+      step('pull-after-slow', [['docker', 'never']], { dependsOn: ['pull-slow'], ...bg }),
+      step('install', [['kubectl', 'install']], { dependsOn: ['create'] }),
+    ];
+    const results = await executePlan(steps, options(), deps(runner, log));
+    expect(statuses(results)).toEqual({
+      create: 'passed',
+      'pull-slow': 'cancelled',
+      'pull-bad': 'failed',
+      'pull-after-bad': 'passed',
+      'pull-after-slow': 'skipped',
+      install: 'passed',
+    });
+    expect(results.find((r) => r.id === 'pull-slow')!.error).toContain('every other step had finished');
+    expect(fake.calls.map((c) => c.argv.join(' '))).not.toContain('docker never');
+  });
+
   it('overlaps independent steps and honours dependencies; results in plan order', async () => {
     const g = gatedCalls();
     const runner = new FakeRunner((argv) => ({ gate: g.enter(argv[1]!) }));

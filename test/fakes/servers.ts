@@ -18,7 +18,7 @@ function wrapper(tool: string): Buffer {
 }
 
 /** Operator manifests the catalog does not pin: small stand-ins with the same kinds. */
-function standIn(file: string): string {
+export function standIn(file: string): string {
   const stem = file
     .replace(/\.ya?ml$/, '')
     .replace(/[^a-z0-9]+/gi, '-')
@@ -66,19 +66,23 @@ export async function startDownloadServer(opts: ServerOptions) {
   };
   tool('/kind/v0.32.0/kind-linux-amd64', wrapper('kind'), 'kind', '.sha256sum', 'kind-linux-amd64');
   tool('/k8s/release/v1.34.8/bin/linux/amd64/kubectl', wrapper('kubectl'), 'kubectl', '.sha256');
+  // The legacy cell the runbook test plans (Kubernetes 1.32, Istio 1.15).
+  tool('/kind/v0.31.0/kind-linux-amd64', wrapper('kind'), 'kind', '.sha256sum', 'kind-linux-amd64');
+  tool('/k8s/release/v1.32.11/bin/linux/amd64/kubectl', wrapper('kubectl'), 'kubectl', '.sha256');
   const istioDir = join(opts.workDir, 'istioctl-archive');
   mkdirSync(istioDir, { recursive: true });
   writeFileSync(join(istioDir, 'istioctl'), wrapper('istioctl'));
   chmodSync(join(istioDir, 'istioctl'), 0o755);
   const tgz = join(opts.workDir, 'istioctl.tar.gz');
   execFileSync('tar', ['-czf', tgz, '-C', istioDir, 'istioctl']);
-  tool(
-    '/istio/1.28.1/istioctl-1.28.1-linux-amd64.tar.gz',
-    readFileSync(tgz),
-    'istioctl',
-    '.sha256',
-    'istioctl-1.28.1-linux-amd64.tar.gz',
-  );
+  for (const v of ['1.28.1', '1.15.7'])
+    tool(
+      `/istio/${v}/istioctl-${v}-linux-amd64.tar.gz`,
+      readFileSync(tgz),
+      'istioctl',
+      '.sha256',
+      `istioctl-${v}-linux-amd64.tar.gz`,
+    );
 
   const server = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');

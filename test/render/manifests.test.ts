@@ -197,9 +197,13 @@ describe('kind cluster config', () => {
       kind: 'Cluster',
       apiVersion: 'kind.x-k8s.io/v1alpha4',
       networking: { disableDefaultCNI: true, podSubnet: '192.168.0.0/16' },
+      kubeadmConfigPatches: [
+        'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nserializeImagePulls: false\nmaxParallelImagePulls: 4\n',
+      ],
       nodes: [
         {
           role: 'control-plane',
+          labels: { 'conformance.calico-istio/cell': 'k8s-1.34.8_calico-v3.32.1_istio-1.28.1' },
           extraPortMappings: [
             { containerPort: 30080, hostPort: 30080, listenAddress: '127.0.0.1', protocol: 'TCP' },
           ],
@@ -211,5 +215,21 @@ describe('kind cluster config', () => {
       (p: any) => p.name === 'http2',
     ).nodePort;
     expect(k.nodes[0].extraPortMappings[0].containerPort).toBe(nodePort);
+  });
+
+  it('a run’s host port and run id: the mapping, the ingress URL and the cluster name follow them', () => {
+    const cell = resolveCell(parseCellConfig({}, actionNaming));
+    const { plan, files } = buildPlan(cell, { runId: 'a1b2c3', hostPort: 41234 });
+    const k = load(files.get('manifests/kind-config.yaml')!) as any;
+    expect(k.nodes[0].extraPortMappings[0].hostPort).toBe(41234);
+    expect(plan.facts.ingressUrl).toBe('http://127.0.0.1:41234');
+    expect(plan.facts.clusterName).toBe('cic-1-34-8-v3-32-1-1-28-1-a1b2c3');
+    const create = plan.steps[0]!;
+    expect(create.retry?.beforeRetry?.[0]).toEqual({
+      exec: ['kind', 'delete', 'cluster', '--name', 'cic-1-34-8-v3-32-1-1-28-1-a1b2c3'],
+    });
+    expect(plan.cleanup[0]!.commands[0]).toEqual({
+      exec: ['kind', 'delete', 'cluster', '--name', 'cic-1-34-8-v3-32-1-1-28-1-a1b2c3'],
+    });
   });
 });

@@ -92,6 +92,57 @@ describe.runIf(have)('Online Boutique transformation on the real v0.10.6 release
     }
   });
 
+  it('pins redis:alpine by digest, lowers every CPU request, keeps gRPC probes where Istio rewrites them', () => {
+    const deployments = kustomized({}).filter((d) => d.kind === 'Deployment');
+    const containers = deployments.flatMap((d) => d.spec.template.spec.containers as any[]);
+    const redis = containers.find((c) => c.name === 'redis');
+    expect(redis.image).toBe('redis@sha256:8096655e437712b07503796fb64d81359256cfcff0ab29d95a7da72863786efb');
+    for (const c of containers) expect(c.image, c.name).not.toMatch(/:(alpine|latest)$/);
+    let cpu = 0;
+    for (const c of containers) {
+      const m = /^(\d+)m$/.exec(c.resources.requests.cpu);
+      expect(m, `${c.name} ${c.resources.requests.cpu}`).not.toBeNull();
+      cpu += Number(m![1]);
+      // memory is left as upstream set it
+      expect(c.resources.requests.memory).toMatch(/Mi$/);
+    }
+    expect(cpu).toBeLessThanOrEqual(300);
+    const ad = deployments.find((d) => d.metadata.name === 'adservice').spec.template.spec.containers[0];
+    expect(ad.readinessProbe.grpc).toEqual({ port: 9555 });
+    for (const d of deployments) new Deployment(d).validate();
+  });
+
+  it('Istio 1.10: every gRPC probe becomes a tcpSocket probe on the same port, nothing else changes', () => {
+    const before = new Map(
+      (
+        parseYamlStream(
+          readFileSync(upstream('microservices-demo', BOUTIQUE.version, 'kubernetes-manifests.yaml'), 'utf8'),
+        ) as any[]
+      )
+        .filter((d) => d.kind === 'Deployment')
+        .map((d) => [d.metadata.name, d.spec.template.spec.containers[0]]),
+    );
+    const deployments = kustomized({ 'istio-version': '1.10', 'kubernetes-version': '1.29' }).filter(
+      (d) => d.kind === 'Deployment',
+    );
+    let rewritten = 0;
+    for (const d of deployments) {
+      const c = d.spec.template.spec.containers[0];
+      const was = before.get(d.metadata.name);
+      for (const probe of ['readinessProbe', 'livenessProbe'] as const) {
+        expect(c[probe].grpc, `${d.metadata.name} ${probe}`).toBeUndefined();
+        if (was[probe].grpc) {
+          rewritten++;
+          expect(c[probe].tcpSocket).toEqual({ port: was[probe].grpc.port });
+          expect(c[probe].periodSeconds).toBe(was[probe].periodSeconds);
+        } else expect(c[probe]).toEqual(was[probe]);
+      }
+      new Deployment(d).validate();
+    }
+    // 9 Deployments with a gRPC readiness and liveness probe each (UPSTREAM.md §6 "Probes")
+    expect(rewritten).toBe(18);
+  });
+
   it('legacy flavour: pods carry no templates annotation', () => {
     const deployments = kustomized({ 'istio-version': '1.15' }).filter((d) => d.kind === 'Deployment');
     expect(deployments.length).toBe(11);

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,6 +26,15 @@ const silent: Log = {
   group: (_t, fn) => fn(),
   mask: () => undefined,
 };
+
+/** The preflight's `docker info`: a 4-CPU amd64 Docker host, as GitHub's public runners. */
+const DOCKER_INFO = JSON.stringify({
+  ServerVersion: '29.1.2',
+  Driver: 'overlayfs',
+  NCPU: 4,
+  MemTotal: 16e9,
+  Architecture: 'x86_64',
+});
 
 /** What an existing cluster reports when asked what it runs (kubectl version, ClusterInformation, istiod). */
 function clusterFacts(argv: readonly string[]): Partial<RunResult> {
@@ -57,6 +66,7 @@ function recordingRunner(answer: (argv: readonly string[]) => Partial<RunResult>
         timedOut: false,
         cancelled: false,
         durationMs: 1,
+        ...(argv[0] === 'docker' && argv[1] === 'info' ? { stdout: DOCKER_INFO } : {}),
         ...answer(argv),
       };
     },
@@ -98,6 +108,8 @@ async function setup(inputs: RawInputs, over: Partial<EngineDeps> = {}) {
     arch: 'amd64',
     installTool,
     bounds: { ingressWaitMs: 0, drainSeconds: 1 },
+    freePort: async () => 41234,
+    runId: () => 'r1',
     ...over,
   };
   return { dir, config, deps, calls, installs, suiteRequests };
@@ -173,7 +185,10 @@ describe('run engine', () => {
     const out = await runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
     expect(out.result.verdict).toBe('error');
     expect(out.result.reason).toContain('tool-kind failed: kind v0.32.0 (amd64): checksum mismatch');
-    expect(calls.filter((c) => c.argv[0] !== 'tar')).toEqual([]);
+    // Only the preflight's question to Docker ran.
+    expect(calls.filter((c) => c.argv[0] !== 'tar').map((c) => c.argv.slice(0, 2))).toEqual([
+      ['docker', 'info'],
+    ]);
     expect(out.result.cleanup).toEqual({ status: 'not-created' });
   });
 
@@ -195,7 +210,7 @@ describe('run engine', () => {
       deps,
     );
     expect(hooks).toEqual([
-      'planned cic-1-34-8-v3-32-1-1-28-1 never',
+      'planned cic-1-34-8-v3-32-1-1-28-1-r1 never',
       'may-exist /fake/kind',
       // The fake runner prints nothing, so every kubectl read fails its checks.
       'cleanup deleted',
@@ -213,7 +228,7 @@ describe('run engine', () => {
       'delete',
       'cluster',
       '--name',
-      'cic-1-34-8-v3-32-1-1-28-1',
+      'cic-1-34-8-v3-32-1-1-28-1-r1',
     ]);
     expect(out.result.checks.filter((c) => c.status === 'fail').length).toBeGreaterThan(5);
     expect(out.diagnosticsArchive).toBe(join(config.resultsDir, 'diagnostics.tar.gz'));
@@ -221,10 +236,18 @@ describe('run engine', () => {
 
   it('a throw in diagnostics still deletes the cluster and writes results.json, naming the phase', async () => {
     const { config, deps, calls } = await setup({});
-    // A stale file where the diagnostics folder goes: collecting them throws.
-    await mkdir(config.resultsDir, { recursive: true });
-    await writeFile(join(config.resultsDir, 'diagnostics'), 'stale');
-    const out = await runCell({ config, naming: cliNaming, signal: new AbortController().signal }, deps);
+    // A file appears where the diagnostics folder goes once the run has started (the run clears a
+    // stale one first): collecting them throws.
+    const blockDiagnostics = () => writeFileSync(join(config.resultsDir, 'diagnostics'), 'in the way');
+    const out = await runCell(
+      {
+        config,
+        naming: cliNaming,
+        signal: new AbortController().signal,
+        hooks: { onClusterMayExist: blockDiagnostics },
+      },
+      deps,
+    );
     expect(out.result.verdict).toBe('fail');
     expect(out.result.reason).toMatch(/\(also: phase diagnostics failed: .*diagnostics/);
     expect(out.result.cleanup?.status).toBe('deleted');

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { collectDiagnostics } from '../../diagnostics/collect.js';
-import { UNCANCELLABLE } from '../cell-run.js';
+/** What diagnostics leave of the deadline for cleanup (kind delete) and the record. */
+const AFTER_DIAGNOSTICS_MS = 90_000;
+/** Diagnostics always get at least this, even past the deadline: a failure without them explains nothing. */
+const MIN_DIAGNOSTICS_MS = 30_000;
 import type { CellPhase } from '../phase-runner.js';
 
 /** Phase `diagnostics`: after a failure, from a cluster that exists, before it is deleted. */
@@ -17,6 +20,11 @@ export const diagnosticsPhase: CellPhase = {
     const kindPath = cluster ? await run.toolPaths.kind?.catch(() => undefined) : undefined;
     const tools = run.tools;
     const targetPod = run.checkReport?.targetPod;
+    // Not the user's cancellation (diagnostics run after it), but the deadline: cleanup must still fit.
+    const budget = Math.max(
+      MIN_DIAGNOSTICS_MS,
+      run.prepared.deadlineMs - run.deps.now() - AFTER_DIAGNOSTICS_MS,
+    );
     const got = await run.log.group('Diagnostics', () =>
       collectDiagnostics(
         run.deps.runner,
@@ -37,7 +45,7 @@ export const diagnosticsPhase: CellPhase = {
           ...(target.selector ? { targetLabel: target.selector } : {}),
           timeoutMs: run.bounds.diagnosticsCommandMs,
         },
-        UNCANCELLABLE,
+        AbortSignal.timeout(budget),
       ),
     );
     run.diagnosticsArchive = got.archive;

@@ -1,4 +1,6 @@
-import { access, mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { InputError, type CellConfig } from '../../config/cell-config.js';
@@ -10,7 +12,40 @@ import { writePlan } from '../../plan/write.js';
 import { isSupported, resolveCell } from '../../resolve/cell.js';
 import type { SuiteTarget } from '../../suite/contract.js';
 import { defaultSuiteFile } from '../../suite/default-suite.js';
-import type { EngineDeps, Prepared, RunRequest } from '../cell-run.js';
+import {
+  RESERVED_FLOOR_MS,
+  RESERVED_SHARE,
+  type EngineDeps,
+  type Prepared,
+  type RunRequest,
+} from '../cell-run.js';
+
+/** What a run owns in results-dir: cleared first, so nothing of an earlier run is read as this one's. */
+export const OWNED_RESULTS = ['results.json', 'junit.xml', 'diagnostics', 'diagnostics.tar.gz', 'plan'];
+
+export async function clearOwnedResults(resultsDir: string): Promise<void> {
+  for (const name of OWNED_RESULTS) await rm(join(resultsDir, name), { recursive: true, force: true });
+}
+
+/** A port the OS says is free on 127.0.0.1 now; kind binds it moments later. */
+export function osFreePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolvePort(port) : reject(new Error('no free port on 127.0.0.1'))));
+    });
+  });
+}
+
+/** The deadline and what the main phases may use of it (the rest is reserved for diagnostics, cleanup, record). */
+export function deadlines(startedMs: number, timeoutMinutes: number): { at: number; mainAt: number } {
+  const total = timeoutMinutes * 60_000;
+  const reserved = Math.max(RESERVED_FLOOR_MS, Math.ceil(total * RESERVED_SHARE));
+  return { at: startedMs + total, mainAt: startedMs + Math.max(0, total - reserved) };
+}
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -80,11 +115,18 @@ function planEnv(plan: Plan, planDir: string): Record<string, string> {
  */
 export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepared> {
   const { config, naming } = req;
+  const resultsDir = isAbsolute(config.resultsDir) ? config.resultsDir : resolve(deps.cwd, config.resultsDir);
+  // Even a refused run must not leave an earlier run's results to be read as its own.
+  await clearOwnedResults(resultsDir);
   const { suiteFile, target } = await checkRunInputs(config, naming, deps);
   const cell = resolveCell(config);
-  const resultsDir = isAbsolute(config.resultsDir) ? config.resultsDir : resolve(deps.cwd, config.resultsDir);
   const startedMs = deps.now();
-  const rendered = buildPlan(cell);
+  const { at: deadlineMs, mainAt: mainDeadlineMs } = deadlines(startedMs, config.timeoutMinutes);
+  const runId = (deps.runId ?? (() => randomBytes(3).toString('hex')))();
+  const kind = config.cluster === 'kind';
+  // Runs share a Docker host: each maps the gateway to its own free port (even when probes go elsewhere).
+  const hostPort = kind ? await (deps.freePort ?? osFreePort)() : undefined;
+  const rendered = buildPlan(cell, { runId, ...(hostPort ? { hostPort } : {}) });
   const { plan } = rendered;
   const planDir = join(resultsDir, 'plan');
   await mkdir(resultsDir, { recursive: true });
@@ -119,6 +161,10 @@ export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepar
     target,
     env,
     startedMs,
+    deadlineMs,
+    mainDeadlineMs,
+    runId,
+    ...(hostPort ? { hostPort } : {}),
     ...(skip !== undefined ? { skip } : {}),
   };
 }

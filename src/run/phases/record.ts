@@ -77,6 +77,20 @@ export const recordPhase: CellPhase = {
       ...(defect ? { knownDefect: defect } : {}),
       ...(run.diagnostics ? { diagnostics: run.diagnostics } : {}),
       cleanup: run.cleanup ?? { status: 'not-created' },
+      run: {
+        id: prepared.runId,
+        ...(run.plan.facts.clusterName ? { clusterName: run.plan.facts.clusterName } : {}),
+        ...(run.plan.facts.cellLabel
+          ? { cellLabel: `${run.plan.facts.cellLabel.key}=${run.plan.facts.cellLabel.value}` }
+          : {}),
+        ...(run.plan.facts.hostPort ? { hostPort: run.plan.facts.hostPort } : {}),
+        ingressUrl: run.plan.facts.ingressUrl,
+        timeoutMinutes: run.req.config.timeoutMinutes,
+        deadlineAt: new Date(prepared.deadlineMs).toISOString(),
+      },
+      ...(run.host ? { host: run.host } : {}),
+      ...(run.observed ? { observed: run.observed } : {}),
+      ...(run.fetched.length ? { fetched: run.fetched } : {}),
     });
     await writeFile(prepared.resultsFile, `${JSON.stringify(result, null, 2)}\n`);
     run.req.hooks?.onVerdict?.(result.verdict);

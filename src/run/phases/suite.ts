@@ -25,6 +25,9 @@ export const suitePhase: CellPhase = {
       container: facts.envoyStats.container,
       command: facts.envoyStats.command,
     });
+    // The suite ends by the main deadline too: the reserved share stays for diagnostics and cleanup.
+    const deadline = AbortSignal.timeout(Math.max(1, run.mainRemainingMs()));
+    const signal = AbortSignal.any([run.signal, deadline]);
     run.suite = await run.log.group(`Suite ${target.name}`, async () => {
       try {
         return await run.deps.runSuite({
@@ -40,7 +43,7 @@ export const suitePhase: CellPhase = {
           },
           defaultProbeTimeoutMs: facts.route.probeTimeoutMs,
           policies: run.deps.policyApplier(kubectl, env),
-          signal: run.signal,
+          signal,
           log: (line) => run.log.info(line),
         });
       } catch (e) {
@@ -55,5 +58,11 @@ export const suitePhase: CellPhase = {
         };
       }
     });
+    if (deadline.aborted && !run.signal.aborted) {
+      run.stop = {
+        verdict: 'error',
+        reason: `The run's deadline (timeout-minutes ${run.req.config.timeoutMinutes}, less the share reserved for diagnostics and cleanup) came during the suite ${target.name}`,
+      };
+    }
   },
 };

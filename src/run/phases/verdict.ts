@@ -12,6 +12,10 @@ export const verdictPhase: CellPhase = {
       run.decided = { verdict: 'unsupported', reason: `Skipped by on-unsupported: skip: ${skip}.` };
       return;
     }
+    if (run.stop) {
+      run.decided = { verdict: run.stop.verdict, reason: run.stop.reason };
+      return;
+    }
     const fault = run.faults[0];
     if (fault) {
       run.decided = { verdict: 'error', reason: `Phase ${fault.phase} failed: ${fault.error}` };

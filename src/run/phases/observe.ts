@@ -1,0 +1,75 @@
+import type { CellResult } from '../../result/schema.js';
+import { UNCANCELLABLE } from '../cell-run.js';
+import type { CellPhase } from '../phase-runner.js';
+
+type Observed = NonNullable<CellResult['observed']>;
+
+interface StatusJson {
+  name?: string;
+  image?: string;
+  imageID?: string;
+}
+
+/** Every container that ran, with the image ID the runtime resolved (what a tag pointed to that day). */
+function imagesOf(list: unknown): Observed['images'] {
+  const items = ((list as { items?: unknown[] })?.items ?? []) as {
+    metadata?: { name?: string; namespace?: string };
+    status?: { containerStatuses?: StatusJson[]; initContainerStatuses?: StatusJson[] };
+  }[];
+  return items.flatMap((p) =>
+    [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].map((c) => ({
+      namespace: p.metadata?.namespace ?? '',
+      pod: p.metadata?.name ?? '',
+      container: c.name ?? '',
+      image: c.image ?? '',
+      ...(c.imageID ? { imageID: c.imageID } : {}),
+    })),
+  );
+}
+
+/**
+ * Phase `observe`: what the cluster says it runs, read once the steps are over and before anything is
+ * deleted: every container's image ID, Calico's ClusterInformation version, istiod's image. A failed
+ * read is noted, never a verdict.
+ */
+export const observePhase: CellPhase = {
+  name: 'observe',
+  stage: 'always',
+  async run(run) {
+    const kubectl = run.kubectl;
+    if (!kubectl || !run.clusterUp || run.signal.aborted) return;
+    const errors: string[] = [];
+    const pods = await kubectl.getJson(['get', 'pods', '-A'], UNCANCELLABLE);
+    if (!pods.ok) errors.push(pods.error);
+    let calico: string | undefined;
+    for (const res of [
+      'clusterinformations.projectcalico.org',
+      'clusterinformations.crd.projectcalico.org',
+    ]) {
+      const ci = await kubectl.getJson(['get', res, 'default'], UNCANCELLABLE);
+      if (ci.ok) {
+        calico = (ci.value as { spec?: { calicoVersion?: string } })?.spec?.calicoVersion;
+        break;
+      }
+      errors.push(ci.error);
+    }
+    const istiod = await kubectl.getJson(
+      ['get', 'deployment', 'istiod', '-n', run.plan.facts.istioNamespace],
+      UNCANCELLABLE,
+    );
+    const istiodImage = istiod.ok
+      ? (istiod.value as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } })?.spec
+          ?.template?.spec?.containers?.[0]?.image
+      : undefined;
+    if (!istiod.ok) errors.push(istiod.error);
+    run.observed = {
+      ...(calico ? { calico } : {}),
+      ...(istiodImage ? { istiod: istiodImage } : {}),
+      images: pods.ok ? imagesOf(pods.value) : [],
+      errors: calico ? errors.filter((e) => !e.includes('clusterinformations')) : errors,
+    };
+    run.log.info(
+      `Cluster reports Calico ${calico ?? '?'}, istiod ${istiodImage ?? '?'}, ${run.observed.images.length} containers`,
+    );
+  },
+};
