@@ -11,11 +11,11 @@ export interface KindConfigOptions {
 
 /**
  * kind cluster: no default CNI (Calico replaces it), Calico's pool as pod subnet, the gateway NodePort
- * on loopback, and a kubelet that pulls images in parallel. kind leaves the kubelet's default (one
- * pull at a time); a KubeletConfiguration in kubeadmConfigPatches is merged into the kubelet config it
- * writes (kind v0.32.0 `pkg/cluster/internal/kubeadm/config.go`), and the kubelet only honours
- * maxParallelImagePulls with serializeImagePulls false (kubernetes v1.34 `pkg/kubelet/images/image_manager.go`
- * NewImageManager: serialized → one puller). UPSTREAM.md §6 "Images on a kind node".
+ * on loopback, and a kubelet that pulls images in parallel. kind's kubeadm config carries a
+ * KubeletConfiguration document that `kubeadmConfigPatches` merge into (kind
+ * `pkg/cluster/internal/kubeadm/config.go`); kind leaves the kubelet's one-at-a-time default. The
+ * kubelet honours maxParallelImagePulls only with serializeImagePulls false (kubernetes
+ * `pkg/kubelet/images/image_manager.go` NewImageManager: serialized → one puller). UPSTREAM.md §6.
  */
 export function renderKindConfig(opts: KindConfigOptions) {
   return {

@@ -217,6 +217,8 @@ export function resolveCell(config: CellConfig): ResolvedCell {
           `Istio ${istio.release.minor} does not rewrite gRPC probes: Online Boutique's gRPC liveness/readiness probes run as tcpSocket probes on the same ports`,
         ]
       : []),
+    // What is pinned by tag only: upstream's own manifests name these images by tag.
+    `Images pinned by tag, not digest (as upstream's manifests name them): Calico ${calico.version}, Istio ${istio.version}, Online Boutique ${BOUTIQUE.version}; results record each container's image ID`,
     httpPaths === 'normalised'
       ? `Calico ${calico.version}: HTTP paths are normalised and prefixes match at segment boundaries`
       : `Calico ${calico.version}: HTTP path prefixes match the raw path as a string prefix`,
