@@ -78,7 +78,8 @@ describe('the CLI on the Node versions users have', () => {
       node22,
     );
     const first = await waitForCall(w, () => true);
-    expect(['kind', 'kubectl', 'istioctl']).toContain(first.tool);
+    // The preflight asks Docker first (docker info), then the tools.
+    expect(['docker', 'kind', 'kubectl', 'istioctl']).toContain(first.tool);
     running.child.kill('SIGTERM');
     const exit = await running.done;
     expect(exit.stderr).not.toContain('Cannot read properties');

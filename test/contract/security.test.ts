@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../fakes/gateway.js';
 import { startDownloadServer } from '../fakes/servers.js';
 import { upstreamAvailable } from '../support/upstream.js';
-import { buildBundles, start, startAction, World, type Bundles } from './harness.js';
+import {
+  buildBundles,
+  CALICO_PRESENT,
+  start,
+  startAction,
+  WITHOUT_CALICO,
+  World,
+  type Bundles,
+} from './harness.js';
 
 const TOKEN = 'tok-3f9c2a7be1d84c06a5f1e2d3c4b5a697';
 /** Lines a runner would obey, in a gateway body and in a tool's output. */
@@ -61,7 +69,9 @@ describe.runIf(upstreamAvailable())(
       if (bundles) await rm(bundles.root, { recursive: true, force: true });
     });
 
+    // Calico is there already: its pinned operator bytes are not among the reference files served here.
     const scenario = {
+      ...CALICO_PRESENT,
       hostileBody: HOSTILE,
       hostileOutput: HOSTILE,
       kubeconfigToken: TOKEN,
@@ -76,6 +86,7 @@ describe.runIf(upstreamAvailable())(
         const run = await startAction(bundles, w, {
           'results-dir': w.resultsDir,
           'ingress-url': gw.url,
+          install: WITHOUT_CALICO,
           suite: await w.fastSuite(),
           mirrors: downloads.mirrors.join('\n'),
           'allow-insecure-mirrors': 'true',
@@ -127,6 +138,8 @@ describe.runIf(upstreamAvailable())(
             await w.fastSuite(),
             '--tools-from-path',
             'true',
+            '--install',
+            WITHOUT_CALICO,
             ...downloads.mirrors.flatMap((m) => ['--mirror', m]),
             '--allow-insecure-mirrors',
             'true',

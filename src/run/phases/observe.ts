@@ -39,8 +39,18 @@ export const observePhase: CellPhase = {
     const kubectl = run.kubectl;
     if (!kubectl || !run.clusterUp || run.signal.aborted) return;
     const errors: string[] = [];
-    const pods = await kubectl.getJson(['get', 'pods', '-A'], UNCANCELLABLE);
-    if (!pods.ok) errors.push(pods.error);
+    // A cluster of the user's own: only the namespaces the harness uses, unless they opted in.
+    const { config } = run.req;
+    const scoped = config.cluster === 'existing' && !config.diagnosticsClusterWide;
+    const namespaces = [run.prepared.target.namespace, run.plan.facts.istioNamespace, 'calico-system'];
+    const lists = scoped
+      ? await Promise.all(namespaces.map((n) => kubectl.getJson(['get', 'pods', '-n', n], UNCANCELLABLE)))
+      : [await kubectl.getJson(['get', 'pods', '-A'], UNCANCELLABLE)];
+    for (const l of lists) if (!l.ok) errors.push(l.error);
+    const pods = {
+      ok: lists.some((l) => l.ok),
+      value: { items: lists.flatMap((l) => (l.ok ? ((l.value as { items?: unknown[] }).items ?? []) : [])) },
+    };
     let calico: string | undefined;
     for (const res of [
       'clusterinformations.projectcalico.org',
