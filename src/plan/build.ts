@@ -1,4 +1,3 @@
-import { TEMPLATES_ANNOTATION } from '../catalog/index.js';
 import type { ResolvedCell, UpstreamFile } from '../resolve/cell.js';
 import {
   CELL_LABEL,
@@ -544,7 +543,7 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort
     envoyStats: { container: 'istio-proxy', command: ['pilot-agent', 'request', 'GET', 'stats'] },
     checks: {
       namespaceLabel: profile.namespaceLabel,
-      templatesAnnotation: TEMPLATES_ANNOTATION,
+      templatesAnnotation: cell.istio.templatesAnnotation,
       ...(profile.podAnnotation ? { podAnnotation: profile.podAnnotation } : {}),
       injector: {
         namespace: ISTIO_NAMESPACE,

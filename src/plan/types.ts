@@ -1,4 +1,4 @@
-import type { DikastesLogLines, KnownDefect } from '../catalog/index.js';
+import type { DikastesLogLines, KnownDefect } from '../resolve/cell.js';
 
 /** Catalog records the plan carries; later stages take their shape from here, not from the catalog. */
 export type { DikastesLogLines, KnownDefect };

@@ -10,6 +10,7 @@ import {
   lookupIstio,
   lookupNodeImage,
   nodeImageKubernetes,
+  TEMPLATES_ANNOTATION,
   toolSource,
   type Arch,
   type CalicoRelease,
@@ -22,6 +23,9 @@ import {
 } from '../catalog/index.js';
 import type { CellConfig } from '../config/cell-config.js';
 import { compareVersions, minorInRange, minorOf, parseVersion } from '../util/version.js';
+
+/** Catalog records carried by the resolution; downstream takes their shape from here, not the catalog. */
+export type { DikastesLogLines, IstioInstallProfile, KnownDefect };
 
 export type SupportStatus = 'supported' | 'outside-window' | 'known-defect';
 
@@ -93,6 +97,8 @@ export interface ResolvedCell {
     readonly version: string;
     readonly minor: string;
     readonly profile: IstioInstallProfile;
+    /** The pod annotation that selects injection templates, whether or not this profile uses it. */
+    readonly templatesAnnotation: string;
     /** Calico's legacy injector patch, for patch flavours. */
     readonly legacyInjectorPatch?: UpstreamFile;
     readonly extraValues: Readonly<Record<string, unknown>>;
@@ -257,6 +263,7 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       version: istio.version,
       minor: istio.release.minor,
       profile,
+      templatesAnnotation: TEMPLATES_ANNOTATION,
       ...(profile.legacyInjectorPatch
         ? {
             legacyInjectorPatch: calicoFile(

@@ -15,13 +15,12 @@ import {
 } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { toolSource, type Arch, type ToolName } from '../catalog/tools.js';
+import type { Arch, ToolName, ToolSource } from '../catalog/tools.js';
 import type { MirrorRule } from '../config/cell-config.js';
 import { ChecksumMismatchError, type Fetcher } from '../exec/fetch.js';
 import type { Log } from '../exec/log.js';
 import type { ProcessRunner } from '../exec/process.js';
 import type { ToolResultSchema } from '../result/schema.js';
-import { applyMirrors } from '../util/mirror.js';
 import { PINNED_TOOL_SHA256, pinKey } from './checksums.js';
 import { parseVersion, stripV } from '../util/version.js';
 import type { z } from 'zod';
@@ -53,6 +52,11 @@ export interface InstallOptions {
   readonly pathEnv?: string;
   /** Pinned digests (default: the catalog's PINNED_TOOL_SHA256). */
   readonly pins?: Readonly<Record<string, string>>;
+  /**
+   * Where each tool comes from, as the plan names it (plan.tools, already through the mirrors): the
+   * installer looks nothing up itself.
+   */
+  readonly sourceOf: (tool: ToolName, version: string, arch: Arch) => ToolSource;
 }
 
 /** A tool could not be installed; says which, which version, and why. */
@@ -180,9 +184,9 @@ async function downloadTool(
   opts: InstallOptions,
   work: string,
 ): Promise<{ binary: string; sha256: string; checksum: Pick<ToolResult, 'checksumSource' | 'checksumUrl'> }> {
-  const src = toolSource(tool, version, opts.arch);
-  const url = applyMirrors(src.url, opts.mirrors);
-  const checksumUrl = applyMirrors(src.checksumUrl, opts.mirrors);
+  const src = opts.sourceOf(tool, version, opts.arch);
+  const url = src.url;
+  const checksumUrl = src.checksumUrl;
   const what = `${tool} ${version} (${opts.arch})`;
   const pinned = (opts.pins ?? PINNED_TOOL_SHA256)[pinKey(tool, version, opts.arch)];
   let expected: string | undefined = pinned?.toLowerCase();

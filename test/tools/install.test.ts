@@ -1,3 +1,5 @@
+import { toolSource } from '../../src/catalog/tools.js';
+import { applyMirrors } from '../../src/util/mirror.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -65,13 +67,23 @@ async function publish(): Promise<{ kind: Buffer; kubectl: Buffer; istioTar: Buf
 }
 
 function options(o: Partial<InstallOptions> = {}): InstallOptions {
+  const mirrors = o.mirrors ?? [
+    { from: 'https://kind.sigs.k8s.io/dl/', to: `${server.url}/kind/` },
+    { from: 'https://dl.k8s.io/release/', to: `${server.url}/k8s/` },
+    { from: 'https://github.com/istio/istio/releases/download/', to: `${server.url}/istio/` },
+  ];
   return {
     arch: ARCH,
-    mirrors: [
-      { from: 'https://kind.sigs.k8s.io/dl/', to: `${server.url}/kind/` },
-      { from: 'https://dl.k8s.io/release/', to: `${server.url}/k8s/` },
-      { from: 'https://github.com/istio/istio/releases/download/', to: `${server.url}/istio/` },
-    ],
+    mirrors,
+    // As the plan names them (plan.tools): the catalog's source, through the mirrors.
+    sourceOf: (tool, version, arch) => {
+      const src = toolSource(tool, version, arch);
+      return {
+        ...src,
+        url: applyMirrors(src.url, mirrors),
+        checksumUrl: applyMirrors(src.checksumUrl, mirrors),
+      };
+    },
     cache: dirToolCache(cacheRoot),
     fromPath: false,
     fetcher: undiciFetcher({ retries: 2, retryDelayMs: 10 }),

@@ -26,6 +26,12 @@ export const toolsPhase: CellPhase = {
         mirrors: req.config.mirrors,
         cache: deps.toolCache,
         fromPath: req.config.toolsFromPath,
+        // The plan names every tool's download (through the mirrors): the installer looks nothing up.
+        sourceOf: (tool, _version, arch) => {
+          const planned = run.plan.tools.find((t) => t.name === tool);
+          if (!planned) throw new Error(`the plan names no ${tool}`);
+          return planned.downloads[arch];
+        },
         fetcher: deps.fetcher,
         runner: deps.runner,
         log: run.log,
