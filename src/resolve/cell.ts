@@ -1,6 +1,7 @@
 import {
   BOUTIQUE,
   CALICO_MANIFESTS_URL,
+  DEFAULT_CALICO,
   defectFor,
   describeWindow,
   knownKindVersions,
@@ -158,9 +159,7 @@ export function resolveCell(config: CellConfig): ResolvedCell {
   const istioEntry = windowEntry('istio', istio.version, istio.release.kubernetes, k8sMinor);
 
   const { profile } = istio.release;
-  const normalisedFrom = calico.release.pathNormalisationFrom;
-  const httpPaths =
-    normalisedFrom && compareVersions(calico.version, normalisedFrom) >= 0 ? 'normalised' : 'raw-prefix';
+  const httpPaths = httpPathsFor(calico.version, calico.release);
   const amd64Only = [
     ...(BOUTIQUE.amd64Only ? [`Online Boutique ${BOUTIQUE.version}`] : []),
     ...(istio.release.amd64Only ? [`Istio ${istio.version}`] : []),
@@ -227,4 +226,29 @@ export function isSupported(cell: ResolvedCell): boolean {
 export function worstSupport(cell: ResolvedCell): SupportStatus {
   const rank: Record<SupportStatus, number> = { supported: 0, 'outside-window': 1, 'known-defect': 2 };
   return cell.support.reduce<SupportStatus>((w, s) => (rank[s.status] > rank[w] ? s.status : w), 'supported');
+}
+
+/** How Dikastes compares HTTP paths in a Calico version: the catalog's `pathNormalisationFrom`. */
+function httpPathsFor(version: string, release: CalicoRelease): 'normalised' | 'raw-prefix' {
+  const from = release.pathNormalisationFrom;
+  return from && compareVersions(version, from) >= 0 ? 'normalised' : 'raw-prefix';
+}
+
+/** What the policy oracle needs to know about a Calico version, or why the version is not known. */
+export type CalicoSemanticsLookup =
+  | {
+      readonly ok: true;
+      readonly version: string;
+      readonly httpPaths: 'normalised' | 'raw-prefix';
+      readonly defect?: KnownDefect;
+    }
+  | { readonly ok: false; readonly why: string; readonly known: readonly string[] };
+
+/** A Calico version spec (`v3.32.1`, `3.31`; default: the catalog's default) → its policy-relevant facts. */
+export function resolveCalicoSemantics(spec: string | undefined): CalicoSemanticsLookup {
+  const found = lookupCalico(spec ?? DEFAULT_CALICO);
+  if (!found.ok) return found;
+  const { version, release } = found.value;
+  const defect = defectFor(version);
+  return { ok: true, version, httpPaths: httpPathsFor(version, release), ...(defect ? { defect } : {}) };
 }
