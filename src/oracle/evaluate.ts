@@ -241,7 +241,12 @@ function runTiers(world: World, ep: Endpoint, labels: Labels, dir: Direction, ma
       const rules = dir === 'ingress' ? p.ingress : p.egress;
       for (const [i, r] of rules.entries()) {
         const m = match(r, p);
-        if (!m.matched) continue;
+        if (!m.matched) {
+          // Only an http clause that failed after L3/L4 matched is worth telling.
+          if (m.note)
+            notes.push(`policy ${policyName(p)} ${dir} rule ${i} (${r.action}) does not match: ${m.note}`);
+          continue;
+        }
         const where = `tier ${tier.name}, policy ${policyName(p)} ${dir} rule ${i} (${r.action})${m.note ? `: ${m.note}` : ''}`;
         if (r.action === 'Log') {
           notes.push(`${where} logs and continues`);

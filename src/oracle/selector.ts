@@ -64,14 +64,17 @@ function cutIdent(s: string): [string, string] {
   return [ident, s.slice(i)];
 }
 
-/** `words` separated by optional whitespace, ending at a word boundary (cutMultiWordPrefixCheckBreak). */
+/**
+ * `words` separated by optional whitespace, then a word boundary: a single word is checked before
+ * trimming (cutPrefixCheckBreak), several after (cutMultiWordPrefixCheckBreak).
+ */
 function cutWords(s: string, ...words: string[]): string | undefined {
   let rest = s;
   for (const w of words) {
     if (!rest.startsWith(w)) return undefined;
-    rest = trimWs(rest.slice(w.length));
+    rest = rest.slice(w.length);
+    if (words.length > 1) rest = trimWs(rest);
   }
-  // For one word the Go code checks the boundary before trimming; the results agree.
   return isIdent(rest[0]) ? undefined : rest;
 }
 
