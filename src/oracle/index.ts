@@ -41,7 +41,7 @@ function who(r: CaseResult): string {
   if (d.kind === 'profile') return `${d.enforcement}: profile ${d.policy ?? ''}`.trimEnd();
   const policy = d.namespace ? `${d.namespace}/${d.policy}` : d.policy;
   if (d.kind === 'tier-default')
-    return `${d.enforcement}: tier ${d.tier} default action ${d.action} (after ${policy})`;
+    return `${d.enforcement}: end of tier ${d.tier}, ${d.action} (no rule matched up to ${policy})`;
   return `${d.enforcement}: ${d.tier}/${policy} rule ${d.rule} ${d.action}`;
 }
 

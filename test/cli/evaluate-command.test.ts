@@ -58,7 +58,7 @@ describe('calico-istio-conformance evaluate', () => {
       /home page\s+allowed\s+allowed\s+agree\s+dikastes: default\/frontend-allow-homepage rule 0 Allow/,
     );
     expect(r.out).toMatch(
-      /cart\s+denied-l7\s+denied-l7\s+agree\s+dikastes: tier default default action Deny \(after frontend-deny\)/,
+      /cart\s+denied-l7\s+denied-l7\s+agree\s+dikastes: end of tier default, Deny \(no rule matched up to frontend-deny\)/,
     );
     expect(r.out).toMatch(/unchecked\s+allowed\s+-\s+unchecked\s+dikastes: profile kns.boutique/);
     expect(r.out).toContain('4 case(s): 3 agree, 0 disagree, 1 unchecked');
@@ -289,5 +289,25 @@ ${spec}`;
       expect(r.code).toBe(2);
       expect(r.err).toContain('nope.yaml: does not exist');
     });
+  });
+});
+
+describe('README: Offline policy tests (evaluate)', () => {
+  it('its example runs and prints the truth table the README shows', async () => {
+    const readme = await import('node:fs/promises').then((fs) =>
+      fs.readFile(join(ROOT, 'README.md'), 'utf8'),
+    );
+    const section = readme.slice(readme.indexOf('## Offline policy tests (evaluate)'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const table = /```text\n([\s\S]*?)```/.exec(section)![1]!;
+    const dir = join(tmp, 'readme');
+    await mkdir(join(dir, 'e2e-manifests'), { recursive: true });
+    await writeFile(join(dir, 'policy-tests.yaml'), yaml);
+    const { cp } = await import('node:fs/promises');
+    await cp(join(ROOT, 'e2e-manifests/suites'), join(dir, 'e2e-manifests/suites'), { recursive: true });
+    const r = await cli(['evaluate', join(dir, 'policy-tests.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.out.replace(shown(join(dir, 'policy-tests.yaml')), 'policy-tests.yaml')).toBe(table);
+    expect((await cli(['evaluate', join(dir, 'policy-tests.yaml'), '--calico', 'v3.29.7'])).code).toBe(1);
   });
 });
