@@ -1,6 +1,27 @@
 import { CommanderError, type Command } from 'commander';
 import { resolveCalicoSemantics } from '../resolve/cell.js';
+import type { OracleSemantics } from '../oracle/model.js';
 import type { CliIo } from './index.js';
+
+/** A Calico version spec → the facts the oracle applies (from the catalog, through src/resolve). */
+export function oracleSemanticsFor(
+  spec: string | undefined,
+): { ok: true; sem: OracleSemantics } | { ok: false; why: string; known: readonly string[] } {
+  const found = resolveCalicoSemantics(spec);
+  if (!found.ok) return found;
+  const d = found.defect;
+  return {
+    ok: true,
+    sem: {
+      calico: found.version,
+      httpPaths: found.httpPaths,
+      dikastesChecksNegations: found.dikastesChecksNegations,
+      ...(d?.symptom === 'deny-all'
+        ? { denyAllDefect: { id: d.id, issue: d.issue, diagnosis: d.diagnosis } }
+        : {}),
+    },
+  };
+}
 
 interface EvaluateOptions {
   readonly calico?: string;
@@ -35,27 +56,16 @@ export function registerEvaluateCommand(program: Command, io: CliIo): void {
         throw e;
       }
       const spec = opts.calico ?? loaded.calico?.spec;
-      const sem = resolveCalicoSemantics(spec);
-      if (!sem.ok) {
+      const found = oracleSemanticsFor(spec);
+      if (!found.ok) {
         const where =
           opts.calico !== undefined ? '--calico' : `${loaded.file}:${loaded.calico?.line ?? 1}: calico`;
-        return bad(`${where}: ${JSON.stringify(spec)} ${sem.why}; known: ${sem.known.join(', ')}`);
+        return bad(`${where}: ${JSON.stringify(spec)} ${found.why}; known: ${found.known.join(', ')}`);
       }
+      const { sem } = found;
       let report;
       try {
-        report = evaluateCases(loaded, {
-          calico: sem.version,
-          httpPaths: sem.httpPaths,
-          ...(sem.defect?.symptom === 'deny-all'
-            ? {
-                denyAllDefect: {
-                  id: sem.defect.id,
-                  issue: sem.defect.issue,
-                  diagnosis: sem.defect.diagnosis,
-                },
-              }
-            : {}),
-        });
+        report = evaluateCases(loaded, sem);
       } catch (e) {
         if (e instanceof OracleInputError) return bad(e.message);
         throw e;
@@ -66,11 +76,11 @@ export function registerEvaluateCommand(program: Command, io: CliIo): void {
           sem.httpPaths === 'normalised'
             ? 'normalised paths, segment-boundary prefixes'
             : 'raw path prefixes';
-        const defect = sem.defect ? `, known defect ${sem.defect.id}` : '';
+        const defect = sem.denyAllDefect ? `, known defect ${sem.denyAllDefect.id}` : '';
         const mtls = loaded.world.mtls ? 'mTLS' : 'no mTLS';
         const notes = loaded.ignored.map((i) => `  ignored: ${i}\n`).join('');
         io.out(
-          truthTable(report, `Calico ${sem.version} (${paths}${defect}), ${mtls}: ${loaded.file}`) + notes,
+          truthTable(report, `Calico ${sem.calico} (${paths}${defect}), ${mtls}: ${loaded.file}`) + notes,
         );
       }
       if (report.summary.disagree > 0) throw new CommanderError(1, 'evaluate.disagree', 'a case disagrees');

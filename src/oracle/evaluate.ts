@@ -161,26 +161,37 @@ function needIp(side: Side, flow: Flow, what: string): string {
   throw new CaseInputError(flow.caseIndex, [side.field, 'ip'], `is required: a rule matches on ${what}`);
 }
 
-function entityMatches(er: EntityRule, policyNs: string | undefined, side: Side, flow: Flow): boolean {
+function entityMatches(
+  er: EntityRule,
+  policyNs: string | undefined,
+  side: Side,
+  flow: Flow,
+  negations: boolean,
+): boolean {
   if (!entitySelectorMatches(er, policyNs, side.labels)) return false;
   if (er.nets?.length && !er.nets.some((n) => inCidr(needIp(side, flow, `nets ${n}`), n))) return false;
-  if (er.notNets?.length && er.notNets.some((n) => inCidr(needIp(side, flow, `notNets ${n}`), n)))
+  if (
+    negations &&
+    er.notNets?.length &&
+    er.notNets.some((n) => inCidr(needIp(side, flow, `notNets ${n}`), n))
+  )
     return false;
   if (side.port !== undefined) {
     if (er.ports?.length && !portMatches(er.ports, side.port, side.ep, flow.protocol)) return false;
-    if (er.notPorts?.length && portMatches(er.notPorts, side.port, side.ep, flow.protocol)) return false;
+    if (negations && er.notPorts?.length && portMatches(er.notPorts, side.port, side.ep, flow.protocol))
+      return false;
   }
   return true;
 }
 
 /** L3/L4 part of a rule; Felix and Dikastes agree on it (Dikastes reads the same IP sets). */
-function l4Matches(rule: Rule, policyNs: string | undefined, flow: Flow): boolean {
+function l4Matches(rule: Rule, policyNs: string | undefined, flow: Flow, negations = true): boolean {
   const proto = protoNumber(flow.protocol);
   if (rule.protocol !== undefined && protoNumber(rule.protocol) !== proto) return false;
   if (rule.notProtocol !== undefined && protoNumber(rule.notProtocol) === proto) return false;
   return (
-    entityMatches(rule.source, policyNs, flow.src, flow) &&
-    entityMatches(rule.destination, policyNs, flow.dst, flow)
+    entityMatches(rule.source, policyNs, flow.src, flow, negations) &&
+    entityMatches(rule.destination, policyNs, flow.dst, flow, negations)
   );
 }
 
@@ -408,7 +419,8 @@ export function evaluateCase(c: Case, index: number, world: World, sem: OracleSe
 
   const seen = c.request.path;
   const dikastesMatch: RuleMatcher = (r, p) => {
-    if (!l4Matches(r, p.namespace, flow)) return { matched: false };
+    // v3.29.7's Dikastes skips notNets and notPorts (match.go matchSource/matchDestination).
+    if (!l4Matches(r, p.namespace, flow, sem.dikastesChecksNegations)) return { matched: false };
     if (world.mtls) {
       if (!identityMatches(r.source, p.namespace, c.from, world)) return { matched: false };
       if (!identityMatches(r.destination, p.namespace, c.to, world)) return { matched: false };

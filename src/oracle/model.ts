@@ -5,6 +5,8 @@ export interface OracleSemantics {
   readonly calico: string;
   /** How Dikastes compares HTTP paths: a raw string prefix, or normalised and segment-bounded. */
   readonly httpPaths: 'raw-prefix' | 'normalised';
+  /** Whether Dikastes checks notNets and notPorts; older versions ignore them at L7. */
+  readonly dikastesChecksNegations: boolean;
   /** A known defect that makes Dikastes deny every request (calico#11857). */
   readonly denyAllDefect?: { readonly id: string; readonly issue: string; readonly diagnosis: string };
 }

@@ -2,6 +2,7 @@ import {
   BOUTIQUE,
   CALICO_MANIFESTS_URL,
   DEFAULT_CALICO,
+  DIKASTES_NEGATIONS_FROM,
   defectFor,
   describeWindow,
   knownKindVersions,
@@ -240,6 +241,8 @@ export type CalicoSemanticsLookup =
       readonly ok: true;
       readonly version: string;
       readonly httpPaths: 'normalised' | 'raw-prefix';
+      /** Whether Dikastes checks a rule's notNets and notPorts (Felix always does). */
+      readonly dikastesChecksNegations: boolean;
       readonly defect?: KnownDefect;
     }
   | { readonly ok: false; readonly why: string; readonly known: readonly string[] };
@@ -250,5 +253,11 @@ export function resolveCalicoSemantics(spec: string | undefined): CalicoSemantic
   if (!found.ok) return found;
   const { version, release } = found.value;
   const defect = defectFor(version);
-  return { ok: true, version, httpPaths: httpPathsFor(version, release), ...(defect ? { defect } : {}) };
+  return {
+    ok: true,
+    version,
+    httpPaths: httpPathsFor(version, release),
+    dikastesChecksNegations: compareVersions(version, DIKASTES_NEGATIONS_FROM) >= 0,
+    ...(defect ? { defect } : {}),
+  };
 }

@@ -5,22 +5,16 @@ import { evaluateCase } from '../../src/oracle/evaluate.js';
 import { DEFAULT_FROM } from '../../src/oracle/load.js';
 import type { OracleSemantics, Policy, Verdict, World } from '../../src/oracle/model.js';
 import { parseObject } from '../../src/oracle/objects.js';
-import { resolveCalicoSemantics } from '../../src/resolve/cell.js';
+import { oracleSemanticsFor } from '../../src/cli/evaluate-command.js';
 import { loadSuite } from '../../src/suite/load.js';
 import { ROOT } from '../contract/harness.js';
 
 const SUITE = `${ROOT}/e2e-manifests/suites/boutique/suite.yaml`;
 
 function semantics(v: string): OracleSemantics {
-  const s = resolveCalicoSemantics(v);
+  const s = oracleSemanticsFor(v);
   if (!s.ok) throw new Error(s.why);
-  return {
-    calico: s.version,
-    httpPaths: s.httpPaths,
-    ...(s.defect
-      ? { denyAllDefect: { id: s.defect.id, issue: s.defect.issue, diagnosis: s.defect.diagnosis } }
-      : {}),
-  };
+  return s.sem;
 }
 
 async function policiesOf(file: string): Promise<Policy[]> {

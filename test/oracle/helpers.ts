@@ -13,7 +13,11 @@ import type {
 import { parseObject } from '../../src/oracle/objects.js';
 import type { Labels } from '../../src/oracle/selector.js';
 
-export const V3321: OracleSemantics = { calico: 'v3.32.1', httpPaths: 'normalised' };
+export const V3321: OracleSemantics = {
+  calico: 'v3.32.1',
+  httpPaths: 'normalised',
+  dikastesChecksNegations: true,
+};
 
 /** A world from YAML objects (one string, `---` separated), as a cases file's objects: would give it. */
 export function world(

@@ -1,19 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { dikastesNormalise, envoyBaseNormalise, matchHttp } from '../../src/oracle/paths.js';
+import { oracleSemanticsFor } from '../../src/cli/evaluate-command.js';
 import { resolveCalicoSemantics } from '../../src/resolve/cell.js';
 import type { OracleSemantics } from '../../src/oracle/model.js';
 import { docs, gnp, run, world } from './helpers.js';
 
 const semantics = (v: string): OracleSemantics => {
-  const s = resolveCalicoSemantics(v);
+  const s = oracleSemanticsFor(v);
   if (!s.ok) throw new Error(s.why);
-  return {
-    calico: s.version,
-    httpPaths: s.httpPaths,
-    ...(s.defect
-      ? { denyAllDefect: { id: s.defect.id, issue: s.defect.issue, diagnosis: s.defect.diagnosis } }
-      : {}),
-  };
+  return s.sem;
 };
 
 describe('the Calico version decides path semantics (catalog pathNormalisationFrom, via src/resolve)', () => {
@@ -122,5 +117,29 @@ describe("Dikastes' own normalisation (match.go normalizeHTTPPath, v3.31.6 / v3.
     ['/%2fetc', '/etc'],
   ])('%s → %s', (raw, want) => {
     expect(dikastesNormalise(raw)).toBe(want);
+  });
+});
+
+describe('notNets and notPorts at L7 (match.go matchSource/matchDestination: ignored in v3.29.7, checked from v3.30.0)', () => {
+  // An Allow whose notPorts excludes the target port: Felix skips it at L4 while a later rule lets
+  // the connection in; Dikastes then reaches the same rule first.
+  const w = world(
+    docs(
+      gnp(
+        'p',
+        `selector: "app == 'frontend'"\ningress: [{action: Allow, http: {paths: [{exact: /admin}]}, destination: {notPorts: [8080]}}, {action: Allow, http: {paths: [{exact: /}]}}]`,
+      ),
+    ),
+  );
+  it.each([
+    ['v3.29.7', 'allowed'],
+    ['v3.32.1', 'denied-l7'],
+  ])('%s: GET /admin on port 8080 is %s', (v, want) => {
+    expect(run(w, { path: '/admin' }, semantics(v)).verdict).toBe(want);
+  });
+  it('the catalog decides which versions check them', () => {
+    expect(semantics('v3.29.7').dikastesChecksNegations).toBe(false);
+    expect(semantics('v3.30.7').dikastesChecksNegations).toBe(true);
+    expect(semantics('v3.32.1').dikastesChecksNegations).toBe(true);
   });
 });
