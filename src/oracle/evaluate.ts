@@ -373,7 +373,16 @@ export function evaluateCase(c: Case, index: number, world: World, sem: OracleSe
     verdict,
     expected: c.expect ?? null,
     agrees: c.expect === undefined ? null : c.expect === verdict,
-    decidedBy: by,
+    // Keys in the documented order (issue 15's JSON shape).
+    decidedBy: {
+      kind: by.kind,
+      enforcement: by.enforcement,
+      tier: by.tier,
+      policy: by.policy,
+      namespace: by.namespace,
+      rule: by.rule,
+      action: by.action,
+    },
     explanation: lines.join(' '),
   });
 

@@ -104,12 +104,12 @@ describe('calico-istio-conformance evaluate', () => {
     });
     expect(Object.keys(j.cases[0].decidedBy)).toEqual([
       'kind',
+      'enforcement',
       'tier',
       'policy',
       'namespace',
       'rule',
       'action',
-      'enforcement',
     ]);
     expect(j.cases[3].agrees).toBeNull();
     expect(j.cases[3].expected).toBeNull();
