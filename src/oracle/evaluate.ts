@@ -235,8 +235,9 @@ const policyName = (p: Policy) => (p.namespace !== undefined ? `${p.namespace}/$
 /**
  * Tiers in order, policies in order, first matching rule decides; Log continues, Pass leaves the
  * tier; a tier whose policies match nothing ends in its default action; past the tiers the
- * namespace profile kns.<ns> allows (felix/rules policy chains; app-policy/checker/check.go
- * checkTiers, v3.32.1; conversion.go NamespaceToProfile).
+ * namespace profile kns.<ns> allows (felix/rules/endpoints.go: end-of-tier drop unless the tier's
+ * defaultAction is Pass, only tiers with policies for the direction; app-policy/checker/check.go
+ * checkTiers; conversion.go NamespaceToProfile; all v3.32.1, check.go the same in v3.29.7).
  */
 function runTiers(world: World, ep: Endpoint, labels: Labels, dir: Direction, match: RuleMatcher): Decision {
   const applying = world.policies.filter((p) => p.types.includes(dir) && selects(p, labels));

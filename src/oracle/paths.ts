@@ -3,7 +3,8 @@ import type { HttpMatch, OracleSemantics } from './model.js';
 /**
  * The path the target's sidecar hands to ext_authz. Istio 1.28.1 sets `normalize_path: true`,
  * `merge_slashes: false` and `path_with_escaped_slashes_action: KEEP_UNCHANGED` for the mesh default
- * pathNormalization (DEFAULT = BASE) (istio pilot/pkg/networking/core/listener_builder.go, 1.28.1).
+ * pathNormalization (DEFAULT = BASE) on every HTTP connection manager, the sidecar's inbound one
+ * included (istio pilot/pkg/networking/core/listener_builder.go, listener_inbound.go, 1.28.1).
  * Envoy's normalize_path is RFC 3986 dot-segment removal on the path before the query. Modelled here:
  * `.`/`..` segments (also spelt `%2e`, as Envoy's Chromium-derived canonicaliser treats them — not
  * confirmed against Envoy source); duplicate slashes, `%2F` and other escapes are left alone.
