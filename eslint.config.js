@@ -34,6 +34,11 @@ const ruleSets = [
     bar: ['render', 'catalog'],
     why: 'later stages read the plan, never the renderers or the catalog',
   },
+  {
+    dirs: ['oracle'],
+    bar: ['catalog', 'config', 'resolve', 'render', 'run', 'report', 'plan'],
+    why: 'the oracle is pure policy semantics: version facts reach it as arguments from src/resolve',
+  },
 ];
 const importRules = [
   ...ruleSets.map(({ dirs, bar, why }) => ({

@@ -225,3 +225,9 @@ export const CALICO_COMPONENT_IMAGES = [
 ] as const;
 
 export const DEFAULT_CALICO = 'v3.32.1';
+
+/**
+ * From this tag Dikastes also checks a rule's notNets and notPorts; v3.29.7 and earlier ignore them
+ * at L7 (calico app-policy/checker/match.go matchSource/matchDestination: v3.29.7 vs v3.30.0).
+ */
+export const DIKASTES_NEGATIONS_FROM = 'v3.30.0';

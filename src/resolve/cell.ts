@@ -2,6 +2,8 @@ import {
   BOUTIQUE,
   CALICO_MANIFESTS_URL,
   CALICO_COMPONENT_IMAGES,
+  DEFAULT_CALICO,
+  DIKASTES_NEGATIONS_FROM,
   defectFor,
   describeWindow,
   KIND_CONTROL_PLANE_REQUESTS,
@@ -201,9 +203,7 @@ export function resolveCell(config: CellConfig): ResolvedCell {
   const istioEntry = windowEntry('istio', istio.version, istio.release.kubernetes, k8sMinor);
 
   const { profile } = istio.release;
-  const normalisedFrom = calico.release.pathNormalisationFrom;
-  const httpPaths =
-    normalisedFrom && compareVersions(calico.version, normalisedFrom) >= 0 ? 'normalised' : 'raw-prefix';
+  const httpPaths = httpPathsFor(calico.version, calico.release);
   const amd64Only = [
     ...(BOUTIQUE.amd64Only ? [`Online Boutique ${BOUTIQUE.version}`] : []),
     ...(istio.release.amd64Only ? [`Istio ${istio.version}`] : []),
@@ -303,4 +303,37 @@ export function isSupported(cell: ResolvedCell): boolean {
 export function worstSupport(cell: ResolvedCell): SupportStatus {
   const rank: Record<SupportStatus, number> = { supported: 0, 'outside-window': 1, 'known-defect': 2 };
   return cell.support.reduce<SupportStatus>((w, s) => (rank[s.status] > rank[w] ? s.status : w), 'supported');
+}
+
+/** How Dikastes compares HTTP paths in a Calico version: the catalog's `pathNormalisationFrom`. */
+function httpPathsFor(version: string, release: CalicoRelease): 'normalised' | 'raw-prefix' {
+  const from = release.pathNormalisationFrom;
+  return from && compareVersions(version, from) >= 0 ? 'normalised' : 'raw-prefix';
+}
+
+/** What the policy oracle needs to know about a Calico version, or why the version is not known. */
+export type CalicoSemanticsLookup =
+  | {
+      readonly ok: true;
+      readonly version: string;
+      readonly httpPaths: 'normalised' | 'raw-prefix';
+      /** Whether Dikastes checks a rule's notNets and notPorts (Felix always does). */
+      readonly dikastesChecksNegations: boolean;
+      readonly defect?: KnownDefect;
+    }
+  | { readonly ok: false; readonly why: string; readonly known: readonly string[] };
+
+/** A Calico version spec (`v3.32.1`, `3.31`; default: the catalog's default) → its policy-relevant facts. */
+export function resolveCalicoSemantics(spec: string | undefined): CalicoSemanticsLookup {
+  const found = lookupCalico(spec ?? DEFAULT_CALICO);
+  if (!found.ok) return found;
+  const { version, release } = found.value;
+  const defect = defectFor(version);
+  return {
+    ok: true,
+    version,
+    httpPaths: httpPathsFor(version, release),
+    dikastesChecksNegations: compareVersions(version, DIKASTES_NEGATIONS_FROM) >= 0,
+    ...(defect ? { defect } : {}),
+  };
 }

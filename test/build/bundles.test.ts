@@ -99,4 +99,16 @@ describe('dist bundles', () => {
     const program = inputsOf(staticClosure(dynamicChunk(cli, 'cli-'), staticClosure(cli)));
     expect(program.some((i) => i.includes('anafanafo'))).toBe(false);
   });
+
+  it('load the policy oracle only when evaluate runs', () => {
+    const cli = entry(ENTRY_POINTS.cli!);
+    const programChunk = dynamicChunk(cli, 'cli-');
+    const program = staticClosure(programChunk, staticClosure(cli));
+    expect(inputsOf(program).filter((i) => i.startsWith('src/oracle/'))).toEqual([]);
+    // …and a chunk the program loads with import() holds it: the check can fail.
+    const lazy = outputs[programChunk]!.imports.filter(
+      (i) => i.kind === 'dynamic-import' && i.path in outputs,
+    );
+    expect(lazy.some((i) => inputsOf(staticClosure(i.path)).includes('src/oracle/evaluate.ts'))).toBe(true);
+  });
 });

@@ -33,6 +33,18 @@ describe('import rules (npm run lint)', () => {
     ['src/run/x.ts', "import type { KnownDefect } from '../catalog/calico.js';", 'or the catalog'],
     ['src/plan/x.ts', "import { runCli } from '../cli/index.js';", 'only the entry points'],
     ['src/run/x.ts', "import { main } from '../action/main.js';", 'only the entry points'],
+    [
+      'src/oracle/x.ts',
+      "import { defectFor } from '../catalog/index.js';",
+      'the oracle is pure policy semantics',
+    ],
+    [
+      'src/oracle/x.ts',
+      "import { resolveCell } from '../resolve/cell.js';",
+      'the oracle is pure policy semantics',
+    ],
+    ['src/oracle/x.ts', "import { toYaml } from '../render/yaml.js';", 'the oracle is pure policy semantics'],
+    ['src/oracle/x.ts', "import { runCli } from '../cli/index.js';", 'only the entry points'],
   ])('%s: %s is refused', async (path, code, why) => {
     const errors = await importErrors(path, code);
     expect(errors).toHaveLength(1);
@@ -44,6 +56,7 @@ describe('import rules (npm run lint)', () => {
     ['src/resolve/x.ts', "import { CALICO_RELEASES } from '../catalog/index.js';"],
     ['src/cli/x.ts', "import { main } from '../action/main.js';"],
     ['src/report/x.ts', "import type { CellResult } from '../result/schema.js';"],
+    ['src/oracle/x.ts', "import { YamlPositions } from '../suite/yaml-positions.js';"],
   ])('%s: %s is allowed', async (path, code) => {
     expect(await importErrors(path, code)).toEqual([]);
   });

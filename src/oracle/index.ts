@@ -1,0 +1,67 @@
+import { CaseInputError, evaluateCase, summarise, type Summary } from './evaluate.js';
+import { formatField, OracleInputError, type LoadedCases } from './load.js';
+import type { CaseResult, OracleSemantics } from './model.js';
+
+export { loadCases, OracleInputError, formatOracleProblem } from './load.js';
+export type { OracleSemantics, CaseResult } from './model.js';
+
+export interface OracleReport {
+  readonly calico: string;
+  readonly cases: readonly CaseResult[];
+  readonly summary: Summary;
+}
+
+/** Every case of a loaded file under one version's semantics; a case that lacks a fact a rule needs is bad input. */
+export function evaluateCases(loaded: LoadedCases, sem: OracleSemantics): OracleReport {
+  const problems = [];
+  const results: CaseResult[] = [];
+  for (const [i, c] of loaded.cases.entries()) {
+    try {
+      results.push(evaluateCase(c, i, loaded.world, sem));
+    } catch (e) {
+      if (!(e instanceof CaseInputError)) throw e;
+      const field = ['cases', i, ...e.field];
+      problems.push({
+        file: loaded.file,
+        line: loaded.lineOf(i, e.field),
+        field: formatField(field),
+        message: e.message,
+      });
+    }
+  }
+  if (problems.length) throw new OracleInputError(problems);
+  return { calico: sem.calico, cases: results, summary: summarise(results) };
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+
+function who(r: CaseResult): string {
+  const d = r.decidedBy;
+  if (d.kind === 'defect') return 'dikastes: known defect';
+  if (d.kind === 'profile') return `${d.enforcement}: profile ${d.policy ?? ''}`.trimEnd();
+  const policy = d.namespace ? `${d.namespace}/${d.policy}` : d.policy;
+  if (d.kind === 'tier-default')
+    return `${d.enforcement}: end of tier ${d.tier}, ${d.action} (no rule matched up to ${policy})`;
+  return `${d.enforcement}: ${d.tier}/${policy} rule ${d.rule} ${d.action}`;
+}
+
+/** The truth table: one line per case (name, verdict, expected, agreement, who decided), then a summary. */
+export function truthTable(report: OracleReport, header: string): string {
+  const w = Math.min(40, Math.max(4, ...report.cases.map((c) => c.name.length)));
+  const lines = [
+    header,
+    `${pad('CASE', w)}  ${pad('VERDICT', 9)}  ${pad('EXPECTED', 9)}  ${pad('RESULT', 9)}  DECIDED BY`,
+  ];
+  for (const r of report.cases) {
+    const result = r.agrees === null ? 'unchecked' : r.agrees ? 'agree' : 'DISAGREE';
+    lines.push(
+      `${pad(r.name, w)}  ${pad(r.verdict, 9)}  ${pad(r.expected ?? '-', 9)}  ${pad(result, 9)}  ${who(r)}`,
+    );
+  }
+  const s = report.summary;
+  lines.push(`${s.cases} case(s): ${s.agree} agree, ${s.disagree} disagree, ${s.unchecked} unchecked`);
+  const wrong = report.cases.filter((r) => r.agrees === false);
+  for (const r of wrong)
+    lines.push('', `✗ ${r.name}: expected ${r.expected}, the oracle says ${r.verdict}`, `  ${r.explanation}`);
+  return `${lines.join('\n')}\n`;
+}
