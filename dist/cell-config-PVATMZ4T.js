@@ -1,2 +1,0 @@
-import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
-import{COMPONENTS,InputError,defaultInputs,formatInputProblem,parseCellConfig}from"./chunk-GM2FE4MF.js";import"./chunk-3ZUG4J4Z.js";import"./chunk-IESJSPA5.js";import"./chunk-SIJQXVXH.js";import"./chunk-J4WEJH74.js";import"./chunk-FVCLZHCJ.js";import"./chunk-5RCLXUUS.js";import"./chunk-E7PT7KKB.js";export{COMPONENTS,InputError,defaultInputs,formatInputProblem,parseCellConfig};
