@@ -2,7 +2,8 @@ import * as core from '@actions/core';
 import { join } from 'node:path';
 import { resolveCell } from '../resolve/cell.js';
 import { parseCellConfig, type CellConfig } from '../config/cell-config.js';
-import { actionNaming } from '../config/inputs.js';
+import { actionNaming, INPUTS } from '../config/inputs.js';
+import { clearAfterRefusal } from '../run/owned-results.js';
 import { homedir } from 'node:os';
 import { actionsLog } from '../exec/log.js';
 import { maskKubeconfig, userKubeconfigs } from '../exec/secrets.js';
@@ -45,7 +46,18 @@ export async function main(): Promise<void> {
   const mode = readMode();
   // Report mode reads results, not a cell: no cell inputs to validate, nothing for post to clean.
   if (mode === 'report') return reportMode();
-  const config = parseCellConfig(readCellInputs(), actionNaming);
+  const raw = readCellInputs();
+  let config: CellConfig;
+  try {
+    config = parseCellConfig(raw, actionNaming);
+  } catch (e) {
+    // A refused run must not leave an earlier run's results.json to be reported as its own.
+    if (mode === 'run') {
+      const fallback = INPUTS.find((i) => i.name === 'results-dir')!.default;
+      await clearAfterRefusal(raw['results-dir'], fallback, process.cwd());
+    }
+    throw e;
+  }
   await checkOutputDir(config.resultsDir, 'input "results-dir"');
   if (mode === 'plan') return planOnly(config);
 

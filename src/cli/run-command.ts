@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
-import { cliNaming } from '../config/inputs.js';
+import { cliNaming, INPUTS } from '../config/inputs.js';
+
+const RESULTS_DIR_DEFAULT = INPUTS.find((i) => i.name === 'results-dir')!.default;
 import { addCellOptions, rawInputs } from './cell-options.js';
 import type { EngineDeps } from '../run/engine.js';
 import type { CliIo } from './index.js';
@@ -46,7 +48,15 @@ export function registerRunCommand(
       import('../util/output-dir.js'),
       import('../run/verdict.js'),
     ]);
-    const config = parseCellConfig(rawInputs(opts), cliNaming);
+    const raw = rawInputs(opts);
+    let config;
+    try {
+      config = parseCellConfig(raw, cliNaming);
+    } catch (e) {
+      const { clearAfterRefusal } = await import('../run/owned-results.js');
+      await clearAfterRefusal(raw['results-dir'], RESULTS_DIR_DEFAULT, process.cwd());
+      throw e;
+    }
     await checkOutputDir(config.resultsDir, '--results-dir');
     const controller = new AbortController();
     let signals = 0;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, rm } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -20,12 +20,8 @@ import {
   type RunRequest,
 } from '../cell-run.js';
 
-/** What a run owns in results-dir: cleared first, so nothing of an earlier run is read as this one's. */
-export const OWNED_RESULTS = ['results.json', 'junit.xml', 'diagnostics', 'diagnostics.tar.gz', 'plan'];
-
-export async function clearOwnedResults(resultsDir: string): Promise<void> {
-  for (const name of OWNED_RESULTS) await rm(join(resultsDir, name), { recursive: true, force: true });
-}
+import { clearOwnedResults } from '../owned-results.js';
+export { clearOwnedResults, OWNED_RESULTS } from '../owned-results.js';
 
 /** A port the OS says is free on 127.0.0.1 now; kind binds it moments later. */
 export function osFreePort(): Promise<number> {
