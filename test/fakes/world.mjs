@@ -1,6 +1,14 @@
 // Shared by the fake kind, kubectl, istioctl and docker: the transcript, the scenario and the cluster
 // state they keep between calls (a JSON file), so later calls answer from what earlier ones did.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadAll } from 'js-yaml';
 
@@ -69,14 +77,35 @@ export function readState(s = scenario()) {
 }
 
 /** Read, change, write atomically (rename), so concurrent readers never see half a file. */
+/**
+ * Read, change, write atomically (rename), under a lock held across processes (mkdir is atomic): fake
+ * tools run concurrently, and like a real API server the fake cluster must not lose an update.
+ */
 export function updateState(fn, s = scenario()) {
-  const state = readState(s);
-  fn(state);
   mkdirSync(s.stateDir, { recursive: true });
-  const tmp = `${stateFile(s)}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2));
-  renameSync(tmp, stateFile(s));
-  return state;
+  const lock = `${stateFile(s)}.lock`;
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; ; waited += 2) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      // A holder that died leaves the lock behind: after 10 s it is taken over.
+      if (waited > 10_000) break;
+      Atomics.wait(tick, 0, 0, 2);
+    }
+  }
+  try {
+    const state = readState(s);
+    fn(state);
+    const tmp = `${stateFile(s)}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(state, null, 2));
+    renameSync(tmp, stateFile(s));
+    return state;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export function docsOf(file) {
