@@ -139,21 +139,4 @@ export class Kubectl {
   delete(file: string, signal: AbortSignal): Promise<void> {
     return this.write(['delete', '-f', file, '--ignore-not-found'], signal);
   }
-
-  patch(
-    kind: string,
-    name: string,
-    namespace: string,
-    patchFile: string,
-    signal: AbortSignal,
-  ): Promise<void> {
-    return this.write(['patch', kind, name, '-n', namespace, '--patch-file', patchFile], signal);
-  }
-
-  wait(what: string, condition: string, namespace: string, timeoutSeconds: number, signal: AbortSignal) {
-    return this.write(
-      ['wait', `--for=condition=${condition}`, what, '-n', namespace, `--timeout=${timeoutSeconds}s`],
-      signal,
-    );
-  }
 }

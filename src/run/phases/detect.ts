@@ -1,3 +1,4 @@
+import { imageTag, readCalicoVersion, readIstiodImage } from '../../kube/cluster-versions.js';
 import { Kubectl } from '../../kube/kubectl.js';
 import { asObject, firstLine, livePods, podsOf } from '../../kube/objects.js';
 import type { CellResult } from '../../result/schema.js';
@@ -5,14 +6,6 @@ import type { CellRun } from '../cell-run.js';
 import type { CellPhase } from '../phase-runner.js';
 
 type Detected = NonNullable<CellResult['detected']>;
-
-const tagOf = (image: string | undefined) => /:([^:@/]+)(?:@|$)/.exec(image ?? '')?.[1];
-
-async function read(k: Kubectl, args: string[], signal: AbortSignal, what: string): Promise<unknown> {
-  const got = await k.getJson(args, signal);
-  if (!got.ok) throw new Error(`${what}: ${firstLine(got.error)}`);
-  return got.value;
-}
 
 /** What the cluster runs, read with the same kubectl the run uses; a missing component throws. */
 async function detect(run: CellRun, k: Kubectl): Promise<Detected> {
@@ -36,26 +29,16 @@ async function detect(run: CellRun, k: Kubectl): Promise<Detected> {
 
   let calico: string | undefined;
   if (!install.has('calico')) {
-    const ci = await read(
-      k,
-      ['get', 'clusterinformations.crd.projectcalico.org', 'default'],
-      signal,
-      'Calico is not installed (no ClusterInformation "default")',
-    );
-    calico = String(asObject(asObject(ci)?.spec)?.calicoVersion ?? '') || undefined;
+    const got = await readCalicoVersion(k, signal);
+    if (got.error) throw new Error(`Calico is not installed (no ClusterInformation "default"): ${got.error}`);
+    calico = got.version;
   }
   let istio: string | undefined;
   if (!install.has('istio')) {
     const ns = run.plan.facts.istioNamespace;
-    const istiod = await read(
-      k,
-      ['get', 'deployment', 'istiod', '-n', ns],
-      signal,
-      `Istio is not installed (no Deployment istiod in ${ns})`,
-    );
-    const spec = asObject(asObject(asObject(asObject(istiod)?.spec)?.template)?.spec);
-    const first = Array.isArray(spec?.containers) ? asObject(spec.containers[0]) : undefined;
-    istio = tagOf(typeof first?.image === 'string' ? first.image : undefined);
+    const got = await readIstiodImage(k, ns, signal);
+    if (got.error) throw new Error(`Istio is not installed (no Deployment istiod in ${ns}): ${got.error}`);
+    istio = imageTag(got.image);
   }
   const { target } = run.prepared;
   const pods = await k.getJson(

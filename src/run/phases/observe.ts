@@ -1,4 +1,5 @@
 import type { CellResult } from '../../result/schema.js';
+import { readCalicoVersion, readIstiodImage } from '../../kube/cluster-versions.js';
 import { UNCANCELLABLE } from '../cell-run.js';
 import type { CellPhase } from '../phase-runner.js';
 
@@ -51,32 +52,19 @@ export const observePhase: CellPhase = {
       ok: lists.some((l) => l.ok),
       value: { items: lists.flatMap((l) => (l.ok ? ((l.value as { items?: unknown[] }).items ?? []) : [])) },
     };
-    let calico: string | undefined;
-    for (const res of [
-      'clusterinformations.projectcalico.org',
-      'clusterinformations.crd.projectcalico.org',
-    ]) {
-      const ci = await kubectl.getJson(['get', res, 'default'], UNCANCELLABLE);
-      if (ci.ok) {
-        calico = (ci.value as { spec?: { calicoVersion?: string } })?.spec?.calicoVersion;
-        break;
-      }
-      errors.push(ci.error);
-    }
-    const istiod = await kubectl.getJson(
-      ['get', 'deployment', 'istiod', '-n', run.plan.facts.istioNamespace],
-      UNCANCELLABLE,
-    );
-    const istiodImage = istiod.ok
-      ? (istiod.value as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } })?.spec
-          ?.template?.spec?.containers?.[0]?.image
-      : undefined;
-    if (!istiod.ok) errors.push(istiod.error);
+    const [ci, istiod] = await Promise.all([
+      readCalicoVersion(kubectl, UNCANCELLABLE),
+      readIstiodImage(kubectl, run.plan.facts.istioNamespace, UNCANCELLABLE),
+    ]);
+    if (ci.error) errors.push(ci.error);
+    if (istiod.error) errors.push(istiod.error);
+    const calico = ci.version;
+    const istiodImage = istiod.image;
     run.observed = {
       ...(calico ? { calico } : {}),
       ...(istiodImage ? { istiod: istiodImage } : {}),
       images: pods.ok ? imagesOf(pods.value) : [],
-      errors: calico ? errors.filter((e) => !e.includes('clusterinformations')) : errors,
+      errors,
     };
     run.log.info(
       `Cluster reports Calico ${calico ?? '?'}, istiod ${istiodImage ?? '?'}, ${run.observed.images.length} containers`,
