@@ -1,12 +1,13 @@
 import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { executePlan } from '../exec/executor.js';
 import type { Fetcher } from '../exec/fetch.js';
 import { actionsLog } from '../exec/log.js';
 import { execaRunner, type ProcessRunner } from '../exec/process.js';
 import { removeKubeconfig } from '../exec/secrets.js';
 import { neutralise } from '../exec/untrusted.js';
+import { planEnv } from '../plan/env.js';
 import type { Plan } from '../plan/types.js';
 import { keepCluster, runCleanupSteps } from '../run/cleanup.js';
 import { sleepFor } from '../util/sleep.js';
@@ -63,7 +64,7 @@ async function deleteCluster(runner: ProcessRunner, saved: SavedCluster | undefi
   );
   try {
     const plan = JSON.parse(await readFile(join(saved.planDir, 'plan.json'), 'utf8')) as Plan;
-    const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, resolve(saved.planDir, v)]));
+    const env = planEnv(plan, saved.planDir);
     // main kept the kubeconfig outside results-dir; the plan's own path is the runbook's.
     if (saved.kubeconfig) env.KUBECONFIG = saved.kubeconfig;
     const failure = await runCleanupSteps(plan, {

@@ -217,13 +217,30 @@ export interface PodLog {
  */
 export function dikastesLogProblem(l: PodLog, lines: DikastesLogLines): string | undefined {
   if (!l.log.ok) return `${l.pod}: could not read the dikastes log (${firstLine(l.log.error)})`;
-  const text = String(l.log.value);
-  const started = text.lastIndexOf(lines.syncStarted);
-  const since = started < 0 ? text : text.slice(started);
-  const failure = lines.syncFailures.find((f) => since.includes(f));
-  if (failure) return `${l.pod}: "${failure}"${started < 0 ? '' : ` after the last "${lines.syncStarted}"`}`;
-  if (started < 0) return `${l.pod}: no "${lines.syncStarted}"`;
+  const sync = syncSinceLastStart(String(l.log.value), lines);
+  if (sync.failure)
+    return `${l.pod}: "${sync.failure}"${sync.started ? ` after the last "${lines.syncStarted}"` : ''}`;
+  if (!sync.started) return `${l.pod}: no "${lines.syncStarted}"`;
   return undefined;
+}
+
+/**
+ * How a Dikastes log's Policy Sync stream stands: whether it ever started, and the first failure (and
+ * its whole line) logged since the last start. Failures before a later start are start-up, not faults.
+ */
+export function syncSinceLastStart(
+  text: string,
+  lines: DikastesLogLines,
+): { started: boolean; failure?: string; failureLine?: string } {
+  const at = text.lastIndexOf(lines.syncStarted);
+  const since = at < 0 ? text : text.slice(at);
+  const failure = lines.syncFailures.find((f) => since.includes(f));
+  const failureLine = failure ? since.split('\n').find((l) => l.includes(failure)) : undefined;
+  return {
+    started: at >= 0,
+    ...(failure ? { failure } : {}),
+    ...(failureLine ? { failureLine } : {}),
+  };
 }
 
 export function checkDikastesLogs(ns: string, logs: readonly PodLog[], lines: DikastesLogLines): CheckResult {

@@ -1,6 +1,7 @@
 import type { Kubectl } from '../kube/kubectl.js';
 import { asObject, firstLine, livePods, podsOf, readiness, type Pod } from '../kube/objects.js';
 import type { CheckFacts } from '../plan/types.js';
+import { syncSinceLastStart } from './checks.js';
 
 const MAX_CHARS = 1_500;
 
@@ -48,14 +49,9 @@ function warningEvents(v: unknown, pod: string): string[] {
 function logCause(container: string, text: string, facts: CheckFacts): string | undefined {
   if (container === facts.dikastes.container) {
     const lines = facts.dikastes.log;
-    const started = text.lastIndexOf(lines.syncStarted);
-    const since = started < 0 ? text : text.slice(started);
-    const failure = text
-      .split('\n')
-      .reverse()
-      .find((l) => lines.syncFailures.some((f) => l.includes(f)) && since.includes(l));
-    if (failure || started < 0)
-      return `Dikastes never synced with Felix's Policy Sync API${failure ? `: ${firstLine(failure, 200)}` : ` (no "${lines.syncStarted}")`}`;
+    const sync = syncSinceLastStart(text, lines);
+    if (sync.failureLine || !sync.started)
+      return `Dikastes never synced with Felix's Policy Sync API${sync.failureLine ? `: ${firstLine(sync.failureLine, 200)}` : ` (no "${lines.syncStarted}")`}`;
     return undefined;
   }
   const last = text

@@ -7,7 +7,7 @@ import { InputError, type CellConfig } from '../../config/cell-config.js';
 import type { InputNaming } from '../../config/inputs.js';
 import { privateKubeconfigPath } from '../../exec/secrets.js';
 import { buildPlan } from '../../plan/build.js';
-import type { Plan } from '../../plan/types.js';
+import { planEnv } from '../../plan/env.js';
 import { writePlan } from '../../plan/write.js';
 import { isSupported, resolveCell } from '../../resolve/cell.js';
 import type { SuiteTarget } from '../../suite/contract.js';
@@ -98,11 +98,6 @@ export async function checkRunInputs(
       'a suite YAML file (apiVersion calico-istio-conformance/v1, kind Suite)',
     );
   }
-}
-
-/** plan.env values are paths relative to the plan directory. */
-function planEnv(plan: Plan, planDir: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, resolve(planDir, v)]));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Plan } from '../../plan/types.js';
-import { cellId, type ResolvedCell } from '../../resolve/cell.js';
+import { cellId } from '../../resolve/cell.js';
 import { CellResultSchema, RESULT_SCHEMA_VERSION, type CellResult } from '../../result/schema.js';
 import { VERSION } from '../../version.js';
 import type { CellReportFiles, CellRun } from '../cell-run.js';
@@ -22,17 +22,6 @@ function resultCell(plan: Plan, detected: CellResult['detected']): CellResult['c
     ...(detected.dikastesImage ? { dikastesImage: detected.dikastesImage } : {}),
   };
   return { ...labelled, id: cellId(labelled.kubernetes, labelled.calico, labelled.istio) };
-}
-
-function support(cell: ResolvedCell): CellResult['support'] {
-  return cell.support.map((s) => ({
-    component: s.component,
-    version: s.version,
-    status: s.status,
-    detail: s.detail,
-    ...(s.window ? { window: s.window } : {}),
-    ...(s.defectId ? { defectId: s.defectId } : {}),
-  }));
 }
 
 function knownDefect(run: CellRun): CellResult['knownDefect'] {
@@ -62,7 +51,8 @@ export const recordPhase: CellPhase = {
       generator: `calico-istio-conformance ${VERSION}`,
       cell: resultCell(run.plan, run.detected),
       ...(run.detected ? { detected: run.detected } : {}),
-      support: support(prepared.cell),
+      // The resolution's support entries are already the results' shape.
+      support: prepared.cell.support,
       ...(run.plan.facts.notes.length ? { notes: run.plan.facts.notes } : {}),
       startedAt: new Date(prepared.startedMs).toISOString(),
       finishedAt: new Date(finishedMs).toISOString(),
