@@ -1,5 +1,5 @@
 import type { KnownDefect } from '../plan/types.js';
-import type { ExpectationResult, SuiteFinding, SuiteStepResult } from '../result/schema.js';
+import type { ExpectationResult, SuiteFinding, SuiteResult, SuiteStepResult } from '../result/schema.js';
 import { DIKASTES_FAULT } from './envoy-evidence.js';
 import { UNTRUSTED_403 } from './trust-gate.js';
 
@@ -87,4 +87,16 @@ export function diagnose(
     };
   }
   return undefined;
+}
+
+/** A suite that could not run at all: its one-line diagnosis and the finding the verdict reads. */
+export function suiteError(name: string, file: string, message: string): SuiteResult {
+  return {
+    name,
+    file,
+    status: 'error',
+    diagnosis: message,
+    finding: { kind: 'suite-error', message },
+    steps: [],
+  };
 }

@@ -19,7 +19,7 @@ import {
   type Prober,
   type ProberOptions,
 } from '../probe/prober.js';
-import { diagnose, type DiagnosedStep } from './diagnosis.js';
+import { diagnose, suiteError, type DiagnosedStep } from './diagnosis.js';
 import { judgeWithCounters, type StatsSnapshot } from './envoy-evidence.js';
 import { loadSuite, type LoadedSuite } from './load.js';
 import { parseDuration, type StepSpec, type TimingSpec } from './schema.js';
@@ -139,17 +139,6 @@ async function readStats(req: SuiteRunRequest, signal: AbortSignal): Promise<Sta
   }
 }
 
-function errorResult(name: string, file: string, message: string): SuiteResult {
-  return {
-    name,
-    file,
-    status: 'error',
-    diagnosis: message,
-    finding: { kind: 'suite-error', message },
-    steps: [],
-  };
-}
-
 export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
   const clock = deps.clock ?? systemClock;
   const sleep = deps.sleep ?? systemSleep;
@@ -163,7 +152,7 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
       suite = await loadSuite(req.suiteFile);
       parseBaseUrl(req.ingressUrl);
     } catch (e) {
-      return errorResult(req.suiteFile, req.suiteFile, errText(e));
+      return suiteError(req.suiteFile, req.suiteFile, errText(e));
     }
     const { spec } = suite;
     const suiteTiming = resolveTiming(spec.timing, undefined, deps.timing, req.defaultProbeTimeoutMs);

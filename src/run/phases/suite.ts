@@ -1,4 +1,5 @@
 import { kubectlEnvoyStats } from '../../kube/envoy-stats.js';
+import { suiteError } from '../../suite/diagnosis.js';
 import { readTrust } from '../../verify/collect-checks.js';
 import type { CellPhase } from '../phase-runner.js';
 import { setupOk } from './checks.js';
@@ -47,15 +48,7 @@ export const suitePhase: CellPhase = {
           log: (line) => run.log.info(line),
         });
       } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        return {
-          name: target.name,
-          file: suiteFile,
-          status: 'error' as const,
-          diagnosis: message,
-          finding: { kind: 'suite-error' as const, message },
-          steps: [],
-        };
+        return suiteError(target.name, suiteFile, e instanceof Error ? e.message : String(e));
       }
     });
     if (deadline.aborted && !run.signal.aborted) {
