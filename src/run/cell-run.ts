@@ -204,6 +204,14 @@ export class CellRun {
     return Math.max(0, this.prepared.mainDeadlineMs - this.deps.now());
   }
 
+  /** The namespaces the harness uses: all that diagnostics and observation read on a user's cluster. */
+  touchedNamespaces(): string[] {
+    const { facts } = this.plan;
+    return [
+      ...new Set([this.prepared.target.namespace, facts.istioNamespace, facts.checks.csiDriver.namespace]),
+    ];
+  }
+
   /** Steps that are speed-ups: their failure is a warning. */
   optionalSteps(): Set<string> {
     return new Set(this.plan.steps.filter((s) => s.optional).map((s) => s.id));

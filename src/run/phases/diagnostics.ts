@@ -40,7 +40,7 @@ export const diagnosticsPhase: CellPhase = {
           ...(run.log.redact ? { redact: (t: string) => run.log.redact!(t) } : {}),
           // A cluster of the user's own: only what the harness touched, unless they opted in.
           clusterWide: !!cluster || run.req.config.diagnosticsClusterWide,
-          namespaces: [run.plan.facts.istioNamespace, 'calico-system'],
+          namespaces: run.touchedNamespaces(),
           ...(targetPod ? { targetPod } : {}),
           ...(target.selector ? { targetLabel: target.selector } : {}),
           timeoutMs: run.bounds.diagnosticsCommandMs,

@@ -43,7 +43,7 @@ export const observePhase: CellPhase = {
     // A cluster of the user's own: only the namespaces the harness uses, unless they opted in.
     const { config } = run.req;
     const scoped = config.cluster === 'existing' && !config.diagnosticsClusterWide;
-    const namespaces = [run.prepared.target.namespace, run.plan.facts.istioNamespace, 'calico-system'];
+    const namespaces = run.touchedNamespaces();
     const lists = scoped
       ? await Promise.all(namespaces.map((n) => kubectl.getJson(['get', 'pods', '-n', n], UNCANCELLABLE)))
       : [await kubectl.getJson(['get', 'pods', '-A'], UNCANCELLABLE)];
