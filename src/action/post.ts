@@ -7,7 +7,7 @@ import { actionsLog } from '../exec/log.js';
 import { execaRunner, type ProcessRunner } from '../exec/process.js';
 import { removeKubeconfig } from '../exec/secrets.js';
 import { neutralise } from '../exec/untrusted.js';
-import { planEnv } from '../plan/env.js';
+import { planEnv } from '../run/plan-env.js';
 import type { Plan } from '../plan/types.js';
 import { keepCluster, runCleanupSteps } from '../run/cleanup.js';
 import { sleepFor } from '../util/sleep.js';

@@ -7,7 +7,7 @@ import { InputError, type CellConfig } from '../../config/cell-config.js';
 import type { InputNaming } from '../../config/inputs.js';
 import { privateKubeconfigPath } from '../../exec/secrets.js';
 import { buildPlan } from '../../plan/build.js';
-import { planEnv } from '../../plan/env.js';
+import { planEnv } from '../plan-env.js';
 import { writePlan } from '../../plan/write.js';
 import { isSupported, resolveCell } from '../../resolve/cell.js';
 import type { SuiteTarget } from '../../suite/contract.js';
