@@ -33,7 +33,11 @@ export function buildProgram(io: CliIo): Command {
     program
       .command('plan')
       .description('Render the cell offline: plan.json, manifests/ and runbook.sh')
-      .option('--out <dir>', 'output directory', 'plan'),
+      .option('--out <dir>', 'output directory', 'plan')
+      .option(
+        '--bundle',
+        'a GitOps bundle in --out instead: every manifest fetched and verified now, Istio rendered by istioctl, one kustomization per stage, a runbook that downloads nothing and ends with the verdict',
+      ),
   ).action(async (opts: Record<string, unknown>) => {
     // Loaded when the command runs: other commands (and --help) start without the schemas.
     const [
@@ -55,6 +59,7 @@ export function buildProgram(io: CliIo): Command {
     await validateSuiteInput(config.suite, process.cwd(), cliNaming);
     const dir = resolvePath(String(opts.out));
     await checkOutputDir(dir, '--out');
+    if (opts.bundle) return (await import('./plan-bundle.js')).planBundle(config, dir, io);
     const cell = resolveCell(config);
     const rendered = buildPlan(cell);
     const files = await writePlan(dir, rendered);
@@ -99,7 +104,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       return e.exitCode === 0 ? 0 : 2;
     }
     // Refusals carry their own sentence; their classes are named, not imported, so the CLI starts light.
-    if (e instanceof Error && ['InputError', 'OutputPathError', 'PlanDirError'].includes(e.name)) {
+    if (
+      e instanceof Error &&
+      ['InputError', 'OutputPathError', 'PlanDirError', 'BundleRefusedError'].includes(e.name)
+    ) {
       io.err(`${e.message}\n`);
       return 2;
     }

@@ -104,6 +104,8 @@ export interface ResolvedCell {
     /** Calico's legacy injector patch, for patch flavours. */
     readonly legacyInjectorPatch?: UpstreamFile;
     readonly extraValues: Readonly<Record<string, unknown>>;
+    /** Values only a render without a cluster (`istioctl manifest generate`, the GitOps bundle) needs. */
+    readonly offlineRenderValues?: Readonly<Record<string, unknown>>;
   };
   readonly boutique: {
     readonly version: string;
@@ -274,6 +276,9 @@ export function resolveCell(config: CellConfig): ResolvedCell {
           }
         : {}),
       extraValues: istio.release.extraValues,
+      ...(istio.release.offlineRenderValues
+        ? { offlineRenderValues: istio.release.offlineRenderValues }
+        : {}),
     },
     boutique: {
       version: BOUTIQUE.version,
