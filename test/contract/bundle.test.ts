@@ -213,62 +213,86 @@ describe.runIf(upstreamAvailable())('plan --bundle', () => {
     });
   });
 
-  it('the runbook downloads nothing, sets the cell up, gives the verdict, and runs again unchanged', async () => {
-    const w = await world();
-    const gw = await startGateway(w.scenarioFile);
-    try {
-      const { out, exit } = await plan(w, [...CELLS.default.flags, '--ingress-url', gw.url]);
-      expect(exit.code, exit.stderr.slice(-3000)).toBe(0);
-      const runbook = readFileSync(join(out, 'runbook.sh'), 'utf8');
-      // The only URL is the gateway the verdict probes; nothing fetches.
-      expect(runbook.match(/https?:\/\/[^\s'"]+/g)).toEqual([gw.url]);
-      expect(runbook).not.toMatch(/\b(curl|wget)\b/);
-      const suite = await w.fastSuite();
-      const env = w.env({
-        CALICO_ISTIO_CONFORMANCE: bundles.cli,
-        PATH: `${dirname(process.execPath)}:${w.env().PATH}`,
-        // Any download would go to a dead proxy (and the mirrors' server is closed).
-        HTTPS_PROXY: 'http://127.0.0.1:9',
-        HTTP_PROXY: 'http://127.0.0.1:9',
-        NO_PROXY: '127.0.0.1,localhost',
-      });
-      const run = () => start(join(out, 'runbook.sh'), ['--suite', suite], env, w.dir, 'bash').done;
-      const planned = w.transcript().length;
-      const first = await run();
-      expect(first.code, first.stderr.slice(-3000)).toBe(0);
-      const result = CellResultSchema.parse(
-        JSON.parse(readFileSync(join(out, 'results/results.json'), 'utf8')),
-      );
-      expect(result.verdict).toBe('pass');
-      expect(result.cell.cluster).toBe('existing');
-      const afterFirst = w.state();
-      const calls1 = w.transcript().length;
+  // The fake cluster of the legacy cell runs what that cell's plan names (Kubernetes 1.32, Calico
+  // v3.29.7, Dikastes in the sidecar template only, pods naming no Dikastes template).
+  const RUNBOOK_WORLDS = {
+    default: {},
+    legacy: {
+      versions: CELLS.legacy.versions,
+      serverVersion: 'v1.32.11',
+      calicoRunning: 'v3.29.7',
+      dikastesImage: 'calico/dikastes:v3.29.7',
+      podTemplates: '',
+    },
+  };
 
-      const second = await run();
-      expect(second.code, second.stderr.slice(-3000)).toBe(0);
-      expect(second.stdout).toContain('exists: reusing it');
-      expect(
-        CellResultSchema.parse(JSON.parse(readFileSync(join(out, 'results/results.json'), 'utf8'))).verdict,
-      ).toBe('pass');
-      // The same cluster, the same objects: only reads, server-side applies of what is there, the suite.
-      expect(w.state()).toEqual(afterFirst);
-      const again = w.transcript().slice(calls1);
-      expect(again.filter((c) => c.tool === 'kind').map((c) => c.argv.slice(0, 2).join(' '))).toEqual([
-        'get clusters',
-        'export kubeconfig',
-      ]);
-      const applies = again.filter(
-        (c) => c.tool === 'kubectl' && c.argv[0] === 'apply' && c.argv.includes('-k'),
-      );
-      expect(applies.length).toBe(4);
-      for (const a of applies) expect(a.argv).toContain('--server-side');
-      // Every tool the runbook ran is the one verified into bin/.
-      for (const c of w.transcript().slice(planned))
-        expect(c.bin, `${c.tool} ${c.argv.join(' ')}`).toBe(join(out, 'bin', c.tool));
-    } finally {
-      await gw.close();
-    }
-  }, 180_000);
+  it.each(['default', 'legacy'] as const)(
+    '%s cell: the runbook downloads nothing, sets the cell up, gives the verdict, and runs again unchanged',
+    async (name) => {
+      const w = await world(RUNBOOK_WORLDS[name]);
+      const gw = await startGateway(w.scenarioFile);
+      try {
+        const { out, exit } = await plan(w, [...CELLS[name].flags, '--ingress-url', gw.url]);
+        expect(exit.code, exit.stderr.slice(-3000)).toBe(0);
+        const runbook = readFileSync(join(out, 'runbook.sh'), 'utf8');
+        // The only URL is the gateway the verdict probes; nothing fetches.
+        expect(runbook.match(/https?:\/\/[^\s'"]+/g)).toEqual([gw.url]);
+        expect(runbook).not.toMatch(/\b(curl|wget)\b/);
+        const suite = await w.fastSuite();
+        const env = w.env({
+          CALICO_ISTIO_CONFORMANCE: bundles.cli,
+          PATH: `${dirname(process.execPath)}:${w.env().PATH}`,
+          // Any download would go to a dead proxy (and the mirrors' server is closed).
+          HTTPS_PROXY: 'http://127.0.0.1:9',
+          HTTP_PROXY: 'http://127.0.0.1:9',
+          NO_PROXY: '127.0.0.1,localhost',
+        });
+        const run = () => start(join(out, 'runbook.sh'), ['--suite', suite], env, w.dir, 'bash').done;
+        const planned = w.transcript().length;
+        const first = await run();
+        expect(first.code, first.stderr.slice(-3000)).toBe(0);
+        const result = CellResultSchema.parse(
+          JSON.parse(readFileSync(join(out, 'results/results.json'), 'utf8')),
+        );
+        expect(result.verdict).toBe('pass');
+        expect(result.cell.cluster).toBe('existing');
+        expect(result.cell.id).toBe(index(out).cell.id);
+        // Istio came from the bundle's manifests; legacy: Calico's patch reached the injector through kustomize.
+        expect(w.state().istio).toMatchObject({
+          version: index(out).cell.istio,
+          templates: name === 'default' ? ['dikastes', 'dikastes-gateway'] : [],
+        });
+        expect(w.state().legacyPatch).toBe(name === 'legacy');
+        const afterFirst = w.state();
+        const calls1 = w.transcript().length;
+
+        const second = await run();
+        expect(second.code, second.stderr.slice(-3000)).toBe(0);
+        expect(second.stdout).toContain('exists: reusing it');
+        expect(
+          CellResultSchema.parse(JSON.parse(readFileSync(join(out, 'results/results.json'), 'utf8'))).verdict,
+        ).toBe('pass');
+        // The same cluster, the same objects: only reads, server-side applies of what is there, the suite.
+        expect(w.state()).toEqual(afterFirst);
+        const again = w.transcript().slice(calls1);
+        expect(again.filter((c) => c.tool === 'kind').map((c) => c.argv.slice(0, 2).join(' '))).toEqual([
+          'get clusters',
+          'export kubeconfig',
+        ]);
+        const applies = again.filter(
+          (c) => c.tool === 'kubectl' && c.argv[0] === 'apply' && c.argv.includes('-k'),
+        );
+        expect(applies.length).toBe(4);
+        for (const a of applies) expect(a.argv).toContain('--server-side');
+        // Every tool the runbook ran is the one verified into bin/.
+        for (const c of w.transcript().slice(planned))
+          expect(c.bin, `${c.tool} ${c.argv.join(' ')}`).toBe(join(out, 'bin', c.tool));
+      } finally {
+        await gw.close();
+      }
+    },
+    180_000,
+  );
 
   it('refuses a bundle whose download is not what the catalog pins, and writes nothing', async () => {
     // The stand-in Tigera operator manifests the server offers cannot match the catalog's digests.
