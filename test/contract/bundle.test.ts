@@ -210,6 +210,12 @@ describe.runIf(upstreamAvailable())('plan --bundle', () => {
           checked++;
         }
       expect(checked).toBeGreaterThan(5);
+      // The validator rejects what the apiserver would (a field the CRD does not name, a wrong version).
+      const rule = { apiVersion: 'networking.istio.io/v1beta1', kind: 'DestinationRule' };
+      expect(v.validate({ ...rule, spec: { host: 'x', trafficPolicy: { bogus: 1 } } })).not.toEqual([]);
+      expect(v.validate({ ...rule, apiVersion: 'networking.istio.io/v9', spec: { host: 'x' } })).not.toEqual(
+        [],
+      );
     });
   });
 
