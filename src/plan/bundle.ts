@@ -199,7 +199,7 @@ export function bundleSpec(cell: ResolvedCell, r: RenderedPlan): BundleSpec {
     const ns = {
       path: 'istio-namespace.yaml',
       source: { kind: 'rendered' as const },
-      // `manifest generate` renders no Namespace: istioctl install creates it itself.
+      // No chart renders the Namespace: `istioctl install` creates it (operator/pkg/install/install.go @ 1.28.1).
       content: toYaml({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ISTIO_NAMESPACE } }),
     };
     const istio: BundleFile = {

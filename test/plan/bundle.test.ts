@@ -147,6 +147,20 @@ describe('the bundle runbook', () => {
     );
   });
 
+  it('cluster existing: the stages go to the current context; no kind, no kubeconfig of its own', () => {
+    const inputs = {
+      cluster: 'existing',
+      install: 'istio,alp,workload',
+      'ingress-url': 'https://gw.example',
+    };
+    const spec = specOf(inputs);
+    expect(spec.cluster).toBeUndefined();
+    expect(spec.tools.map((t) => t.name)).toEqual(['kubectl', 'istioctl']);
+    const text = renderBundleRunbook(spec, TOOLS.slice(1), '0.1.0');
+    expect(text).not.toMatch(/\bkind\b|KUBECONFIG/);
+    expect(text).toContain('--ingress-url https://gw.example');
+  });
+
   it('every tool must be the verified binary (istioctl only if present: it renders nothing here)', () => {
     const text = runbook();
     expect(text).toContain(`use_tool kind v0.32.0 ${'a'.repeat(64)}\n`);
