@@ -38,6 +38,7 @@ export function buildProgram(io: CliIo): Command {
     // Loaded when the command runs: other commands (and --help) start without the schemas.
     const [
       { parseCellConfig },
+      { withKindConfig },
       { validateSuiteInput },
       { checkOutputDir },
       { resolveCell },
@@ -45,14 +46,16 @@ export function buildProgram(io: CliIo): Command {
       { writePlan },
     ] = await Promise.all([
       import('../config/cell-config.js'),
+      import('../config/kind-config.js'),
       import('../suite/load.js'),
       import('../util/output-dir.js'),
       import('../resolve/cell.js'),
       import('../plan/build.js'),
       import('../plan/write.js'),
     ]);
-    const config = parseCellConfig(rawInputs(opts), cliNaming);
-    await validateSuiteInput(config.suite, process.cwd(), cliNaming);
+    const given = parseCellConfig(rawInputs(opts), cliNaming);
+    await validateSuiteInput(given.suite, process.cwd(), cliNaming);
+    const config = await withKindConfig(given, process.cwd(), cliNaming);
     const dir = resolvePath(String(opts.out));
     await checkOutputDir(dir, '--out');
     const cell = resolveCell(config);

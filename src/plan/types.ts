@@ -142,6 +142,8 @@ export interface PlanFacts {
   readonly amd64Only: readonly string[];
   /** The kind cluster this plan creates and deletes (kind clusters only). */
   readonly clusterName?: string;
+  /** The kind node containers, as kind names them from the plan's kind config (kind clusters). */
+  readonly nodes?: readonly string[];
   /** Host port the gateway is mapped to (kind clusters). */
   readonly hostPort?: number;
   /** The node label carrying the cell id (kind clusters). */
