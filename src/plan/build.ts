@@ -571,6 +571,8 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort
       },
       dikastes: { container: 'dikastes', log: cell.calico.dikastesLog },
       csiDriver: { namespace: 'calico-system', selector: 'k8s-app=csi-node-driver' },
+      // tigera/operator pkg/render/node.go (v1.32.12 … v1.42.3): calico-node pods carry k8s-app: calico-node.
+      calicoNode: { namespace: 'calico-system', selector: 'k8s-app=calico-node' },
       policySyncPrefix: POLICY_SYNC_PREFIX,
       canaryLabels: { app: GATEWAY_CANARY },
       canary:

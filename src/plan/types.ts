@@ -102,6 +102,8 @@ export interface CheckFacts {
   };
   readonly dikastes: { readonly container: string; readonly log: DikastesLogLines };
   readonly csiDriver: { readonly namespace: string; readonly selector: string };
+  /** Calico's per-node DaemonSet pods: one Ready on every node. */
+  readonly calicoNode: { readonly namespace: string; readonly selector: string };
   readonly policySyncPrefix: string;
   readonly canary: CanaryFacts;
   /** The harness's own canary's labels, so a canary left on an existing cluster is never a workload pod. */

@@ -28,13 +28,7 @@ const REFUSED: [string, string, string, RegExp, RegExp][] = [
     /custom-resources\.yaml.*192\.168\.0\.0\/16/,
     /192\.168\.0\.0\/16, or leave it out/,
   ],
-  [
-    'IPv6',
-    `${HEAD}networking:\n  ipFamily: dual\n`,
-    'networking.ipFamily to dual',
-    /IPv4 pool only/,
-    /ipv4/,
-  ],
+  ['IPv6', `${HEAD}networking:\n  ipFamily: dual\n`, 'networking.ipFamily to dual', /IPv4 pool only/, /ipv4/],
   [
     'a service subnet inside the pod subnet',
     `${HEAD}networking:\n  serviceSubnet: 192.168.128.0/20\n`,
@@ -105,13 +99,7 @@ const REFUSED: [string, string, string, RegExp, RegExp][] = [
     /--image, which overrides every node's image/,
     /node-image input/,
   ],
-  [
-    'a cluster name',
-    `${HEAD}name: mine\n`,
-    'name to mine',
-    /--name, which overrides/,
-    /cluster-name/,
-  ],
+  ['a cluster name', `${HEAD}name: mine\n`, 'name to mine', /--name, which overrides/, /cluster-name/],
   [
     'the cell label',
     `${HEAD}nodes:\n- role: control-plane\n  labels:\n    conformance.calico-istio/cell: x\n`,
@@ -280,7 +268,9 @@ describe('kind-config: merged with what the cell needs', () => {
 
   it('more control-plane nodes count in the capacity the preflight compares', async () => {
     const one = buildPlan(resolveCell(parseCellConfig({}, cliNaming))).plan.facts.capacity;
-    const config = await load_(`${HEAD}nodes:\n- role: control-plane\n- role: control-plane\n- role: worker\n`);
+    const config = await load_(
+      `${HEAD}nodes:\n- role: control-plane\n- role: control-plane\n- role: worker\n`,
+    );
     const three = buildPlan(resolveCell(config)).plan.facts.capacity;
     expect(three.cpuMillis).toBe(one.cpuMillis + 650);
     expect(three.parts[0]!.what).toBe('kind control plane (3 nodes, one Docker host)');
