@@ -64,6 +64,10 @@ export function buildProgram(io: CliIo): Command {
     io.out(`Planned cell ${cell.id}: ${rendered.plan.steps.length} steps, ${files.length} files in ${dir}\n`);
     for (const s of cell.support) io.out(`  ${s.component} ${s.version}: ${s.status} — ${s.detail}\n`);
     for (const note of rendered.plan.facts.notes) io.out(`  note: ${note}\n`);
+    if (config.kindConfigFile && rendered.plan.facts.nodes)
+      io.out(
+        `  kind config ${config.kindConfigFile} merged into manifests/kind-config.yaml: ${rendered.plan.facts.nodes.join(', ')}\n`,
+      );
   });
 
   registerRunCommand(program, io);

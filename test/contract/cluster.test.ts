@@ -202,6 +202,9 @@ describe.runIf(upstreamAvailable())('cluster outputs, the user’s kind config, 
       `${plan.cell.clusterName}-control-plane`,
       `${plan.cell.clusterName}-worker`,
     ]);
+    expect(exit.stdout).toContain(
+      `merged into manifests/kind-config.yaml: ${plan.cell.clusterName}-control-plane, ${plan.cell.clusterName}-worker`,
+    );
     expect(w.transcript()).toEqual([]);
   });
 

@@ -153,6 +153,10 @@ export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepar
     else log.warn(line);
   }
   for (const note of plan.facts.notes) log.info(`Note: ${note}`);
+  if (config.kindConfigFile && plan.facts.nodes)
+    log.info(
+      `kind config ${config.kindConfigFile} merged into ${join(planDir, 'manifests/kind-config.yaml')}: ${plan.facts.nodes.length} node(s), ${plan.facts.nodes.join(', ')}`,
+    );
   const skip =
     !isSupported(cell) && config.onUnsupported === 'skip'
       ? cell.support
