@@ -206,6 +206,50 @@ function json6902Problems(field: string, p: z.infer<typeof PatchJSON6902Schema>)
   }));
 }
 
+/** One node's settings that would break the cell. */
+function nodeProblems(n: UserKindNode, at: string): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  if (n.image !== undefined)
+    out.push({
+      field: `${at}.image`,
+      value: n.image,
+      // kind create.go: a NodeImage (--image) replaces the image of every node.
+      why: "would be replaced: the harness pins the cell's node image with kind's --image, which overrides every node's image",
+      accepted: 'no image (choose it with the node-image input, pinned by digest)',
+    });
+  if (n.labels && CELL_LABEL in n.labels)
+    out.push({
+      field: `${at}.labels.${CELL_LABEL}`,
+      value: n.labels[CELL_LABEL],
+      why: 'is the label the harness puts on every node to name the cell',
+      accepted: 'any other label',
+    });
+  n.extraPortMappings?.forEach((m, j) => {
+    const tcp = (m.protocol ?? 'TCP') === 'TCP';
+    if (tcp && m.containerPort === INGRESS_NODE_PORT)
+      out.push({
+        field: `${at}.extraPortMappings[${j}].containerPort`,
+        value: m.containerPort,
+        why: `is the ingress gateway's NodePort, which the harness maps to its own host port`,
+        accepted: `any container port but ${INGRESS_NODE_PORT}`,
+      });
+    if (tcp && m.hostPort === INGRESS_HOST_PORT)
+      out.push({
+        field: `${at}.extraPortMappings[${j}].hostPort`,
+        value: m.hostPort,
+        why: `is the host port a plan maps the ingress gateway to`,
+        accepted: `any host port but ${INGRESS_HOST_PORT}`,
+      });
+  });
+  n.kubeadmConfigPatches?.forEach((p, j) =>
+    out.push(...kubeadmPatchProblems(`${at}.kubeadmConfigPatches[${j}]`, p)),
+  );
+  n.kubeadmConfigPatchesJSON6902?.forEach((p, j) =>
+    out.push(...json6902Problems(`${at}.kubeadmConfigPatchesJSON6902[${j}]`, p)),
+  );
+  return out;
+}
+
 /** The settings that would break the cell, each named by its field. */
 export function kindConfigProblems(c: UserKindConfig): FieldProblem[] {
   const out: FieldProblem[] = [];
@@ -246,6 +290,8 @@ export function kindConfigProblems(c: UserKindConfig): FieldProblem[] {
       why: serviceSubnetWhy,
       accepted: `a subnet outside ${POD_SUBNET} (kind's default is 10.96.0.0/16), or leave it out`,
     });
+  // custom-resources.yaml sets no linuxDataplane (the Installation default, iptables): only Calico's
+  // eBPF data plane replaces kube-proxy.
   if (net.kubeProxyMode === 'none')
     out.push({
       field: 'networking.kubeProxyMode',
@@ -268,47 +314,7 @@ export function kindConfigProblems(c: UserKindConfig): FieldProblem[] {
   c.kubeadmConfigPatchesJSON6902?.forEach((p, i) =>
     out.push(...json6902Problems(`kubeadmConfigPatchesJSON6902[${i}]`, p)),
   );
-  nodes.forEach((n, i) => {
-    const at = `nodes[${i}]`;
-    if (n.image !== undefined)
-      out.push({
-        field: `${at}.image`,
-        value: n.image,
-        // kind create.go: a NodeImage (--image) replaces the image of every node.
-        why: "would be replaced: the harness pins the cell's node image with kind's --image, which overrides every node's image",
-        accepted: 'no image (choose it with the node-image input, pinned by digest)',
-      });
-    if (n.labels && CELL_LABEL in n.labels)
-      out.push({
-        field: `${at}.labels.${CELL_LABEL}`,
-        value: n.labels[CELL_LABEL],
-        why: 'is the label the harness puts on every node to name the cell',
-        accepted: 'any other label',
-      });
-    n.extraPortMappings?.forEach((m, j) => {
-      const tcp = (m.protocol ?? 'TCP') === 'TCP';
-      if (tcp && m.containerPort === INGRESS_NODE_PORT)
-        out.push({
-          field: `${at}.extraPortMappings[${j}].containerPort`,
-          value: m.containerPort,
-          why: `is the ingress gateway's NodePort, which the harness maps to its own host port`,
-          accepted: `any container port but ${INGRESS_NODE_PORT}`,
-        });
-      if (tcp && m.hostPort === INGRESS_HOST_PORT)
-        out.push({
-          field: `${at}.extraPortMappings[${j}].hostPort`,
-          value: m.hostPort,
-          why: `is the host port a plan maps the ingress gateway to`,
-          accepted: `any host port but ${INGRESS_HOST_PORT}`,
-        });
-    });
-    n.kubeadmConfigPatches?.forEach((p, j) =>
-      out.push(...kubeadmPatchProblems(`${at}.kubeadmConfigPatches[${j}]`, p)),
-    );
-    n.kubeadmConfigPatchesJSON6902?.forEach((p, j) =>
-      out.push(...json6902Problems(`${at}.kubeadmConfigPatchesJSON6902[${j}]`, p)),
-    );
-  });
+  nodes.forEach((n, i) => out.push(...nodeProblems(n, `nodes[${i}]`)));
   return out;
 }
 
