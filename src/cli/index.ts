@@ -42,6 +42,7 @@ export function buildProgram(io: CliIo): Command {
     // Loaded when the command runs: other commands (and --help) start without the schemas.
     const [
       { parseCellConfig },
+      { withKindConfig },
       { validateSuiteInput },
       { checkOutputDir },
       { resolveCell },
@@ -49,14 +50,16 @@ export function buildProgram(io: CliIo): Command {
       { writePlan },
     ] = await Promise.all([
       import('../config/cell-config.js'),
+      import('../config/kind-config.js'),
       import('../suite/load.js'),
       import('../util/output-dir.js'),
       import('../resolve/cell.js'),
       import('../plan/build.js'),
       import('../plan/write.js'),
     ]);
-    const config = parseCellConfig(rawInputs(opts), cliNaming);
-    await validateSuiteInput(config.suite, process.cwd(), cliNaming);
+    const given = parseCellConfig(rawInputs(opts), cliNaming);
+    await validateSuiteInput(given.suite, process.cwd(), cliNaming);
+    const config = await withKindConfig(given, process.cwd(), cliNaming);
     const dir = resolvePath(String(opts.out));
     await checkOutputDir(dir, '--out');
     if (opts.bundle) return (await import('./plan-bundle.js')).planBundle(config, dir, io);
@@ -66,6 +69,10 @@ export function buildProgram(io: CliIo): Command {
     io.out(`Planned cell ${cell.id}: ${rendered.plan.steps.length} steps, ${files.length} files in ${dir}\n`);
     for (const s of cell.support) io.out(`  ${s.component} ${s.version}: ${s.status} — ${s.detail}\n`);
     for (const note of rendered.plan.facts.notes) io.out(`  note: ${note}\n`);
+    if (config.kindConfigFile && rendered.plan.facts.nodes)
+      io.out(
+        `  kind config ${config.kindConfigFile} merged into manifests/kind-config.yaml: ${rendered.plan.facts.nodes.join(', ')}\n`,
+      );
   });
 
   registerRunCommand(program, io);
