@@ -67,6 +67,14 @@ export const INPUTS = [
     description: 'Probe suite file (YAML). Empty, the built-in Online Boutique deny-then-allow suite.',
   },
   {
+    name: 'test',
+    flag: 'test',
+    arg: 'regex',
+    default: '',
+    description:
+      'Run only the suite expectations whose `step/expectation` name matches one of these regexes; `!regex` excludes (as cilium `--test`). Comma or newline separated (CLI: repeat `--test`). Empty, all.',
+  },
+  {
     name: 'cluster',
     flag: 'cluster',
     arg: 'kind|existing',

@@ -112,12 +112,13 @@ function suiteCases(result: CellResult, help: string): JunitCase[] {
   for (const { step, expectation: e } of expectationsOf(result)) {
     const name = `[${id}] ${step.name} › ${e.name}`;
     const seconds = secs(expectationMs(step, e));
-    if (step.status === 'skipped') {
+    if (step.status === 'skipped' || e.status === 'skipped') {
+      const why = e.status === 'skipped' ? e.message : step.message;
       cases.push({
         classname,
         name,
         seconds,
-        outcome: { kind: 'skipped', message: oneLine(step.message ?? 'step skipped') },
+        outcome: { kind: 'skipped', message: oneLine(why ?? 'step skipped') },
       });
       continue;
     }
