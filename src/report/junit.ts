@@ -389,6 +389,31 @@ export class JunitWriter {
     return out.length ? `${out.join('\n')}\n` : '';
   }
 
+  /**
+   * A results file the report refused (not a results.json, or a verdict its own evidence contradicts):
+   * one erroring case, so a JUnit reader sees it as the report's exit status does.
+   */
+  addInvalid(file: string, problems: readonly string[], kind: string, at: string): string {
+    const message = `Invalid results file ${file}: ${problems[0] ?? 'unreadable'}`;
+    const c: JunitCase = {
+      classname: 'invalid-results',
+      name: `[invalid] ${file}`,
+      seconds: 0,
+      outcome: failure('error', kind, message, problems.join('\n')),
+    };
+    this.total.tests += 1;
+    this.total.errors += 1;
+    const out = [
+      `  <testsuite${attrs({ name: `invalid results file ${file}`, tests: 1, failures: 0, errors: 1, skipped: 0, time: 0, timestamp: timestamp(at), hostname: 'report', id: this.index++, package: 'invalid-results', file })}>`,
+      '    <properties>',
+      `      <property name="file" value="${xmlAttr(file)}"/>`,
+      '    </properties>',
+    ];
+    writeCase(out, c);
+    out.push('    <system-out/>', '    <system-err/>', '  </testsuite>');
+    return `${out.join('\n')}\n`;
+  }
+
   head(): string {
     const t = this.total;
     return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attrs({ name: 'calico-istio-conformance', tests: t.tests, failures: t.failures, errors: t.errors, time: secs(this.ms) })}>\n`;
