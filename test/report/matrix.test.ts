@@ -160,6 +160,23 @@ describe('the matrix', async () => {
       /identical copies counted once: same\/a\/results.json; same\/b.json; same\/c.json/,
     );
     expect(m.summary).toMatchObject({ pass: 1, conflict: 0 });
+    // JUnit too: one cell's cases, not three.
+    const one = await writeReport({
+      inputs: [join(FIXTURES, 'pass')],
+      outDir: join(tmp, 'one'),
+      cwd: tmp,
+      generator: GENERATOR,
+      now: FIXED_NOW,
+    });
+    const three = await writeReport({
+      inputs: [dir, join(dir, 'c.json')],
+      outDir: join(tmp, 'three'),
+      cwd: tmp,
+      generator: GENERATOR,
+      now: FIXED_NOW,
+    });
+    const tests = async (f: string) => /<testsuites [^>]*tests="(\d+)"/.exec(await readFile(f, 'utf8'))?.[1];
+    expect(await tests(three.files.junit)).toBe(await tests(one.files.junit));
   });
 
   it('two different runs of one cell still conflict, even when both pass', async () => {
