@@ -60,7 +60,7 @@ export const ExpectationResultSchema = z.object({
   }),
   expected: Expected,
   layer: Layer.optional(),
-  /** `skipped`: not selected by `--test` (never probed). */
+  /** `skipped`: not selected by `--test` (not probed, or probed only to wait for a step's policy state). */
   status: z.enum(['pass', 'fail', 'unavailable', 'skipped']),
   skippedBy: z.literal('selection').optional(),
   /** The last observation (the one the verdict rests on). */

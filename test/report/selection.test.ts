@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cellSummaryMarkdown } from '../../src/report/cell-summary.js';
 import { junitCases } from '../../src/report/junit.js';
 import { loadResults } from '../../src/report/load-results.js';
+import { digestResult } from '../../src/report/matrix-model.js';
 import type { CellResult } from '../../src/result/schema.js';
 import { FIXTURES, REPO_ROOT } from './golden.js';
 
@@ -47,5 +48,14 @@ describe('a run narrowed by --test, in the reports', () => {
     const out = cellSummaryMarkdown(selected());
     expect(out).toContain('Selected by --test allow-homepage,&#33;POST: 1 of 3 expectations in 1 of');
     expect(out).toMatch(/\| ⏭️ \| baseline: no policy \|/);
+  });
+
+  it('the matrix counts only the expectations that were tested', () => {
+    const r = selected();
+    const all = r.suite!.steps.flatMap((s) => s.expectations);
+    const tested = all.filter((e) => e.status !== 'skipped');
+    expect(tested.length).toBeLessThan(all.length);
+    const run = digestResult({ file: 'x/results.json', result: r }).run;
+    expect(run.expectations).toEqual({ passed: tested.length, total: tested.length });
   });
 });
