@@ -2,12 +2,13 @@ import type { ExpectSpec, SuiteSpec } from './schema.js';
 
 /**
  * `--test` / input `test`: choosing which expectations of a suite are probed, as cilium-cli's
- * `connectivity test --test` chooses scenarios (cilium-cli/cli/connectivity.go and
- * connectivity/check/check.go `testEnabled`, test.go `scenarioName` @ v0.19.7): every filter is an
- * unanchored regular expression; a leading `!` makes it an exclusion; an exclusion that matches wins;
- * otherwise any inclusion that matches selects; with no inclusions everything not excluded is selected.
- * The name matched is `step/expectation` (cilium: `test/scenario`), so `baseline` selects a whole
- * step and `/GET /product` one expectation in every step.
+ * `connectivity test --test` chooses scenarios (cilium/cilium-cli @ v0.19.7, vendored
+ * cilium-cli/cli/connectivity.go: a comma-separated string slice, `!` prefix → SkipTests, each
+ * compiled as a regexp; connectivity/check/check.go `testEnabled`; check/test.go `scenarioName`).
+ * Every filter is an unanchored regular expression; a leading `!` makes it an exclusion; an exclusion
+ * that matches wins; otherwise any inclusion that matches selects; with no inclusions everything not
+ * excluded is selected. The name matched is `step/expectation` (cilium: `test/scenario`), so
+ * `baseline` selects a whole step and `/GET /product` one expectation in every step.
  */
 
 /** Bounds on the filter list: it is a handful of names, and every regex runs against every name. */
