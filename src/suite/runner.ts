@@ -260,6 +260,7 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
       const applied: string[] = [];
       const deleted: string[] = [];
       const probing = selected.some(Boolean);
+      const changed = step.apply.length + step.delete.length > 0;
       const done = (
         rest: Pick<SuiteStepResult, 'status' | 'expectations'> & Partial<SuiteStepResult>,
       ): SuiteStepResult => ({
@@ -269,9 +270,10 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
         durationMs: Math.max(0, Math.round(clock.now() - t0)),
         ...rest,
       });
-      log(
-        `step ${step.name}${probing ? '' : ` (not selected by --test ${filters}: applied, probed only to wait for its policy state)`}`,
-      );
+      const unselected = changed
+        ? 'its manifests applied, probed only to wait for their policy state'
+        : 'nothing to apply, not probed';
+      log(`step ${step.name}${probing ? '' : ` (not selected by --test ${filters}: ${unselected})`}`);
       try {
         for (const rel of step.apply) {
           log(`  apply ${rel}`);
@@ -287,7 +289,6 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
           deleted.push(rel);
           live.splice(live.lastIndexOf(rel), 1);
         }
-        const changed = step.apply.length + step.delete.length > 0;
         if (!probing && !changed)
           return done({
             status: 'skipped',
