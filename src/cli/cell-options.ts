@@ -5,7 +5,8 @@ import { INPUTS, type RawInputs } from '../config/inputs.js';
 export function addCellOptions(cmd: Command): Command {
   for (const i of INPUTS) {
     const opt = new Option(`--${i.flag} <${i.arg}>`, i.description);
-    if (i.name === 'mirrors') opt.argParser((v: string, prev: string[] = []) => [...prev, v]);
+    if (i.name === 'mirrors' || i.name === 'test')
+      opt.argParser((v: string, prev: string[] = []) => [...prev, v]);
     cmd.addOption(opt);
   }
   return cmd;

@@ -13,6 +13,7 @@ import { compareVersions, parseVersion, minorOf } from '../util/version.js';
 import { INPUTS, type InputName, type InputNaming, type RawInputs } from './inputs.js';
 import { parseMirrorRules } from '../util/mirror.js';
 import type { UserKindConfig } from './kind-config.js';
+import { compileTestFilters, splitTestFilters } from '../suite/selection.js';
 
 export const COMPONENTS = ['calico', 'istio', 'alp', 'workload'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -33,6 +34,8 @@ export interface CellConfig {
   readonly nodeImage?: string;
   readonly strictMtls: boolean;
   readonly suite?: string;
+  /** `--test` filters as given (regexes on `step/expectation`, `!` excludes); empty, every expectation. */
+  readonly test: readonly string[];
   readonly cluster: ClusterMode;
   /** The `kind-config` file as given; `withKindConfig` reads and checks it into `kindConfig`. */
   readonly kindConfigFile?: string;
@@ -269,6 +272,18 @@ const schema = raw.transform((r, ctx): CellConfig => {
       'a path to a kind config YAML file',
     );
   }
+  const test = splitTestFilters(r.test);
+  const compiled = compileTestFilters(test);
+  if (!compiled.ok) {
+    for (const p of compiled.problems)
+      refuse(
+        ctx,
+        'test',
+        p.filter,
+        p.why,
+        'regular expressions matched against `step/expectation` names, `!regex` to exclude, separated by commas or newlines',
+      );
+  }
   const resultsDir = r['results-dir'].trim();
   if (!resultsDir || resultsDir.includes('\0') || resultsDir.includes('\n')) {
     refuse(ctx, 'results-dir', resultsDir, 'is empty or contains a control character', 'a directory path');
@@ -323,6 +338,7 @@ const schema = raw.transform((r, ctx): CellConfig => {
     ...(nodeImage ? { nodeImage } : {}),
     strictMtls: strict ?? true,
     ...(suite ? { suite } : {}),
+    test,
     cluster,
     ...(kindConfigFile ? { kindConfigFile } : {}),
     keepCluster,

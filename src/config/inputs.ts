@@ -75,6 +75,14 @@ export const INPUTS = [
       'Your kind config (YAML, `kind.x-k8s.io/v1alpha4` Cluster): extra nodes, mounts, containerd patches, feature gates, merged with what the cell needs. Settings that would break it (default CNI, another pod subnet, the ingress port mapping) are refused.',
   },
   {
+    name: 'test',
+    flag: 'test',
+    arg: 'regex',
+    default: '',
+    description:
+      'Run only the suite expectations whose `step/expectation` name matches one of these regexes; `!regex` excludes (as cilium `--test`). Comma or newline separated (CLI: repeat `--test`). Empty, all.',
+  },
+  {
     name: 'cluster',
     flag: 'cluster',
     arg: 'kind|existing',

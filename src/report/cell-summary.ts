@@ -100,6 +100,12 @@ export function cellSummaryMarkdown(result: CellResult, limitBytes = SUMMARY_LIM
       `### Suite ${md(result.suite.name)}: ${mark(result.suite.status)} ${md(result.suite.status)}`,
       '',
     );
+    const sel = result.suite.selection;
+    if (sel)
+      out.add(
+        `> ⏭️ Selected by --test ${mdShort(sel.filters.join(','), 400)}: ${sel.selectedExpectations} of ${sel.totalExpectations} expectations in ${sel.selectedSteps} of ${result.suite.steps.length} steps; the others are skipped.`,
+        '',
+      );
     if (exps.length > 0) {
       out.add(
         ...header(['', 'Step', 'Expectation', 'Request', 'Expected', 'Observed', 'Probes', 'Propagation']),

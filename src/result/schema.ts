@@ -4,7 +4,8 @@ import { z } from 'zod';
  * results.json: the one record of a cell run. The executor and the suite runner write it; reports,
  * JUnit, the summary and the matrix read only this. Version 2 adds the `known-defect` verdict, the
  * `denied-mesh` observation, Envoy's ext_authz counters per expectation and what an existing cluster
- * runs; a version 1 file is a valid version 2 file without them, so both are read.
+ * runs, and suite selection (`--test`: `skipped` expectations, `skippedBy`, `selection`); a version 1
+ * file is a valid version 2 file without them, so both are read.
  */
 export const RESULT_SCHEMA_VERSION = 2;
 export const READABLE_RESULT_VERSIONS: readonly number[] = [1, 2];
@@ -59,7 +60,9 @@ export const ExpectationResultSchema = z.object({
   }),
   expected: Expected,
   layer: Layer.optional(),
-  status: z.enum(['pass', 'fail', 'unavailable']),
+  /** `skipped`: not selected by `--test` (not probed, or probed only to wait for a step's policy state). */
+  status: z.enum(['pass', 'fail', 'unavailable', 'skipped']),
+  skippedBy: z.literal('selection').optional(),
   /** The last observation (the one the verdict rests on). */
   observed: ObservationSchema.optional(),
   probes: z.number().int().nonnegative(),
@@ -74,6 +77,8 @@ export const ExpectationResultSchema = z.object({
 export const SuiteStepResultSchema = z.object({
   name: z.string(),
   status: z.enum(['pass', 'fail', 'unavailable', 'error', 'skipped']),
+  /** Skipped because `--test` selected none of its expectations (its manifests may still be applied). */
+  skippedBy: z.literal('selection').optional(),
   applied: z.array(z.string()).default([]),
   deleted: z.array(z.string()).default([]),
   durationMs: z.number().nonnegative(),
@@ -102,6 +107,15 @@ export const SuiteResultSchema = z.object({
       ]),
       defectId: z.string().optional(),
       message: z.string(),
+    })
+    .optional(),
+  /** The `--test` filters the run was given; absent when every expectation was selected. */
+  selection: z
+    .object({
+      filters: z.array(z.string()),
+      selectedSteps: z.number().int().nonnegative(),
+      selectedExpectations: z.number().int().nonnegative(),
+      totalExpectations: z.number().int().nonnegative(),
     })
     .optional(),
   steps: z.array(SuiteStepResultSchema),

@@ -26,6 +26,8 @@ export interface SuiteTarget {
   /** Pod label selector of the workload behind the gateway (e.g. app=frontend), if the suite names one. */
   readonly selector?: string;
   readonly host?: string;
+  /** What `--test` selects of the suite (only when filters were given): refused up front when nothing. */
+  readonly selection?: { readonly expectations: number; readonly total: number };
 }
 
 export interface SuiteRunRequest {
@@ -45,10 +47,12 @@ export interface SuiteRunRequest {
   readonly classify?: ClassifyContext;
   /** The plan's derived bound on one probe (facts.route); the suite's own timing still wins. */
   readonly defaultProbeTimeoutMs?: number;
+  /** `--test` filters (regexes on `step/expectation`, `!` excludes); empty or absent, everything runs. */
+  readonly tests?: readonly string[];
   readonly policies: PolicyApplier;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
 }
 
 export type SuiteRunner = (req: SuiteRunRequest) => Promise<SuiteResult>;
-export type SuiteTargetLoader = (suiteFile: string) => Promise<SuiteTarget>;
+export type SuiteTargetLoader = (suiteFile: string, tests?: readonly string[]) => Promise<SuiteTarget>;

@@ -71,7 +71,7 @@ async function exists(p: string): Promise<boolean> {
 
 const refuse = (
   naming: InputNaming,
-  input: 'ingress-url' | 'suite',
+  input: 'ingress-url' | 'suite' | 'test',
   value: string,
   why: string,
   accepted: string,
@@ -104,8 +104,9 @@ export async function checkRunInputs(
       'a path to a suite YAML file',
     );
   }
+  let target: SuiteTarget;
   try {
-    return { suiteFile, target: await deps.loadSuiteTarget(suiteFile) };
+    target = await deps.loadSuiteTarget(suiteFile, config.test);
   } catch (e) {
     throw refuse(
       naming,
@@ -115,6 +116,17 @@ export async function checkRunInputs(
       'a suite YAML file (apiVersion calico-istio-conformance/v1, kind Suite)',
     );
   }
+  // A selection that selects nothing would be a green run that tested nothing.
+  if (target.selection?.expectations === 0) {
+    throw refuse(
+      naming,
+      'test',
+      config.test.join(','),
+      `selects none of the ${target.selection.total} expectations of suite ${target.name}`,
+      'regexes matching at least one `step/expectation` name of the suite (`!regex` excludes)',
+    );
+  }
+  return { suiteFile, target };
 }
 
 /**

@@ -43,6 +43,7 @@ export const suitePhase: CellPhase = {
             connectTimeoutMs: facts.route.connectTimeoutMs,
           },
           defaultProbeTimeoutMs: facts.route.probeTimeoutMs,
+          tests: run.req.config.test,
           policies: run.deps.policyApplier(kubectl, env),
           signal,
           log: (line) => run.log.info(line),
