@@ -144,6 +144,22 @@ export const INPUTS = [
       'Accept `http://` mirrors (`true`/`false`). Checksums are still verified; an https download never follows a redirect to http.',
   },
   {
+    name: 'images',
+    flag: 'image',
+    arg: 'ref',
+    default: '',
+    description:
+      "Images you built, present in this runner's Docker, loaded into every kind node before anything pulls (one per line; CLI: repeat `--image`). `kind load docker-image`, falling back to `docker save | ctr import` for Docker 29's containerd image store. kind clusters only.",
+  },
+  {
+    name: 'image-mirror',
+    flag: 'image-mirror',
+    arg: 'REGISTRY=URL',
+    default: '',
+    description:
+      "Registry mirrors for every image the cell pulls: one `REGISTRY=URL` rule per line, e.g. `docker.io=https://mirror.example` (CLI: repeat `--image-mirror`). Wired into the kind node's containerd (`hosts.toml`); the upstream registry stays the fallback. `http://` only with `allow-insecure-mirrors`.",
+  },
+  {
     name: 'diagnostics-cluster-wide',
     flag: 'diagnostics-cluster-wide',
     arg: 'bool',
