@@ -54,6 +54,8 @@ export async function runPipe(argvs: readonly (readonly string[])[], opts: RunOp
       // The reader may end first (it failed): the writer then sees EPIPE, reported by its own exit.
       next.stdin!.on('error', () => undefined);
       c.stdout!.pipe(next.stdin!);
+      // Nothing reads any more: close the writer's pipe so it gets EPIPE instead of blocking forever.
+      next.on('close', () => c.stdout!.destroy());
     } else {
       c.stdout!.setEncoding('utf8').on('data', (d: string) => {
         stdout += d;

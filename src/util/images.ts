@@ -65,9 +65,10 @@ export function parseImageMirrorRules(
     try {
       u = new URL(to);
     } catch {
-      return refuse('has a mirror that is not a URL');
+      return refuse('has a mirror that is not an http(s) URL');
     }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') return refuse('has a mirror that is not http(s)');
+    if (u.protocol !== 'https:' && u.protocol !== 'http:')
+      return refuse('has a mirror that is not an http(s) URL');
     if (u.username || u.password)
       return refuse('carries credentials in the mirror URL (they would be logged)');
     if (u.search || u.hash) return refuse('has a query or fragment in the mirror URL');
