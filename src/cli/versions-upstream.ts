@@ -35,7 +35,7 @@ export async function versionsUpstream(
         .join('\n'),
     );
   }
-  const [{ checkUpstream, catalogPatch, formatReport }, { httpGet }] = await Promise.all([
+  const [{ checkUpstream, catalogPatch, formatReport, hasUpdates }, { httpGet }] = await Promise.all([
     import('./check-upstream.js'),
     import('../exec/fetch.js'),
   ]);
@@ -47,7 +47,7 @@ export async function versionsUpstream(
   });
   io.out(
     opts.json
-      ? `${JSON.stringify({ report, patch: catalogPatch(report) }, null, 2)}\n`
+      ? `${JSON.stringify({ hasUpdates: hasUpdates(report), report, patch: catalogPatch(report) }, null, 2)}\n`
       : formatReport(report),
   );
   if (report.errors.length)

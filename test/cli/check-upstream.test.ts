@@ -135,7 +135,8 @@ describe('versions --check-upstream against a local server imitating the feeds',
   it('--json: new patches with the digests of the files the catalog pins; missing files reported, not guessed', async () => {
     const { code, out } = await check('--json');
     expect(code).toBe(0);
-    const { report, patch } = JSON.parse(out);
+    const { report, patch, hasUpdates } = JSON.parse(out);
+    expect(hasUpdates).toBe(true);
     expect(report.errors).toEqual([]);
 
     const c332 = report.calico.find((p: any) => p.version === 'v3.32.2');
