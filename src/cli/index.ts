@@ -62,6 +62,9 @@ export function buildProgram(io: CliIo): Command {
     io.out(`Planned cell ${cell.id}: ${rendered.plan.steps.length} steps, ${files.length} files in ${dir}\n`);
     for (const s of cell.support) io.out(`  ${s.component} ${s.version}: ${s.status} — ${s.detail}\n`);
     for (const note of rendered.plan.facts.notes) io.out(`  note: ${note}\n`);
+    const { localImages, imageMirrors } = rendered.plan.facts;
+    if (localImages?.length) io.out(`  images loaded from this Docker: ${localImages.join(', ')}\n`);
+    for (const m of imageMirrors ?? []) io.out(`  image mirror: ${m.registry} → ${m.mirror}\n`);
   });
 
   registerRunCommand(program, io);

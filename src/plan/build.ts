@@ -153,17 +153,15 @@ class PlanBuilder {
 }
 
 function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort: number): void {
-  const config = b.file(
-    'manifests/kind-config.yaml',
-    withContainerdRegistryPatch(
-      renderKindConfig({
-        hostPort,
-        labels: { [CELL_LABEL]: cell.id },
-        maxParallelImagePulls: PARALLEL_PULLS,
-      }),
-      cell.config.imageMirrors,
-    ),
+  const kindConfig = withContainerdRegistryPatch(
+    renderKindConfig({
+      hostPort,
+      labels: { [CELL_LABEL]: cell.id },
+      maxParallelImagePulls: PARALLEL_PULLS,
+    }),
+    cell.config.imageMirrors,
   );
+  const config = b.file('manifests/kind-config.yaml', kindConfig);
   b.step({
     id: 'cluster-create',
     title: 'Create the kind cluster (nodes stay NotReady until Calico is in)',
@@ -193,10 +191,23 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort
       beforeRetry: [exec('kind', 'delete', 'cluster', '--name', name)],
     },
   });
-  const nodes = [`${name}-control-plane`];
+  const nodes = kindNodeNames(name, kindConfig.nodes);
   imageMirrorStep(b, cell, nodes);
   localImagesStep(b, cell, name, nodes);
   preloadSteps(b, cell, nodes[0]!);
+}
+
+/**
+ * The node containers kind creates for a config: `<cluster>-<role>`, then `<role>2`, `<role>3` …
+ * per role (kind `pkg/cluster/internal/providers/common/namer.go` MakeNodeNamer @ v0.32.0).
+ */
+export function kindNodeNames(cluster: string, nodes: readonly { readonly role: string }[]): string[] {
+  const seen = new Map<string, number>();
+  return nodes.map(({ role }) => {
+    const n = (seen.get(role) ?? 0) + 1;
+    seen.set(role, n);
+    return `${cluster}-${role}${n === 1 ? '' : n}`;
+  });
 }
 
 /** The node image as the host's Docker pulls it: through the docker.io mirror when one can serve it. */

@@ -74,8 +74,10 @@ export function parseImageMirrorRules(
     if (u.search || u.hash) return refuse('has a query or fragment in the mirror URL');
     if (u.protocol === 'http:' && !allowInsecure)
       return refuse('points to an http:// mirror, which anyone on the network path can tamper with');
-    if (/["\\\n\]]/.test(to)) return refuse('has a character a hosts.toml key cannot hold');
-    rules.push({ registry, mirror: to.replace(/\/+$/, '') });
+    // The normalised URL (percent-encoded) is what hosts.toml gets: no quote or newline can end its key.
+    const mirror = u.href.replace(/\/+$/, '');
+    if (/["\\\s\]]/.test(mirror)) return refuse('has a character a hosts.toml key cannot hold');
+    rules.push({ registry, mirror });
   });
   return { rules, problems };
 }

@@ -70,6 +70,31 @@ describe('images and image-mirror inputs', () => {
     expect(message).not.toContain('secret');
   });
 
+  it('the CLI plan says which images it loads and which mirrors it uses', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cic-image-opts-'));
+    try {
+      const out: string[] = [];
+      const code = await runCli(
+        [
+          'plan',
+          '--out',
+          join(dir, 'plan'),
+          '--image',
+          'calico/dikastes:dev',
+          '--image-mirror',
+          'docker.io=https://m.example',
+        ],
+        { out: (t) => void out.push(t), err: () => undefined },
+      );
+      expect(code).toBe(0);
+      expect(out.join('')).toContain('images loaded from this Docker: calico/dikastes:dev');
+      expect(out.join('')).toContain('image mirror: docker.io → https://m.example');
+      expect(existsSync(join(dir, 'plan/manifests/containerd/certs.d/docker.io/hosts.toml'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the CLI refuses a bad --image-mirror with exit 2 before writing anything', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cic-image-opts-'));
     try {

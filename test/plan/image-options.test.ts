@@ -47,8 +47,12 @@ describe('a plan with local images', () => {
     expect(p.facts.localImages).toEqual([IMAGE, 'quay.io/calico/node:v3.32.1']);
   });
 
-  it('the runbook spells the fallback as a pipe after ||', () => {
+  it('the runbook checks the images are in Docker before the cluster, and spells the fallback as a pipe after ||', () => {
     const runbook = renderRunbook(p);
+    const check = runbook.indexOf(`for image in ${IMAGE} quay.io/calico/node:v3.32.1; do`);
+    expect(check).toBeGreaterThan(0);
+    expect(check).toBeLessThan(runbook.indexOf('kind create cluster'));
+    expect(runbook).toContain('docker image inspect --format "{{.Id}}" "$image" >/dev/null ||');
     expect(runbook).toContain(
       `kind load docker-image ${IMAGE} --name ${p.cell.clusterName} || { docker save ${IMAGE} | docker exec -i ${p.cell.clusterName}-control-plane ctr -n k8s.io images import -; }`,
     );
@@ -124,5 +128,19 @@ describe('a plan with an image mirror', () => {
     expect(q.steps.some((s) => s.id === 'image-mirror' || s.id === 'load-images')).toBe(false);
     const create = q.steps.find((s) => s.id === 'cluster-create')!.commands[0] as { exec: string[] };
     expect(create.exec[create.exec.indexOf('--image') + 1]).toBe(q.cell.nodeImage);
+  });
+});
+
+describe('kind node names', () => {
+  it('follow kind’s namer: role, then role2, role3 per role', async () => {
+    const { kindNodeNames } = await import('../../src/plan/build.js');
+    expect(
+      kindNodeNames('c', [
+        { role: 'control-plane' },
+        { role: 'worker' },
+        { role: 'worker' },
+        { role: 'control-plane' },
+      ]),
+    ).toEqual(['c-control-plane', 'c-worker', 'c-worker2', 'c-control-plane2']);
   });
 });
