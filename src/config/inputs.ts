@@ -141,7 +141,7 @@ export const INPUTS = [
     arg: 'bool',
     default: 'false',
     description:
-      'Accept `http://` mirrors (`true`/`false`). Checksums are still verified; an https download never follows a redirect to http.',
+      'Accept `http://` mirrors in `mirrors` and `image-mirror` (`true`/`false`). Checksums are still verified; an https download never follows a redirect to http.',
   },
   {
     name: 'images',
