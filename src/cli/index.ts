@@ -10,6 +10,7 @@ import { registerProbeCommand } from './probe-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerReportCommand } from './report-command.js';
 import type { VersionsMatrixOptions } from './versions-matrix.js';
+import type { VersionsUpstreamOptions } from './versions-upstream.js';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -73,6 +74,9 @@ export function buildProgram(io: CliIo): Command {
       io.out(
         `  kind config ${config.kindConfigFile} merged into manifests/kind-config.yaml: ${rendered.plan.facts.nodes.join(', ')}\n`,
       );
+    const { localImages, imageMirrors } = rendered.plan.facts;
+    if (localImages?.length) io.out(`  images loaded from this Docker: ${localImages.join(', ')}\n`);
+    for (const m of imageMirrors ?? []) io.out(`  image mirror: ${m.registry} → ${m.mirror}\n`);
   });
 
   registerRunCommand(program, io);
@@ -86,11 +90,26 @@ export function buildProgram(io: CliIo): Command {
     .option('--calico <range>', "with --matrix: Calico range, e.g. '>=3.29', 3.29-3.31, '*' (default)")
     .option('--istio <range>', "with --matrix: Istio range, e.g. 1.22-1.28, '>=1.27', 1.28.1, '*' (default)")
     .option('--kubernetes <range>', 'with --matrix: Kubernetes range, e.g. 1.34 (default), 1.33-1.35')
-    .action(async (opts: VersionsMatrixOptions & { json?: boolean; matrix?: boolean }) => {
-      if (opts.matrix) return io.out((await import('./versions-matrix.js')).versionsMatrixLine(opts));
-      const { catalogJson, catalogTable } = await import('./versions.js');
-      io.out(opts.json ? `${JSON.stringify(catalogJson(), null, 2)}\n` : catalogTable());
-    });
+    .option(
+      '--check-upstream',
+      'ask the upstream release feeds what is newer than the catalog; print a catalog patch (with --json, a JSON summary)',
+    )
+    .option(
+      '--mirror <FROM=TO>',
+      'with --check-upstream: redirect upstream URLs (repeat)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--allow-insecure-mirrors', 'with --check-upstream: accept http:// mirrors')
+    .action(
+      async (
+        opts: VersionsMatrixOptions & VersionsUpstreamOptions & { json?: boolean; matrix?: boolean },
+      ) => {
+        if (opts.checkUpstream) return (await import('./versions-upstream.js')).versionsUpstream(opts, io);
+        if (opts.matrix) return io.out((await import('./versions-matrix.js')).versionsMatrixLine(opts));
+        const { catalogJson, catalogTable } = await import('./versions.js');
+        io.out(opts.json ? `${JSON.stringify(catalogJson(), null, 2)}\n` : catalogTable());
+      },
+    );
 
   registerReportCommand(program, io);
   registerEvaluateCommand(program, io);

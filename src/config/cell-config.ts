@@ -14,6 +14,9 @@ import { INPUTS, type InputName, type InputNaming, type RawInputs } from './inpu
 import { parseMirrorRules } from '../util/mirror.js';
 import type { UserKindConfig } from './kind-config.js';
 import { compileTestFilters, splitTestFilters } from '../suite/selection.js';
+import { imageRefProblem, parseImageMirrorRules, type ImageMirrorRule } from '../util/images.js';
+
+export type { ImageMirrorRule };
 
 export const COMPONENTS = ['calico', 'istio', 'alp', 'workload'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -48,6 +51,10 @@ export interface CellConfig {
   readonly onUnsupported: 'run' | 'skip';
   readonly toolsFromPath: boolean;
   readonly mirrors: readonly MirrorRule[];
+  /** Images from the runner's Docker, loaded into the kind node before anything pulls. */
+  readonly images: readonly string[];
+  /** Per registry, a mirror the kind node's containerd tries first. */
+  readonly imageMirrors: readonly ImageMirrorRule[];
   /** http:// mirrors accepted (and redirects to http followed). */
   readonly allowInsecureMirrors: boolean;
   /** With cluster existing: collect diagnostics from the whole cluster, not only the harness's namespaces. */
@@ -137,6 +144,62 @@ function parseMirrors(ctx: z.RefinementCtx, value: string, allowInsecure: boolea
       `one rule per line, like https://dl.k8s.io=https://mirror.example/k8s${allowInsecure ? '' : ' (http:// mirrors only with allow-insecure-mirrors: true)'}`,
     );
   }
+  return rules;
+}
+
+function parseImages(ctx: z.RefinementCtx, value: string, cluster: ClusterMode): string[] {
+  const images: string[] = [];
+  value.split(/\r?\n/).forEach((raw, i) => {
+    const ref = raw.trim();
+    if (!ref || images.includes(ref)) return;
+    const why = imageRefProblem(ref);
+    if (why) {
+      refuse(
+        ctx,
+        'images',
+        ref,
+        `(line ${i + 1}) ${why}`,
+        'one image reference per line, e.g. calico/dikastes:dev or localhost:5000/dikastes:pr-123',
+      );
+      return;
+    }
+    images.push(ref);
+  });
+  if (images.length > 0 && cluster !== 'kind')
+    refuse(
+      ctx,
+      'images',
+      value.trim(),
+      'is for kind nodes only (cluster is existing)',
+      'empty with cluster existing; load images into your cluster yourself',
+    );
+  return images;
+}
+
+function parseImageMirrors(
+  ctx: z.RefinementCtx,
+  value: string,
+  allowInsecure: boolean,
+  cluster: ClusterMode,
+): ImageMirrorRule[] {
+  const { rules, problems } = parseImageMirrorRules(value, allowInsecure);
+  for (const p of problems) {
+    refuse(
+      ctx,
+      'image-mirror',
+      p.text,
+      `(line ${p.line}) ${p.why}`,
+      `one rule per line, like docker.io=https://mirror.example${allowInsecure ? '' : ' (http:// mirrors only with allow-insecure-mirrors: true)'}`,
+    );
+  }
+  if (rules.length > 0 && cluster !== 'kind')
+    refuse(
+      ctx,
+      'image-mirror',
+      value.trim(),
+      'configures kind nodes only (cluster is existing)',
+      "empty with cluster existing; configure your nodes' container runtime yourself",
+    );
   return rules;
 }
 
@@ -317,6 +380,8 @@ const schema = raw.transform((r, ctx): CellConfig => {
   if (allowInsecureMirrors === undefined)
     refuse(ctx, 'allow-insecure-mirrors', r['allow-insecure-mirrors'], 'is not a boolean', 'true or false');
   const mirrors = parseMirrors(ctx, r.mirrors, allowInsecureMirrors ?? false);
+  const images = parseImages(ctx, r.images, cluster);
+  const imageMirrors = parseImageMirrors(ctx, r['image-mirror'], allowInsecureMirrors ?? false, cluster);
   const failOnKnownDefect = BOOL[r['fail-on-known-defect'].trim().toLowerCase()];
   if (failOnKnownDefect === undefined)
     refuse(ctx, 'fail-on-known-defect', r['fail-on-known-defect'], 'is not a boolean', 'true or false');
@@ -348,6 +413,8 @@ const schema = raw.transform((r, ctx): CellConfig => {
     onUnsupported,
     toolsFromPath: toolsFromPath ?? false,
     mirrors,
+    images,
+    imageMirrors,
     allowInsecureMirrors: allowInsecureMirrors ?? false,
     diagnosticsClusterWide: diagnosticsClusterWide ?? false,
     failOnKnownDefect: failOnKnownDefect ?? false,

@@ -157,7 +157,23 @@ export const INPUTS = [
     arg: 'bool',
     default: 'false',
     description:
-      'Accept `http://` mirrors (`true`/`false`). Checksums are still verified; an https download never follows a redirect to http.',
+      'Accept `http://` mirrors in `mirrors` and `image-mirror` (`true`/`false`). Checksums are still verified; an https download never follows a redirect to http.',
+  },
+  {
+    name: 'images',
+    flag: 'image',
+    arg: 'ref',
+    default: '',
+    description:
+      "Images you built, present in this runner's Docker, loaded into every kind node before anything pulls (one per line; CLI: repeat `--image`). `kind load docker-image`, falling back to `docker save | ctr import` for Docker 29's containerd image store. kind clusters only.",
+  },
+  {
+    name: 'image-mirror',
+    flag: 'image-mirror',
+    arg: 'REGISTRY=URL',
+    default: '',
+    description:
+      "Registry mirrors for every image the cell pulls: one `REGISTRY=URL` rule per line, e.g. `docker.io=https://mirror.example` (CLI: repeat `--image-mirror`). Wired into the kind node's containerd (`hosts.toml`); the upstream registry stays the fallback. `http://` only with `allow-insecure-mirrors`.",
   },
   {
     name: 'diagnostics-cluster-wide',

@@ -58,16 +58,22 @@ async function get(
   url: string,
   signal: AbortSignal,
   dispatcher: Dispatcher | undefined,
+  extraHeaders: Readonly<Record<string, string>> = {},
 ): Promise<Awaited<ReturnType<typeof fetch>>> {
   let current = url;
   for (let hops = 0; ; hops++) {
     let res;
+    // A credential goes only to the origin it was meant for, never along a redirect to another.
+    const sameOrigin = new URL(current).origin === new URL(url).origin;
+    const headers = Object.fromEntries(
+      Object.entries(extraHeaders).filter(([k]) => sameOrigin || k.toLowerCase() !== 'authorization'),
+    );
     try {
       // identity: so content-length is the size of the bytes we hash.
       res = await fetch(current, {
         signal,
         redirect: 'manual',
-        headers: { 'accept-encoding': 'identity' },
+        headers: { ...headers, 'accept-encoding': 'identity' },
         ...(dispatcher ? { dispatcher } : {}),
       });
     } catch (e) {
@@ -229,3 +235,43 @@ export function undiciFetcher(
     },
   };
 }
+
+/** One GET whose body is read into memory (release feeds, files to hash): bounded in time and size. */
+export interface HttpGetOptions {
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+  /** The whole request, body included. */
+  readonly timeoutMs: number;
+  /** A larger body is refused (default 64 MiB). */
+  readonly maxBytes?: number;
+  readonly dispatcher?: Dispatcher;
+}
+
+export type HttpGet = (url: string, opts: HttpGetOptions) => Promise<{ status: number; body: Buffer }>;
+
+/** GET with the same redirect rules as downloads (https never continues over http); any status is returned. */
+export const httpGet: HttpGet = async (url, opts) => {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  const max = opts.maxBytes ?? 64 * 1024 * 1024;
+  try {
+    const res = await get(url, signal, opts.dispatcher ?? proxyDispatcher(), opts.headers);
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    if (res.body) {
+      for await (const chunk of res.body) {
+        bytes += (chunk as Uint8Array).byteLength;
+        if (bytes > max) {
+          await res.body.cancel().catch(() => undefined);
+          throw new Error(`GET ${url}: body larger than ${max} bytes; refused`);
+        }
+        chunks.push(Buffer.from(chunk as Uint8Array));
+      }
+    }
+    return { status: res.status, body: Buffer.concat(chunks) };
+  } catch (e) {
+    if (timeout.aborted && !opts.signal?.aborted)
+      throw new Error(`GET ${url}: no answer within ${opts.timeoutMs / 1000} s`, { cause: e });
+    throw e;
+  }
+};

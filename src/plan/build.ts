@@ -18,6 +18,13 @@ import {
 import { renderFelixConfiguration } from '../render/felix.js';
 import { renderIstioOperator } from '../render/istio-operator.js';
 import { kindNodeNames, renderKindConfig } from '../render/kind-config.js';
+import {
+  CERTS_D,
+  hostsTomlPath,
+  renderHostsToml,
+  withContainerdRegistryPatch,
+} from '../render/containerd-mirrors.js';
+import { mirroredImageRef } from '../util/images.js';
 import { renderBoutiqueKustomization } from '../render/boutique.js';
 import {
   renderFrontendDestinationRule,
@@ -103,6 +110,12 @@ class PlanBuilder {
     return path;
   }
 
+  /** A file written as given (not YAML). */
+  text(path: string, content: string): string {
+    this.files.set(path, content);
+    return path;
+  }
+
   /** A download of an upstream file through the mirrors, pinned when the catalog pins it. */
   fetch(
     f: UpstreamFile,
@@ -145,12 +158,15 @@ function kindConfig(cell: ResolvedCell, hostPort: number) {
   // The file is read (and refused) before planning: a plan without it would silently drop the user's nodes.
   if (kindConfigFile && !user)
     throw new Error(`kind-config ${kindConfigFile} was not loaded before planning (a bug)`);
-  return renderKindConfig({
-    hostPort,
-    labels: { [CELL_LABEL]: cell.id },
-    maxParallelImagePulls: PARALLEL_PULLS,
-    ...(user ? { user } : {}),
-  });
+  return withContainerdRegistryPatch(
+    renderKindConfig({
+      hostPort,
+      labels: { [CELL_LABEL]: cell.id },
+      maxParallelImagePulls: PARALLEL_PULLS,
+      ...(user ? { user } : {}),
+    }),
+    cell.config.imageMirrors,
+  );
 }
 
 /** Returns the names of the kind nodes the cluster will have. */
@@ -170,7 +186,7 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort
         '--name',
         name,
         '--image',
-        cell.kind.nodeImage,
+        nodeImageRef(cell),
         '--config',
         config,
         '--wait',
@@ -187,8 +203,64 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort
       beforeRetry: [exec('kind', 'delete', 'cluster', '--name', name)],
     },
   });
+  imageMirrorStep(b, cell, nodes);
+  localImagesStep(b, cell, name, nodes);
   preloadSteps(b, cell, nodes);
   return nodes;
+}
+
+/** The node image as the host's Docker pulls it: through the docker.io mirror when one can serve it. */
+function nodeImageRef(cell: ResolvedCell): string {
+  return mirroredImageRef(cell.kind.nodeImage, cell.config.imageMirrors);
+}
+
+const CERTS_D_DIR = 'manifests/containerd/certs.d';
+
+/**
+ * hosts.toml per mirrored registry, copied into each node before anything pulls: containerd reads the
+ * hosts directory on each pull (`core/remotes/docker/config/hosts.go` ConfigureHosts @ v2.3.1), so files
+ * written after the node started apply to every later pull. `docker cp` (not extraMounts) leaves no
+ * host directory to clean up and works with a remote Docker host.
+ */
+function imageMirrorStep(b: PlanBuilder, cell: ResolvedCell, nodes: readonly string[]): void {
+  const rules = cell.config.imageMirrors;
+  if (rules.length === 0) return;
+  const files = rules.map((r) => b.text(hostsTomlPath(CERTS_D_DIR, r), renderHostsToml(r)));
+  b.step({
+    id: 'image-mirror',
+    title: `Point the node's containerd at the mirrors of ${rules.map((r) => r.registry).join(', ')}`,
+    phase: 'cluster',
+    commands: nodes.map((n) => exec('docker', 'cp', `${CERTS_D_DIR}/.`, `${n}:${CERTS_D}`)),
+    manifests: files,
+    timeoutSeconds: 60,
+  });
+}
+
+/**
+ * The user's images, loaded before anything pulls (the preload starts after). `kind load docker-image`
+ * fails with Docker 29's containerd image store (kubernetes-sigs/kind#3795, #4066; UPSTREAM.md §6):
+ * its `ctr import --all-platforms` (kind `pkg/cluster/nodeutils/util.go` LoadImageArchive @ v0.32.0) wants
+ * every platform's content, which that store does not keep for a pulled multi-arch image.
+ * The fallback imports the host platform only: `docker save` piped into `ctr import` in each node.
+ */
+function localImagesStep(b: PlanBuilder, cell: ResolvedCell, name: string, nodes: readonly string[]): void {
+  const images = cell.config.images;
+  if (images.length === 0) return;
+  b.step({
+    id: 'load-images',
+    title: `Load ${images.length} local image${images.length === 1 ? '' : 's'} into the node: ${images.join(', ')}`,
+    phase: 'cluster',
+    commands: images.map((image) => ({
+      exec: ['kind', 'load', 'docker-image', image, '--name', name],
+      orElse: nodes.map((n) => ({
+        pipe: [
+          ['docker', 'save', image],
+          ['docker', 'exec', '-i', n, 'ctr', '-n', 'k8s.io', 'images', 'import', '-'],
+        ],
+      })),
+    })),
+    timeoutSeconds: 300 + 120 * images.length,
+  });
 }
 
 /**
@@ -198,7 +270,9 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort
  * step: a failure stays local, and nothing waits on them (the kubelet pulls whatever is missing).
  */
 function preloadSteps(b: PlanBuilder, cell: ResolvedCell, nodes: readonly string[]): void {
-  const images = preloadImages(cell);
+  // An image the user loaded is never pulled over it.
+  const loaded = new Set(cell.config.images);
+  const images = preloadImages(cell).filter((i) => !loaded.has(i));
   // Every node pulls every image: calico-node runs on each, and any pod may land on any node.
   const pulls = nodes.flatMap((node) => images.map((image) => ({ node, image })));
   const lanes: (string | undefined)[] = Array.from({ length: PRELOAD_LANES }, () => b.current);
@@ -597,6 +671,8 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort
     ...(clusterName ? { clusterName, hostPort, cellLabel: { key: CELL_LABEL, value: cell.id } } : {}),
     capacity: capacity(cell),
     stuckReasons: STUCK_REASONS,
+    ...(clusterName && cell.config.images.length ? { localImages: cell.config.images } : {}),
+    ...(clusterName && cell.config.imageMirrors.length ? { imageMirrors: cell.config.imageMirrors } : {}),
   };
 }
 

@@ -82,6 +82,20 @@ function stepBlock(step: PlanStep, index: number, total: number): string {
   return lines.join('\n');
 }
 
+/** The user's images must be in this Docker before a cluster is made to load them into (as the harness's preflight). */
+function localImagesCheck(plan: Plan): string[] {
+  const images = plan.facts.localImages ?? [];
+  if (images.length === 0) return [];
+  return [
+    '# --- images to load: each must be in this Docker before the cluster is created',
+    `for image in ${images.map(shellQuote).join(' ')}; do`,
+    '  docker image inspect --format "{{.Id}}" "$image" >/dev/null ||',
+    '    { echo "image $image is not in this Docker: build or pull it first" >&2; exit 2; }',
+    'done',
+    '',
+  ];
+}
+
 /** The plan as a bash script a person with kind, kubectl and istioctl can run by hand. */
 export function renderRunbook(plan: Plan): string {
   const { cell } = plan;
@@ -118,6 +132,7 @@ export function renderRunbook(plan: Plan): string {
     ),
     'export PATH="$PWD/bin:$PATH"',
     '',
+    ...localImagesCheck(plan),
   ];
   const steps = plan.steps.map((s, i) => stepBlock(s, i + 1, plan.steps.length));
   const cleanup = plan.cleanup.length

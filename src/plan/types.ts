@@ -11,6 +11,13 @@ export type Phase = 'cluster' | 'calico' | 'istio' | 'alp' | 'workload';
 /** A program and its arguments, run without a shell. */
 export interface ExecCommand {
   readonly exec: Argv;
+  /** Run in order when the program fails (not when it is stopped): a fallback the plan shows. */
+  readonly orElse?: readonly PipeCommand[];
+}
+
+/** Programs whose stdout feeds the next one's stdin, joined by the runner: no shell between them. */
+export interface PipeCommand {
+  readonly pipe: readonly Argv[];
 }
 
 /** A download into the plan directory, verified when the catalog pins its sha256. */
@@ -154,6 +161,10 @@ export interface PlanFacts {
   readonly capacity: CapacityFacts;
   /** Fail fast: pod states that end a rollout wait once they last longer than the grace period. */
   readonly stuckReasons: readonly string[];
+  /** Images the user built, which must be in the runner's Docker before the cluster is created. */
+  readonly localImages?: readonly string[];
+  /** Registry → mirror the node's containerd tries first (kind clusters). */
+  readonly imageMirrors?: readonly { readonly registry: string; readonly mirror: string }[];
 }
 
 export interface CapacityFacts {

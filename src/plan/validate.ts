@@ -1,5 +1,5 @@
 import { shellJoin } from '../util/shell.js';
-import { isFetch, type PlanCommand, type PlanStep } from './types.js';
+import { isFetch, type PipeCommand, type PlanCommand, type PlanStep } from './types.js';
 
 /** `fetch [--sha256 HEX] URL DEST`: how the runbook spells a download (a bash function of that name). */
 export const FETCH = 'fetch';
@@ -11,14 +11,25 @@ export function commandArgv(c: PlanCommand): readonly string[] {
   return sha256 ? [FETCH, '--sha256', sha256, url, dest] : [FETCH, url, dest];
 }
 
-/** The command as a shell line: what the log prints and what the runbook runs. */
+/** A pipe as a shell line: `a | b`. */
+export function pipeLine(p: PipeCommand): string {
+  return p.pipe.map((argv) => shellJoin(argv)).join(' | ');
+}
+
+/** The command as a shell line: what the log prints and what the runbook runs (`a || { b | c; }` for a fallback). */
 export function commandLine(c: PlanCommand): string {
-  return shellJoin(commandArgv(c));
+  const line = shellJoin(commandArgv(c));
+  if (isFetch(c) || !c.orElse?.length) return line;
+  return `${line} || { ${c.orElse.map(pipeLine).join(' && ')}; }`;
 }
 
 function checkCommand(step: string, c: PlanCommand): void {
   if (!isFetch(c)) {
     if (c.exec.length === 0 || !c.exec[0]) throw new Error(`plan: step "${step}" has an empty command`);
+    for (const p of c.orElse ?? []) {
+      if (p.pipe.length < 2 || p.pipe.some((a) => a.length === 0 || !a[0]))
+        throw new Error(`plan: step "${step}" has a fallback pipe without two programs`);
+    }
     return;
   }
   const { url, dest, sha256 } = c.fetch;
