@@ -10,6 +10,7 @@ import { maskKubeconfig, userKubeconfigs } from '../exec/secrets.js';
 import { neutralise } from '../exec/untrusted.js';
 import { buildPlan } from '../plan/build.js';
 import { writePlan } from '../plan/write.js';
+import { checkLocalSources } from '../plan/local-sources.js';
 import { runCell } from '../run/engine.js';
 import { validateSuiteInput } from '../suite/load.js';
 import { checkOutputDir } from '../util/output-dir.js';
@@ -25,6 +26,7 @@ async function planOnly(config: CellConfig): Promise<void> {
   await validateSuiteInput(config.suite, process.cwd(), actionNaming);
   const cell = resolveCell(config);
   const rendered = buildPlan(cell);
+  await checkLocalSources(rendered.plan, actionNaming);
   const planDir = join(config.resultsDir, 'plan');
   await writePlan(planDir, rendered);
   core.saveState(State.PlanDir, planDir);

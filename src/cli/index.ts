@@ -43,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
       { resolveCell },
       { buildPlan },
       { writePlan },
+      { checkLocalSources },
     ] = await Promise.all([
       import('../config/cell-config.js'),
       import('../suite/load.js'),
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo): Command {
       import('../resolve/cell.js'),
       import('../plan/build.js'),
       import('../plan/write.js'),
+      import('../plan/local-sources.js'),
     ]);
     const config = parseCellConfig(rawInputs(opts), cliNaming);
     await validateSuiteInput(config.suite, process.cwd(), cliNaming);
@@ -57,6 +59,7 @@ export function buildProgram(io: CliIo): Command {
     await checkOutputDir(dir, '--out');
     const cell = resolveCell(config);
     const rendered = buildPlan(cell);
+    await checkLocalSources(rendered.plan, cliNaming);
     const files = await writePlan(dir, rendered);
     io.out(`Planned cell ${cell.id}: ${rendered.plan.steps.length} steps, ${files.length} files in ${dir}\n`);
     for (const s of cell.support) io.out(`  ${s.component} ${s.version}: ${s.status} — ${s.detail}\n`);
