@@ -63,7 +63,7 @@ function httpsUrl(s: string, allowHttp: boolean): URL | undefined {
   }
 }
 
-const hasControl = (s: string) => /[\0-\x1f\x7f]/.test(s);
+const hasControl = (s: string) => [...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 
 /** What a version input names, once checked: the version (or label) and the known minor whose facts apply. */
 export interface VersionChoice {
@@ -144,7 +144,12 @@ function parseVersionChoice(
     }
     const oldest = minors[0]!;
     if (compareVersions(minorOf(v), oldest) < 0) {
-      refuse(p.versionInput, spec, `is older than ${p.name} ${oldest}, the oldest minor in the catalog`, `a release of a known minor: ${found.known.join(', ')}`);
+      refuse(
+        p.versionInput,
+        spec,
+        `${found.why} (older than its oldest minor, ${oldest}: an inherit is only for newer minors)`,
+        `a release of a known minor: ${found.known.join(', ')}`,
+      );
       return undefined;
     }
     if (v.patch === undefined) {
@@ -156,7 +161,8 @@ function parseVersionChoice(
       );
       return undefined;
     }
-    const version = p.name === 'Calico' ? `v${v.major}.${v.minor}.${v.patch}` : `${v.major}.${v.minor}.${v.patch}`;
+    const version =
+      p.name === 'Calico' ? `v${v.major}.${v.minor}.${v.patch}` : `${v.major}.${v.minor}.${v.patch}`;
     if (!inheritSpec) {
       refuse(
         p.versionInput,
@@ -202,7 +208,12 @@ export const isBuildLabel = (version: string): boolean => !parseVersion(version)
 
 type Raw = Readonly<Record<InputName, string>>;
 
-function parseManifests(text: string, allowHttp: boolean, cwd: string, refuse: Refuse): ManifestSource | undefined {
+function parseManifests(
+  text: string,
+  allowHttp: boolean,
+  cwd: string,
+  refuse: Refuse,
+): ManifestSource | undefined {
   const v = text.trim();
   if (!v) return undefined;
   const accepted = `a directory holding the release's manifests/ files, an https URL of such a folder${allowHttp ? ' (http with allow-insecure-mirrors)' : ''}, or git:<ref> of projectcalico/calico (e.g. git:master)`;
@@ -228,8 +239,10 @@ function parseManifests(text: string, allowHttp: boolean, cwd: string, refuse: R
 function parseImage(input: InputName, text: string, refuse: Refuse): string | undefined {
   const v = text.trim();
   if (!v) return undefined;
-  const accepted = 'an image reference with a tag or digest, e.g. quay.io/calico/dikastes:v3.32.1 or …@sha256:<64 hex>';
-  if (!IMAGE_RE.test(v)) refuse(input, v, 'is not an image reference (lower-case repository, no scheme, no spaces)', accepted);
+  const accepted =
+    'an image reference with a tag or digest, e.g. quay.io/calico/dikastes:v3.32.1 or …@sha256:<64 hex>';
+  if (!IMAGE_RE.test(v))
+    refuse(input, v, 'is not an image reference (lower-case repository, no scheme, no spaces)', accepted);
   else if (!hasTagOrDigest(v)) refuse(input, v, 'has neither a tag nor a digest', accepted);
   else return v;
   return undefined;
@@ -255,22 +268,37 @@ function parseRegistry(text: string, refuse: Refuse): string | undefined {
 function parsePathPart(input: InputName, text: string, refuse: Refuse, prefix: boolean): string | undefined {
   const v = text.trim();
   if (!v) return undefined;
-  const re = prefix ? /^[a-z0-9][a-z0-9._-]{0,63}$/ : /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+  const re = prefix
+    ? /^[a-z0-9][a-z0-9._-]{0,63}$/
+    : /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
   if (re.test(v)) return v;
   refuse(
     input,
     v,
     'is not a valid image path part',
-    prefix ? 'a prefix put before each image name, e.g. dev-' : 'a repository path such as calico or my-org/calico',
+    prefix
+      ? 'a prefix put before each image name, e.g. dev-'
+      : 'a repository path such as calico or my-org/calico',
   );
   return undefined;
 }
 
-function parseIstioctl(text: string, sumText: string, allowHttp: boolean, cwd: string, refuse: Refuse): IstioctlSource | undefined {
+function parseIstioctl(
+  text: string,
+  sumText: string,
+  allowHttp: boolean,
+  cwd: string,
+  refuse: Refuse,
+): IstioctlSource | undefined {
   const v = text.trim();
   const sum = sumText.trim().toLowerCase();
   if (sum && !SHA256_RE.test(sum)) {
-    refuse('istioctl-sha256', sumText.trim(), 'is not 64 hex digits', 'the sha256 of the istioctl binary or .tar.gz');
+    refuse(
+      'istioctl-sha256',
+      sumText.trim(),
+      'is not 64 hex digits',
+      'the sha256 of the istioctl binary or .tar.gz',
+    );
     return undefined;
   }
   if (!v) {
@@ -280,11 +308,21 @@ function parseIstioctl(text: string, sumText: string, allowHttp: boolean, cwd: s
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
     const u = httpsUrl(v, allowHttp);
     if (!u) {
-      refuse('istioctl', v, 'is not an https URL without credentials', 'a path to an istioctl binary, or an https URL of one (or of a .tar.gz holding istioctl) with istioctl-sha256');
+      refuse(
+        'istioctl',
+        v,
+        'is not an https URL without credentials',
+        'a path to an istioctl binary, or an https URL of one (or of a .tar.gz holding istioctl) with istioctl-sha256',
+      );
       return undefined;
     }
     if (!sum) {
-      refuse('istioctl', v, 'is a URL without istioctl-sha256', 'a URL together with istioctl-sha256 (the sha256 of what it serves)');
+      refuse(
+        'istioctl',
+        v,
+        'is a URL without istioctl-sha256',
+        'a URL together with istioctl-sha256 (the sha256 of what it serves)',
+      );
       return undefined;
     }
     return { kind: 'url', url: u.href, sha256: sum };
@@ -307,10 +345,20 @@ export function parseUserBuilds(r: Raw, allowHttp: boolean, refuse: Refuse, cwd 
   const istioctl = parseIstioctl(r.istioctl, r['istioctl-sha256'], allowHttp, cwd, refuse);
   const hub = r['istio-hub'].trim();
   if (hub && (!HOST_PATH_RE.test(hub) || hub.includes('://')))
-    refuse('istio-hub', hub, 'is not an image hub (no scheme, no spaces, lower case, no trailing /)', 'a hub such as docker.io/istio or gcr.io/istio-testing');
+    refuse(
+      'istio-hub',
+      hub,
+      'is not an image hub (no scheme, no spaces, lower case, no trailing /)',
+      'a hub such as docker.io/istio or gcr.io/istio-testing',
+    );
   const tag = r['istio-tag'].trim();
   if (tag && !/^[\w][\w.-]{0,127}$/.test(tag))
-    refuse('istio-tag', tag, 'is not an image tag', 'a tag such as 1.30.0 or 1.30-dev (letters, digits, . _ -)');
+    refuse(
+      'istio-tag',
+      tag,
+      'is not an image tag',
+      'a tag such as 1.30.0 or 1.30-dev (letters, digits, . _ -)',
+    );
   return {
     ...(manifests ? { calicoManifests: manifests } : {}),
     ...(registry ? { calicoRegistry: registry } : {}),

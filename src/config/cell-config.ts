@@ -10,7 +10,13 @@ import {
 import { compareVersions, parseVersion, minorOf } from '../util/version.js';
 import { INPUTS, type InputName, type InputNaming, type RawInputs } from './inputs.js';
 import { parseMirrorRules } from '../util/mirror.js';
-import { checkLabelNeeds, parseCalicoVersion, parseIstioVersion, parseUserBuilds, type UserBuilds } from './builds.js';
+import {
+  checkLabelNeeds,
+  parseCalicoVersion,
+  parseIstioVersion,
+  parseUserBuilds,
+  type UserBuilds,
+} from './builds.js';
 
 export type { IstioctlSource, ManifestSource, UserBuilds } from './builds.js';
 

@@ -68,14 +68,15 @@ export const INPUTS = [
     arg: 'registry',
     default: '',
     description:
-      "Installation `spec.registry` for the operator-managed Calico images, e.g. `registry.example:5000/` (no scheme; a trailing `/` is added).",
+      'Installation `spec.registry` for the operator-managed Calico images, e.g. `registry.example:5000/` (no scheme; a trailing `/` is added).',
   },
   {
     name: 'calico-image-path',
     flag: 'calico-image-path',
     arg: 'path',
     default: '',
-    description: 'Installation `spec.imagePath`: the path part of every Calico image (`<registry><imagePath>/<imagePrefix><name>:<tag>`).',
+    description:
+      'Installation `spec.imagePath`: the path part of every Calico image (`<registry><imagePath>/<imagePrefix><name>:<tag>`).',
   },
   {
     name: 'calico-image-prefix',
@@ -89,7 +90,8 @@ export const INPUTS = [
     flag: 'calico-operator-image',
     arg: 'image',
     default: '',
-    description: 'Image of the tigera-operator Deployment, with a tag or digest (e.g. a locally built operator).',
+    description:
+      'Image of the tigera-operator Deployment, with a tag or digest (e.g. a locally built operator).',
   },
   {
     name: 'dikastes-image',
@@ -119,7 +121,8 @@ export const INPUTS = [
     flag: 'istio-hub',
     arg: 'hub',
     default: '',
-    description: "IstioOperator `spec.hub` for Istio's images, e.g. `gcr.io/istio-testing`. Empty: istioctl's own.",
+    description:
+      "IstioOperator `spec.hub` for Istio's images, e.g. `gcr.io/istio-testing`. Empty: istioctl's own.",
   },
   {
     name: 'istio-tag',

@@ -195,7 +195,8 @@ class StepRun {
         // After the check: the sha256 recorded is the upstream file's, the edit is the plan's.
         const { name, image } = f.setImage;
         const edited = setImageLines(await readFile(dest, 'utf8'), name, image);
-        if (edited.replaced === 0) return fail(`${f.url} names no ${name} image: cannot set it to ${image}`, false);
+        if (edited.replaced === 0)
+          return fail(`${f.url} names no ${name} image: cannot set it to ${image}`, false);
         await writeFile(dest, edited.text);
         this.deps.log.info(`set ${edited.replaced} ${name} image line(s) to ${image}`);
       }

@@ -112,7 +112,12 @@ class PlanBuilder {
   ): { fetch: FetchCommand; path: string } {
     // A user's local file (file://) is no upstream location: no mirror rule applies to it.
     const url = f.url.startsWith('file:') ? f.url : applyMirrors(f.url, this.cell.config.mirrors);
-    const command = { url, dest, ...(f.sha256 ? { sha256: f.sha256 } : {}), ...(setImage ? { setImage } : {}) };
+    const command = {
+      url,
+      dest,
+      ...(f.sha256 ? { sha256: f.sha256 } : {}),
+      ...(setImage ? { setImage } : {}),
+    };
     return { fetch: { fetch: command }, path: dest };
   }
 
@@ -639,7 +644,10 @@ function planTools(cell: ResolvedCell): PlanTool[] {
 }
 
 /** The user's tool: a local path as is; a URL through the mirrors, unpacked when it is a .tar.gz. */
-function givenTool(g: NonNullable<ResolvedCell['tools'][number]['given']>, cell: ResolvedCell): NonNullable<PlanTool['given']> {
+function givenTool(
+  g: NonNullable<ResolvedCell['tools'][number]['given']>,
+  cell: ResolvedCell,
+): NonNullable<PlanTool['given']> {
   if (g.kind === 'path') return { path: g.path, ...(g.sha256 ? { sha256: g.sha256 } : {}) };
   const archive = /\.(tar\.gz|tgz)$/.test(new URL(g.url).pathname);
   return {

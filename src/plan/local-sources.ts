@@ -27,7 +27,9 @@ export async function checkLocalSources(plan: Plan, naming: InputNaming): Promis
   const dir = plan.provenance?.calico.manifests;
   if (missing.length && dir?.source === 'directory') {
     const rel = missing.map((m) => (m.startsWith(`${dir.location}/`) ? m.slice(dir.location.length + 1) : m));
-    const wanted = local.map((m) => (m.startsWith(`${dir.location}/`) ? m.slice(dir.location.length + 1) : m));
+    const wanted = local.map((m) =>
+      m.startsWith(`${dir.location}/`) ? m.slice(dir.location.length + 1) : m,
+    );
     problems.push({
       input: 'calico-manifests',
       value: dir.location,

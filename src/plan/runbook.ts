@@ -17,7 +17,7 @@ ${FETCH}() {
 # set_image FILE NAME IMAGE: every "image: …/NAME:tag" line gets IMAGE; at least one must.
 set_image() {
   local file=$1 name=$2 image=$3 n=0 line
-  local re="^([[:space:]]*(-[[:space:]]+)?image:[[:space:]]*)[\"']?([^[:space:]\"'@]*/)?\${name}(:[[:alnum:]_][[:alnum:]_.-]*)?(@sha256:[a-f0-9]{64})?[\"']?[[:space:]]*$"
+  local re="^([[:space:]]*(-[[:space:]]+)?image:[[:space:]]*)[\\"']?([^[:space:]\\"'@]*/)?\${name}(:[[:alnum:]_][[:alnum:]_.-]*)?(@sha256:[a-f0-9]{64})?[\\"']?[[:space:]]*$"
   while IFS= read -r line || [ -n "$line" ]; do
     if [[ $line =~ $re ]]; then printf '%s%s\n' "\${BASH_REMATCH[1]}" "$image"; n=$((n + 1)); else printf '%s\n' "$line"; fi
   done <"$file" >"$file.new"

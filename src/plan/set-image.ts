@@ -4,11 +4,7 @@
  * name Dikastes so (`image: quay.io/calico/dikastes:v3.32.1`, `:master` on master) in both the
  * sidecar and gateway templates (manifests/alp/istio-inject-configmap-1.15.yaml @ v3.32.1).
  */
-export function setImageLines(
-  text: string,
-  name: string,
-  image: string,
-): { text: string; replaced: number } {
+export function setImageLines(text: string, name: string, image: string): { text: string; replaced: number } {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const re = new RegExp(
     `^(\\s*(?:-\\s+)?image:\\s*)(["']?)(?:[^\\s"'@]*/)?${escaped}(?::[\\w][\\w.-]*)?(?:@sha256:[a-f0-9]{64})?\\2(\\s*)$`,

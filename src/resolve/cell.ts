@@ -82,7 +82,11 @@ export interface Provenance {
     readonly version: string;
     readonly standing: CatalogStanding;
     readonly factsFrom: string;
-    readonly istioctl: { readonly source: 'release' | 'path' | 'url'; readonly location: string; readonly sha256?: string };
+    readonly istioctl: {
+      readonly source: 'release' | 'path' | 'url';
+      readonly location: string;
+      readonly sha256?: string;
+    };
     readonly hub?: string;
     readonly tag?: string;
   };
@@ -257,14 +261,21 @@ interface Chosen<R> {
 function pick<R extends { minor: string; latest: string }>(
   version: string,
   inherit: string | undefined,
-  exact: (v: string) => { ok: true; value: { version: string; release: R; newerPatch: boolean } } | { ok: false; why: string },
+  exact: (
+    v: string,
+  ) => { ok: true; value: { version: string; release: R; newerPatch: boolean } } | { ok: false; why: string },
   minor: (m: string) => { ok: true; value: R } | { ok: false; why: string },
   what: string,
 ): Chosen<R> {
   if (inherit) {
     const release = must(minor(inherit), `${what} inherit`);
     const label = !parseVersion(version);
-    return { version, release, standing: label ? 'label' : 'inherited', factsVersion: label ? release.latest : version };
+    return {
+      version,
+      release,
+      standing: label ? 'label' : 'inherited',
+      factsVersion: label ? release.latest : version,
+    };
   }
   const found = must(exact(version), what);
   return {
@@ -289,7 +300,8 @@ function standingEntry(
       pinned: false,
       detail: `${entry.detail}; ${p.version} is newer than the catalog's ${p.release.latest}: the ${p.release.minor} facts apply, its files are not pinned`,
     };
-  const what = p.standing === 'label' ? `build ${p.version}` : `${p.version} (a minor the catalog does not know)`;
+  const what =
+    p.standing === 'label' ? `build ${p.version}` : `${p.version} (a minor the catalog does not know)`;
   return {
     component: entry.component,
     version: p.version,
@@ -355,8 +367,15 @@ export function resolveCell(config: CellConfig): ResolvedCell {
   const customResources = file('custom-resources.yaml');
   const alpEnvoy = file('alp/istio-app-layer-policy-envoy-v3.yaml');
   const { profile } = istio.release;
-  const legacyInjectorPatch = profile.legacyInjectorPatch ? file(`alp/${profile.legacyInjectorPatch}`) : undefined;
-  const calicoFiles = [...operatorManifests, customResources, alpEnvoy, ...(legacyInjectorPatch ? [legacyInjectorPatch] : [])];
+  const legacyInjectorPatch = profile.legacyInjectorPatch
+    ? file(`alp/${profile.legacyInjectorPatch}`)
+    : undefined;
+  const calicoFiles = [
+    ...operatorManifests,
+    customResources,
+    alpEnvoy,
+    ...(legacyInjectorPatch ? [legacyInjectorPatch] : []),
+  ];
   const calicoPinned = calicoFiles.every((f) => f.sha256);
   const calicoEntry = standingEntry(calicoDefectEntry, 'Calico', calico, calicoPinned);
   const istioEntry = standingEntry(
@@ -445,7 +464,11 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       factsFrom: istio.release.minor,
       istioctl: istioctl
         ? istioctl.kind === 'path'
-          ? { source: 'path', location: istioctl.path, ...(istioctl.sha256 ? { sha256: istioctl.sha256 } : {}) }
+          ? {
+              source: 'path',
+              location: istioctl.path,
+              ...(istioctl.sha256 ? { sha256: istioctl.sha256 } : {}),
+            }
           : { source: 'url', location: istioctl.url, sha256: istioctl.sha256 }
         : { source: 'release', location: toolSource('istioctl', istio.version, 'amd64').url },
       ...(builds.istioHub ? { hub: builds.istioHub } : {}),
@@ -455,7 +478,11 @@ export function resolveCell(config: CellConfig): ResolvedCell {
   return {
     id: cellId(k8s, calico.version, istio.version),
     // kubectl at the node's Kubernetes patch, istioctl at the Istio release, kind at the release the image is for.
-    tools: [tool('kind', kind.version), tool('kubectl', `v${k8s}`), tool('istioctl', istio.version, istioctl)],
+    tools: [
+      tool('kind', kind.version),
+      tool('kubectl', `v${k8s}`),
+      tool('istioctl', istio.version, istioctl),
+    ],
     kubernetes: { version: k8s, minor: k8sMinor },
     kind,
     calico: {
@@ -533,19 +560,31 @@ function buildNotes(
           `Calico manifests from ${src.kind === 'directory' ? `the directory ${src.path}` : src.kind === 'url' ? src.base : `git ref ${src.ref} of projectcalico/calico`}: NOT PINNED (sha256 of every file recorded in results)`,
         ]
       : calico.standing === 'catalog' && !calicoPinned
-        ? [`Calico ${calico.version}: the catalog pins only ${calico.release.latest}'s files; these are not pinned (sha256 recorded in results)`]
+        ? [
+            `Calico ${calico.version}: the catalog pins only ${calico.release.latest}'s files; these are not pinned (sha256 recorded in results)`,
+          ]
         : []),
-    ...(b.dikastesImage ? [`Dikastes image ${b.dikastesImage} (user's), in the injection templates and the legacy patch alike`] : []),
-    ...(b.calicoOperatorImage ? [`tigera-operator image ${b.calicoOperatorImage} (user's); Calico's component images are not preloaded (their tags are the operator's)`] : []),
+    ...(b.dikastesImage
+      ? [`Dikastes image ${b.dikastesImage} (user's), in the injection templates and the legacy patch alike`]
+      : []),
+    ...(b.calicoOperatorImage
+      ? [
+          `tigera-operator image ${b.calicoOperatorImage} (user's); Calico's component images are not preloaded (their tags are the operator's)`,
+        ]
+      : []),
     ...(b.calicoRegistry || b.calicoImagePath || b.calicoImagePrefix
       ? [
           `Installation images: ${[b.calicoRegistry && `registry ${b.calicoRegistry}`, b.calicoImagePath && `imagePath ${b.calicoImagePath}`, b.calicoImagePrefix && `imagePrefix ${b.calicoImagePrefix}`].filter(Boolean).join(', ')}`,
         ]
       : []),
     ...(b.istioctl
-      ? [`istioctl from ${b.istioctl.kind === 'path' ? b.istioctl.path : b.istioctl.url} (user's${b.istioctl.sha256 ? `, sha256 ${b.istioctl.sha256}` : ''})`]
+      ? [
+          `istioctl from ${b.istioctl.kind === 'path' ? b.istioctl.path : b.istioctl.url} (user's${b.istioctl.sha256 ? `, sha256 ${b.istioctl.sha256}` : ''})`,
+        ]
       : []),
-    ...(b.istioHub || b.istioTag ? [`Istio images: hub ${b.istioHub ?? "istioctl's"}, tag ${b.istioTag ?? "istioctl's"}`] : []),
+    ...(b.istioHub || b.istioTag
+      ? [`Istio images: hub ${b.istioHub ?? "istioctl's"}, tag ${b.istioTag ?? "istioctl's"}`]
+      : []),
   ];
 }
 

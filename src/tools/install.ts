@@ -278,7 +278,9 @@ async function installGiven(
       throw new ToolInstallError(
         `${tool} ${version}: the given ${given.path} has sha256 ${sha256}, not ${given.sha256} as ${tool}-sha256 says`,
       );
-    opts.log.info(`${tool}: the given build ${given.path} (sha256 ${sha256}${given.sha256 ? ', as given' : ', not pinned'})`);
+    opts.log.info(
+      `${tool}: the given build ${given.path} (sha256 ${sha256}${given.sha256 ? ', as given' : ', not pinned'})`,
+    );
     return {
       path: given.path,
       result: {
@@ -298,9 +300,12 @@ async function installGiven(
     try {
       await opts.fetcher.fetchToFile(given.url, file, { sha256: given.sha256, signal: opts.signal });
     } catch (e) {
-      throw new ToolInstallError(`${tool} ${version}: download of ${given.url} failed: ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw new ToolInstallError(
+        `${tool} ${version}: download of ${given.url} failed: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
     }
     let binary = file;
     if (given.archivePath) {
@@ -311,7 +316,9 @@ async function installGiven(
         { timeoutMs: 120_000, signal: opts.signal },
       );
       if (r.exitCode !== 0)
-        throw new ToolInstallError(`${tool} ${version}: ${given.url} has no ${given.archivePath}: ${r.stderr.trim()}`);
+        throw new ToolInstallError(
+          `${tool} ${version}: ${given.url} has no ${given.archivePath}: ${r.stderr.trim()}`,
+        );
       binary = join(out, given.archivePath);
     }
     await chmod(binary, 0o755);
@@ -319,7 +326,14 @@ async function installGiven(
     const path = await opts.cache.store(tool, `given-${given.sha256.slice(0, 16)}`, opts.arch, binary);
     return {
       path,
-      result: { name: tool, version, source: 'given', from: given.url, sha256: given.sha256, checksumSource: 'given' },
+      result: {
+        name: tool,
+        version,
+        source: 'given',
+        from: given.url,
+        sha256: given.sha256,
+        checksumSource: 'given',
+      },
     };
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -140,9 +140,7 @@ export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepar
   const skipped = cell.support.filter((s) => s.status === 'outside-window' || s.status === 'known-defect');
   const skip =
     skipped.length > 0 && config.onUnsupported === 'skip'
-      ? skipped
-          .map((s) => `${s.component} ${s.version} ${s.status} (${s.detail})`)
-          .join('; ')
+      ? skipped.map((s) => `${s.component} ${s.version} ${s.status} (${s.detail})`).join('; ')
       : undefined;
   return {
     cell,
