@@ -35,14 +35,17 @@ function provenanceLines(result: CellResult): string[] {
   const p = result.provenance;
   if (!p) return [];
   const lines: string[] = [];
-  const standing = (name: string, c: { version: string; standing: string; factsFrom: string }) => {
+  const standing = (
+    name: string,
+    c: { version: string; standing: string; factsFrom: string; inheritedFacts?: readonly string[] },
+  ) => {
     if (c.standing === 'newer-patch')
       lines.push(
         `> ⚠️ **${name} ${md(c.version)} is not pinned**: newer than the catalog's ${md(c.factsFrom)} patches; the ${md(c.factsFrom)} facts and support window apply.`,
       );
     if (c.standing === 'inherited' || c.standing === 'label')
       lines.push(
-        `> ⚠️ **${name} ${md(c.version)}: facts inherited from ${md(c.factsFrom)}**, support unknown, not pinned.`,
+        `> ⚠️ **${name} ${md(c.version)}: facts inherited from ${md(c.factsFrom)}**${c.inheritedFacts?.length ? ` (${c.inheritedFacts.map(md).join(', ')})` : ''}, support unknown, not pinned.`,
       );
   };
   standing('Calico', p.calico);

@@ -63,6 +63,8 @@ export interface Provenance {
     readonly standing: CatalogStanding;
     /** The known minor whose facts apply. */
     readonly factsFrom: string;
+    /** Which of its facts a build of an unknown minor (or a label) inherits. */
+    readonly inheritedFacts?: readonly string[];
     /** Every manifest pinned by sha256 in the catalog. */
     readonly pinned: boolean;
     readonly manifests: {
@@ -82,6 +84,7 @@ export interface Provenance {
     readonly version: string;
     readonly standing: CatalogStanding;
     readonly factsFrom: string;
+    readonly inheritedFacts?: readonly string[];
     readonly istioctl: {
       readonly source: 'release' | 'path' | 'url';
       readonly location: string;
@@ -242,9 +245,18 @@ function calicoFileFor(config: CellConfig, version: string, release: CalicoRelea
   };
 }
 
-function manifestsProvenance(config: CellConfig, version: string): Provenance['calico']['manifests'] {
+function manifestsProvenance(
+  config: CellConfig,
+  version: string,
+  standing: CatalogStanding,
+): Provenance['calico']['manifests'] {
   const src = config.builds.calicoManifests;
-  if (!src) return { source: 'release-tag', location: CALICO_MANIFESTS_URL.replace('{version}', version) };
+  // A label names a git ref of the Calico repository (a branch, a pre-release tag, a commit).
+  if (!src)
+    return {
+      source: standing === 'label' ? 'git-ref' : 'release-tag',
+      location: CALICO_MANIFESTS_URL.replace('{version}', version),
+    };
   if (src.kind === 'directory') return { source: 'directory', location: src.path };
   if (src.kind === 'url') return { source: 'url', location: src.base };
   return { source: 'git-ref', location: CALICO_MANIFESTS_URL.replace('{version}', src.ref) };
@@ -327,6 +339,22 @@ function nodeChoice(config: CellConfig): { k8s: string; kind: ResolvedCell['kind
     kind: { version: choice.kind, nodeImage: choice.image, customImage: false },
   };
 }
+
+/** What a build of an unknown minor takes from the minor it inherits (said in results and the summary). */
+const CALICO_INHERITED_FACTS = [
+  'manifest file names',
+  'API server namespace',
+  'Dikastes image repository, template and log lines',
+  'HTTP path matching',
+  'Kubernetes window',
+];
+const ISTIO_INHERITED_FACTS = [
+  'install flavour and injection templates',
+  'extra IstioOperator values',
+  'gRPC probe rewriting',
+  'Kubernetes window',
+];
+const inherits = (p: { standing: CatalogStanding }) => p.standing === 'inherited' || p.standing === 'label';
 
 /** Istio's images as the IstioOperator names them (`<hub>/pilot:<tag>`), when the tag is known. */
 const ISTIO_DEFAULT_HUB = 'docker.io/istio';
@@ -450,7 +478,8 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       standing: calico.standing,
       factsFrom: calico.release.minor,
       pinned: calicoPinned,
-      manifests: manifestsProvenance(config, calico.version),
+      manifests: manifestsProvenance(config, calico.version, calico.standing),
+      ...(inherits(calico) ? { inheritedFacts: CALICO_INHERITED_FACTS } : {}),
       images: {
         dikastes: dikastesImage,
         dikastesSource: builds.dikastesImage ? 'user' : 'release',
@@ -462,6 +491,7 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       version: istio.version,
       standing: istio.standing,
       factsFrom: istio.release.minor,
+      ...(inherits(istio) ? { inheritedFacts: ISTIO_INHERITED_FACTS } : {}),
       istioctl: istioctl
         ? istioctl.kind === 'path'
           ? {
@@ -547,7 +577,7 @@ function buildNotes(
       ];
     if (p.standing === 'inherited' || p.standing === 'label')
       return [
-        `${project} ${p.version} is ${p.standing === 'label' ? 'a build label' : 'a minor the catalog does not know'}: facts INHERITED from ${project} ${p.release.minor}; support unknown; NOT PINNED`,
+        `${project} ${p.version} is ${p.standing === 'label' ? 'a build label' : 'a minor the catalog does not know'}: facts INHERITED from ${project} ${p.release.minor} (${(project === 'Calico' ? CALICO_INHERITED_FACTS : ISTIO_INHERITED_FACTS).join(', ')}); support unknown; NOT PINNED`,
       ];
     return [];
   };

@@ -52,6 +52,8 @@ export const ProvenanceSchema = z.object({
     version: z.string(),
     standing: Standing,
     factsFrom: z.string(),
+    /** Which facts of `factsFrom` a build of an unknown minor (or a label) inherited. */
+    inheritedFacts: z.array(z.string()).optional(),
     pinned: z.boolean(),
     manifests: z.object({
       source: z.enum(['release-tag', 'git-ref', 'url', 'directory']),
@@ -70,6 +72,7 @@ export const ProvenanceSchema = z.object({
     version: z.string(),
     standing: Standing,
     factsFrom: z.string(),
+    inheritedFacts: z.array(z.string()).optional(),
     istioctl: z.object({
       source: z.enum(['release', 'path', 'url']),
       location: z.string(),

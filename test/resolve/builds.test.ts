@@ -141,6 +141,10 @@ describe('a newer minor with inherit', () => {
       istio: { standing: 'inherited', factsFrom: '1.28' },
     });
     expect(plan.facts.notes.join('\n')).toContain('facts INHERITED from Calico 3.32');
+    expect(plan.facts.notes.join('\n')).toContain(
+      'facts INHERITED from Istio 1.28 (install flavour and injection templates',
+    );
+    expect(plan.provenance?.istio.inheritedFacts).toContain('gRPC probe rewriting');
     expect(plan.tools.find((t) => t.name === 'istioctl')?.downloads.amd64.url).toBe(
       'https://github.com/istio/istio/releases/download/1.30.0/istioctl-1.30.0-linux-amd64.tar.gz',
     );
@@ -151,7 +155,14 @@ describe('a newer minor with inherit', () => {
     expect(fetches(plan)[0]!.url).toContain('/projectcalico/calico/master/manifests/operator-crds.yaml');
     expect(cell.calico.defect).toBeUndefined();
     expect(cell.calico.httpPaths).toBe('normalised');
-    expect(plan.provenance?.calico.standing).toBe('label');
+    expect(plan.provenance?.calico).toMatchObject({
+      standing: 'label',
+      manifests: {
+        source: 'git-ref',
+        location: 'https://raw.githubusercontent.com/projectcalico/calico/master/manifests',
+      },
+    });
+    expect(plan.provenance?.calico.inheritedFacts).toContain('HTTP path matching');
     expect(cell.calico.dikastesImage).toBe('quay.io/calico/dikastes:master');
   });
 });
