@@ -42,9 +42,13 @@ export interface UserBuilds {
 
 export type Refuse = (input: InputName, value: string, why: string, accepted: string) => void;
 
-/** A build label: a branch, tag or commit name, usable as a git ref and in a cell id. */
-const LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
-const isLabel = (s: string) => LABEL_RE.test(s) && !s.includes('..') && !s.endsWith('/') && !s.endsWith('.');
+/**
+ * A build label (a branch, tag or commit name): usable as a git ref and, without `/`, in a cell id,
+ * a cluster name and an artifact name. A git ref of `calico-manifests` may have `/`.
+ */
+const REF_RE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
+const isRef = (s: string) => REF_RE.test(s) && !s.includes('..') && !s.endsWith('/') && !s.endsWith('.');
+const isLabel = (s: string) => isRef(s) && !s.includes('/');
 
 /** `registry/path/name:tag`, `name@sha256:…` or both: an image reference that names what it pulls. */
 const IMAGE_RE =
@@ -179,7 +183,7 @@ function parseVersionChoice(
       p.versionInput,
       spec,
       'is neither a version nor a build label',
-      `${p.example.release}, ${p.example.minor}, or a label (branch, tag or commit: letters, digits, . _ - /) ${needInherit}`,
+      `${p.example.release}, ${p.example.minor}, or a label (branch, tag or commit: letters, digits, . _ -) ${needInherit}`,
     );
     return undefined;
   }
@@ -219,7 +223,7 @@ function parseManifests(
   const accepted = `a directory holding the release's manifests/ files, an https URL of such a folder${allowHttp ? ' (http with allow-insecure-mirrors)' : ''}, or git:<ref> of projectcalico/calico (e.g. git:master)`;
   if (v.startsWith('git:')) {
     const ref = v.slice(4);
-    if (isLabel(ref)) return { kind: 'git', ref };
+    if (isRef(ref)) return { kind: 'git', ref };
     refuse('calico-manifests', v, 'names a malformed git ref', accepted);
     return undefined;
   }

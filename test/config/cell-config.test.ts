@@ -180,6 +180,10 @@ const BAD: [RawInputs, string[]][] = [
   ],
   [{ 'calico-version': 'v3 .1' }, ['"v3 .1"', 'is neither a version nor a build label']],
   [{ 'calico-version': 'v4.0.0' }, ['names Calico 4.0, which is not in the catalog']],
+  [
+    { 'calico-version': 'release/v3.33', 'calico-inherit': '3.32' },
+    ['neither a version nor a build label', 'letters, digits, . _ -', 'calico-inherit'],
+  ],
   [{ 'calico-version': 'v3.33' }, ['names Calico 3.33', 'without a patch', 'v3.33.0']],
   [
     { 'calico-version': 'v3.33.0', 'calico-inherit': '3.40' },
