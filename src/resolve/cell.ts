@@ -7,6 +7,7 @@ import {
   defectFor,
   describeWindow,
   KIND_CONTROL_PLANE_REQUESTS,
+  KIND_EXTRA_CONTROL_PLANE_REQUESTS,
   knownKindVersions,
   lookupCalico,
   lookupCalicoMinor,
@@ -175,6 +176,8 @@ export interface ResolvedCell {
     readonly tag?: string;
     /** Istio's control-plane and proxy images, when their tag is known (for the preload). */
     readonly images: readonly string[];
+    /** Values only a render without a cluster (`istioctl manifest generate`, the GitOps bundle) needs. */
+    readonly offlineRenderValues?: Readonly<Record<string, unknown>>;
   };
   readonly boutique: {
     readonly version: string;
@@ -187,7 +190,12 @@ export interface ResolvedCell {
     readonly pinnedImages: Readonly<Record<string, string>>;
   };
   /** Requests the cluster must hold before any add-on (kind's control plane). */
-  readonly controlPlaneRequests?: { readonly cpuMillis: number; readonly memoryMiB: number };
+  readonly controlPlaneRequests?: {
+    readonly cpuMillis: number;
+    readonly memoryMiB: number;
+    /** kind nodes sharing the Docker host (each node's allocatable is the whole host). */
+    readonly nodes: number;
+  };
   /** kind, kubectl and istioctl: the version each must have, and where each is published per arch. */
   readonly tools: readonly ToolChoice[];
   /** Components whose images exist for amd64 only. */
@@ -322,6 +330,18 @@ function standingEntry(
     inheritedFrom: p.release.minor,
     pinned: false,
     detail: `${project} ${what}: facts inherited from ${p.release.minor} (tested window ${entry.window ?? 'none'}); support unknown, nothing pinned`,
+  };
+}
+
+/** kind's control plane, once per control-plane node of the user's kind config (one by default). */
+function controlPlaneRequests(config: CellConfig): NonNullable<ResolvedCell['controlPlaneRequests']> {
+  const nodes = config.kindConfig?.nodes ?? [];
+  const count = Math.max(1, nodes.filter((n) => (n.role ?? 'control-plane') === 'control-plane').length);
+  const extra = count - 1;
+  return {
+    cpuMillis: KIND_CONTROL_PLANE_REQUESTS.cpuMillis + extra * KIND_EXTRA_CONTROL_PLANE_REQUESTS.cpuMillis,
+    memoryMiB: KIND_CONTROL_PLANE_REQUESTS.memoryMiB + extra * KIND_EXTRA_CONTROL_PLANE_REQUESTS.memoryMiB,
+    nodes: nodes.length || 1,
   };
 }
 
@@ -541,6 +561,9 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       ...(builds.istioHub ? { hub: builds.istioHub } : {}),
       ...(builds.istioTag ? { tag: builds.istioTag } : {}),
       images: istioImages,
+      ...(istio.release.offlineRenderValues
+        ? { offlineRenderValues: istio.release.offlineRenderValues }
+        : {}),
     },
     boutique: {
       version: BOUTIQUE.version,
@@ -553,7 +576,7 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       workloads,
       pinnedImages: BOUTIQUE.pinnedImages,
     },
-    ...(config.cluster === 'kind' ? { controlPlaneRequests: KIND_CONTROL_PLANE_REQUESTS } : {}),
+    ...(config.cluster === 'kind' ? { controlPlaneRequests: controlPlaneRequests(config) } : {}),
     amd64Only,
     support: [calicoEntry, istioEntry],
     notes,
