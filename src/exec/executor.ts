@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isFetch, type FetchCommand, type PlanCommand, type PlanStep } from '../plan/types.js';
 import { checkSteps, commandLine } from '../plan/validate.js';
-import { setImageLines } from '../plan/set-image.js';
+import { setImageLines } from './set-image.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { PhaseResult } from '../result/schema.js';
 import type { Fetcher } from './fetch.js';
