@@ -487,3 +487,17 @@ describe('provenance reaches the plan file', () => {
     expect(dirname(out)).toBeTruthy();
   });
 });
+
+describe('plan --bundle and the user’s images', () => {
+  it('refuses what a bundle would silently drop, before anything is written (exit 2)', async () => {
+    const out = join(tempDir('cic-bundle-out-'), 'bundle');
+    let err = '';
+    const code = await runCli(
+      ['plan', '--bundle', '--out', out, '--calico-operator-image', 'registry.example/tigera/operator:dev'],
+      { out: () => undefined, err: (t) => (err += t) },
+    );
+    expect(code).toBe(2);
+    expect(err).toContain('--bundle does not apply --calico-operator-image yet');
+    expect(existsSync(out)).toBe(false);
+  });
+});
