@@ -11,6 +11,7 @@ import { maskKubeconfig, userKubeconfigs } from '../exec/secrets.js';
 import { neutralise } from '../exec/untrusted.js';
 import { buildPlan } from '../plan/build.js';
 import { writePlan } from '../plan/write.js';
+import { checkLocalSources } from '../plan/local-sources.js';
 import { runCell } from '../run/engine.js';
 import { validateSuiteInput } from '../suite/load.js';
 import { checkOutputDir } from '../util/output-dir.js';
@@ -27,6 +28,7 @@ async function planOnly(given: CellConfig): Promise<void> {
   const config = await withKindConfig(given, process.cwd(), actionNaming);
   const cell = resolveCell(config);
   const rendered = buildPlan(cell);
+  await checkLocalSources(rendered.plan, actionNaming);
   const planDir = join(config.resultsDir, 'plan');
   await writePlan(planDir, rendered);
   core.saveState(State.PlanDir, planDir);

@@ -49,6 +49,7 @@ export function buildProgram(io: CliIo): Command {
       { resolveCell },
       { buildPlan },
       { writePlan },
+      { checkLocalSources },
     ] = await Promise.all([
       import('../config/cell-config.js'),
       import('../config/kind-config.js'),
@@ -57,6 +58,7 @@ export function buildProgram(io: CliIo): Command {
       import('../resolve/cell.js'),
       import('../plan/build.js'),
       import('../plan/write.js'),
+      import('../plan/local-sources.js'),
     ]);
     const given = parseCellConfig(rawInputs(opts), cliNaming);
     await validateSuiteInput(given.suite, process.cwd(), cliNaming);
@@ -66,6 +68,7 @@ export function buildProgram(io: CliIo): Command {
     if (opts.bundle) return (await import('./plan-bundle.js')).planBundle(config, dir, io);
     const cell = resolveCell(config);
     const rendered = buildPlan(cell);
+    await checkLocalSources(rendered.plan, cliNaming);
     const files = await writePlan(dir, rendered);
     io.out(`Planned cell ${cell.id}: ${rendered.plan.steps.length} steps, ${files.length} files in ${dir}\n`);
     for (const s of cell.support) io.out(`  ${s.component} ${s.version}: ${s.status} — ${s.detail}\n`);

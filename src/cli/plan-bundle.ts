@@ -18,6 +18,22 @@ export function checkBundleConfig(config: CellConfig): void {
       '--bundle with --cluster existing needs --ingress-url: the runbook ends with the verdict, which probes your gateway there',
     );
   }
+  // User images that reach the cluster through a plan step the bundle does not have (yet).
+  const b = config.builds;
+  const unbundled = [
+    b.calicoRegistry || b.calicoImagePath || b.calicoImagePrefix
+      ? '--calico-registry/--calico-image-path/--calico-image-prefix'
+      : '',
+    b.calicoOperatorImage ? '--calico-operator-image' : '',
+    b.dikastesImage && ['1.10', '1.15'].some((m) => config.istio.startsWith(m) || config.istioInherit === m)
+      ? '--dikastes-image with a legacy Istio'
+      : '',
+  ].filter(Boolean);
+  if (unbundled.length) {
+    throw new BundleRefusedError(
+      `--bundle does not apply ${unbundled.join(', ')} yet: run the cell (plan without --bundle, or run) to use them`,
+    );
+  }
   if (config.suite) {
     throw new BundleRefusedError(
       `--bundle does not carry --suite ${JSON.stringify(config.suite)} (a suite's policies are the verdict's, not GitOps manifests): pass it to the bundle's runbook instead, ./runbook.sh --suite FILE`,

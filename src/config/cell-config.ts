@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import {
-  lookupCalico,
-  lookupIstio,
   lookupNodeImage,
   knownKindVersions,
   knownKubernetesVersions,
@@ -12,6 +10,15 @@ import {
 import { compareVersions, parseVersion, minorOf } from '../util/version.js';
 import { INPUTS, type InputName, type InputNaming, type RawInputs } from './inputs.js';
 import { parseMirrorRules } from '../util/mirror.js';
+import {
+  checkLabelNeeds,
+  parseCalicoVersion,
+  parseIstioVersion,
+  parseUserBuilds,
+  type UserBuilds,
+} from './builds.js';
+
+export type { IstioctlSource, ManifestSource, UserBuilds } from './builds.js';
 import type { UserKindConfig } from './kind-config.js';
 import { compileTestFilters, splitTestFilters } from '../suite/selection.js';
 import { imageRefProblem, parseImageMirrorRules, type ImageMirrorRule } from '../util/images.js';
@@ -31,8 +38,14 @@ export interface MirrorRule {
 /** The validated, typed form of the inputs: one cell and how to run it. */
 export interface CellConfig {
   readonly kubernetes: string;
+  /** A release tag, or a build label when `calicoInherit` is set. */
   readonly calico: string;
   readonly istio: string;
+  /** The known minor whose facts a Calico build of an unknown minor (or a label) inherits. */
+  readonly calicoInherit?: string;
+  readonly istioInherit?: string;
+  /** Manifests, images and istioctl the user built (absent: the release's). */
+  readonly builds: UserBuilds;
   readonly kindVersion?: string;
   readonly nodeImage?: string;
   readonly strictMtls: boolean;
@@ -306,20 +319,13 @@ const schema = raw.transform((r, ctx): CellConfig => {
     }
   }
 
-  const calico = fromLookup(
-    ctx,
-    'calico-version',
-    r['calico-version'].trim(),
-    lookupCalico(r['calico-version']),
-    'v3.32.1, 3.32 or v3.32',
-  );
-  const istio = fromLookup(
-    ctx,
-    'istio-version',
-    r['istio-version'].trim(),
-    lookupIstio(r['istio-version']),
-    '1.28.1 or 1.28',
-  );
+  const refuseBuild = (input: InputName, value: string, why: string, accepted: string) =>
+    refuse(ctx, input, value, why, accepted);
+  const calico = parseCalicoVersion(r['calico-version'], r['calico-inherit'], refuseBuild);
+  const istio = parseIstioVersion(r['istio-version'], r['istio-inherit'], refuseBuild);
+  const insecure = BOOL[r['allow-insecure-mirrors'].trim().toLowerCase()] ?? false;
+  const builds = parseUserBuilds(r, insecure, refuseBuild);
+  checkLabelNeeds(istio, builds, refuseBuild);
 
   const suite = r.suite.trim() || undefined;
   if (suite !== undefined && (suite.includes('\0') || suite.includes('\n'))) {
@@ -399,6 +405,9 @@ const schema = raw.transform((r, ctx): CellConfig => {
     kubernetes: k8s,
     calico: calico?.version ?? r['calico-version'],
     istio: istio?.version ?? r['istio-version'],
+    ...(calico?.inherit ? { calicoInherit: calico.inherit } : {}),
+    ...(istio?.inherit ? { istioInherit: istio.inherit } : {}),
+    builds,
     ...(kindVersion ? { kindVersion } : {}),
     ...(nodeImage ? { nodeImage } : {}),
     strictMtls: strict ?? true,

@@ -8,6 +8,8 @@ import {
 } from '../plan/types.js';
 import { checkSteps, commandLine, pipeLine } from '../plan/validate.js';
 import { shellJoin } from '../util/shell.js';
+import { setImageLines } from './set-image.js';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { PhaseResult } from '../result/schema.js';
 import type { Fetcher } from './fetch.js';
 import { TransientFetchError } from './fetch-errors.js';
@@ -255,6 +257,15 @@ class StepRun {
       });
       this.deps.log.info(`${got.bytes} bytes, sha256 ${got.sha256}`);
       this.opts.onFetched?.({ url: f.url, dest: f.dest, sha256: got.sha256, bytes: got.bytes });
+      if (f.setImage) {
+        // After the check: the sha256 recorded is the upstream file's, the edit is the plan's.
+        const { name, image } = f.setImage;
+        const edited = setImageLines(await readFile(dest, 'utf8'), name, image);
+        if (edited.replaced === 0)
+          return fail(`${f.url} names no ${name} image: cannot set it to ${image}`, false);
+        await writeFile(dest, edited.text);
+        this.deps.log.info(`set ${edited.replaced} ${name} image line(s) to ${image}`);
+      }
       return {
         ok: true,
         reason: '',

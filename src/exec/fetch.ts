@@ -3,6 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createReadStream } from 'node:fs';
 import { EnvHttpProxyAgent, fetch, type Dispatcher } from 'undici';
 import { sleep } from '../util/sleep.js';
 
@@ -133,6 +135,32 @@ async function download(
   }
 }
 
+/** A user's local build (`file:///…`): copied and hashed like a download; a missing file is no transient. */
+async function copyLocal(url: string, dest: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const out = createWriteStream(dest, { mode: 0o644 });
+  const closed = new Promise<void>((resolve, reject) => {
+    out.on('close', resolve);
+    out.on('error', reject);
+  });
+  try {
+    for await (const chunk of createReadStream(fileURLToPath(url))) {
+      const buf = chunk as Buffer;
+      hash.update(buf);
+      bytes += buf.byteLength;
+      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
+    }
+  } catch (e) {
+    out.destroy();
+    await closed.catch(() => undefined);
+    throw new Error(`read ${fileURLToPath(url)}: ${reason(e)}`, { cause: e });
+  }
+  out.end();
+  await closed;
+  return { sha256: hash.digest('hex'), bytes };
+}
+
 async function downloadOnce(
   url: string,
   dest: string,
@@ -207,7 +235,9 @@ export function undiciFetcher(
       for (let attempt = 0; ; attempt++) {
         const tmp = `${dest}.part-${randomBytes(4).toString('hex')}`;
         try {
-          const got = await download(url, tmp, signal, dispatcher, opts.stallMs);
+          const got = url.startsWith('file:')
+            ? await copyLocal(url, tmp)
+            : await download(url, tmp, signal, dispatcher, opts.stallMs);
           if (expected !== undefined && got.sha256 !== expected) {
             throw new ChecksumMismatchError(url, expected, got.sha256);
           }

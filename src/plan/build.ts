@@ -26,6 +26,7 @@ import {
 } from '../render/containerd-mirrors.js';
 import { mirroredImageRef } from '../util/images.js';
 import { renderBoutiqueKustomization } from '../render/boutique.js';
+import { renderCalicoResourcesKustomization } from '../render/calico-installation.js';
 import {
   renderFrontendDestinationRule,
   renderFrontendGateway,
@@ -120,9 +121,17 @@ class PlanBuilder {
   fetch(
     f: UpstreamFile,
     dest = `downloads/${f.file.split('/').at(-1)}`,
+    setImage?: FetchCommand['fetch']['setImage'],
   ): { fetch: FetchCommand; path: string } {
-    const url = applyMirrors(f.url, this.cell.config.mirrors);
-    return { fetch: { fetch: { url, dest, ...(f.sha256 ? { sha256: f.sha256 } : {}) } }, path: dest };
+    // A user's local file (file://) is no upstream location: no mirror rule applies to it.
+    const url = f.url.startsWith('file:') ? f.url : applyMirrors(f.url, this.cell.config.mirrors);
+    const command = {
+      url,
+      dest,
+      ...(f.sha256 ? { sha256: f.sha256 } : {}),
+      ...(setImage ? { setImage } : {}),
+    };
+    return { fetch: { fetch: command }, path: dest };
   }
 
   private lastMain: string | undefined;
@@ -299,10 +308,9 @@ function preloadSteps(b: PlanBuilder, cell: ResolvedCell, nodes: readonly string
 /** Images the node would pull one by one, Calico's first (the node is NotReady without them). */
 export function preloadImages(cell: ResolvedCell): string[] {
   const install = new Set(cell.config.install);
-  const istio = cell.istio.version;
   return [
     ...(install.has('calico') ? cell.calico.images : []),
-    ...(install.has('istio') ? [`docker.io/istio/pilot:${istio}`, `docker.io/istio/proxyv2:${istio}`] : []),
+    ...(install.has('istio') ? cell.istio.images : []),
     ...(install.has('workload') ? [cell.calico.dikastesImage, ...cell.boutique.images] : []),
   ];
 }
@@ -319,6 +327,21 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
       ...operator.map((o) => o.fetch),
       // Too large for client-side apply's last-applied annotation: create, as upstream says.
       ...operator.map((o) => exec('kubectl', 'create', '-f', o.path)),
+      // The user's operator replaces the manifest's before any Installation exists to reconcile
+      // (container tigera-operator of Deployment tigera-operator: manifests/tigera-operator.yaml @ v3.32.1).
+      ...(cell.calico.operatorImage
+        ? [
+            exec(
+              'kubectl',
+              'set',
+              'image',
+              'deployment/tigera-operator',
+              '-n',
+              'tigera-operator',
+              `tigera-operator=${cell.calico.operatorImage}`,
+            ),
+          ]
+        : []),
       exec('kubectl', 'wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s'),
       exec(
         'kubectl',
@@ -332,12 +355,24 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
     ],
     timeoutSeconds: 480,
   });
-  const resources = b.fetch(cell.calico.customResources);
+  const kustomization = renderCalicoResourcesKustomization(cell, cell.calico.customResources.file);
+  const resources = kustomization
+    ? b.fetch(cell.calico.customResources, `manifests/calico/${cell.calico.customResources.file}`)
+    : b.fetch(cell.calico.customResources);
+  const kustomized = kustomization ? b.file('manifests/calico/kustomization.yaml', kustomization) : undefined;
   b.step({
     id: 'calico-install',
-    title: 'Create Installation and APIServer (pool 192.168.0.0/16, CSI driver on by default)',
+    title: kustomized
+      ? 'Create Installation (with the given image registry/path/prefix) and APIServer'
+      : 'Create Installation and APIServer (pool 192.168.0.0/16, CSI driver on by default)',
     phase: 'calico',
-    commands: [resources.fetch, exec('kubectl', 'create', '-f', resources.path)],
+    commands: [
+      resources.fetch,
+      kustomized
+        ? exec('kubectl', 'create', '-k', 'manifests/calico')
+        : exec('kubectl', 'create', '-f', resources.path),
+    ],
+    ...(kustomized ? { manifests: [kustomized] } : {}),
     timeoutSeconds: 120,
   });
   b.step({
@@ -430,7 +465,12 @@ function istioSteps(b: PlanBuilder, cell: ResolvedCell): void {
     timeoutSeconds: 900,
   });
   if (legacyInjectorPatch) {
-    const patch = b.fetch(legacyInjectorPatch);
+    // The user's Dikastes replaces the patch's own image lines, as it replaces the templates' image.
+    const patch = b.fetch(
+      legacyInjectorPatch,
+      undefined,
+      cell.calico.dikastesImageGiven ? { name: 'dikastes', image: cell.calico.dikastesImage } : undefined,
+    );
     const file = legacyInjectorPatch.file.split('/').at(-1);
     b.step({
       id: 'istio-legacy-injector',
@@ -691,8 +731,27 @@ function planTools(cell: ResolvedCell): PlanTool[] {
       name: t.name,
       version: t.version,
       downloads: { amd64: mirrored(t.downloads.amd64), arm64: mirrored(t.downloads.arm64) },
-      checksumSource: 'the first field of the published checksum file beside the download',
+      checksumSource: t.given
+        ? t.given.sha256
+          ? 'the sha256 the user gave'
+          : 'none: a local build the user gave (its sha256 is recorded)'
+        : 'the first field of the published checksum file beside the download',
+      ...(t.given ? { given: givenTool(t.given, cell) } : {}),
     }));
+}
+
+/** The user's tool: a local path as is; a URL through the mirrors, unpacked when it is a .tar.gz. */
+function givenTool(
+  g: NonNullable<ResolvedCell['tools'][number]['given']>,
+  cell: ResolvedCell,
+): NonNullable<PlanTool['given']> {
+  if (g.kind === 'path') return { path: g.path, ...(g.sha256 ? { sha256: g.sha256 } : {}) };
+  const archive = /\.(tar\.gz|tgz)$/.test(new URL(g.url).pathname);
+  return {
+    url: applyMirrors(g.url, cell.config.mirrors),
+    sha256: g.sha256,
+    ...(archive ? { archivePath: 'istioctl' } : {}),
+  };
 }
 
 /** Resolved cell → ordered steps with argv and rendered manifests. Pure: no I/O. */
@@ -743,6 +802,7 @@ export function buildPlan(cell: ResolvedCell, opts: BuildOptions = {}): Rendered
       },
       tools: planTools(cell),
       support: cell.support,
+      provenance: cell.provenance,
       facts: { ...planFacts(cell, name, hostPort), ...(nodes ? { nodes } : {}) },
       // kind writes its context here, not into the user's kubeconfig.
       env: kind ? { KUBECONFIG: 'kubeconfig' } : {},

@@ -107,6 +107,8 @@ async function installTools(spec: BundleSpec, stage: string, deps: BundleDeps): 
       signal: deps.signal,
       // plan.tools is already through the mirrors: the installer looks nothing up.
       sourceOf: (_tool, _v, arch) => t.downloads[arch],
+      // The user's own build (the istioctl input), as a run uses it.
+      givenOf: () => t.given,
       ...(deps.tmpDir ? { tmpDir: deps.tmpDir } : {}),
       ...(deps.pathEnv !== undefined ? { pathEnv: deps.pathEnv } : {}),
     });

@@ -3,7 +3,9 @@ import type { DikastesLogLines, KnownDefect } from '../resolve/cell.js';
 /** Catalog records the plan carries; later stages take their shape from here, not from the catalog. */
 export type { DikastesLogLines, KnownDefect };
 import type { ClusterMode } from '../config/cell-config.js';
-import type { SupportEntry } from '../resolve/cell.js';
+import type { Provenance, SupportEntry } from '../resolve/cell.js';
+
+export type { Provenance };
 
 export type Argv = readonly string[];
 export type Phase = 'cluster' | 'calico' | 'istio' | 'alp' | 'workload';
@@ -20,9 +22,18 @@ export interface PipeCommand {
   readonly pipe: readonly Argv[];
 }
 
-/** A download into the plan directory, verified when the catalog pins its sha256. */
+/**
+ * A download into the plan directory (https, http through an insecure mirror, or a user's local
+ * file:// build), verified when the catalog pins its sha256. `setImage`: after the check, every
+ * `image:` line whose repository's last segment is `name` is set to `image` (at least one must be).
+ */
 export interface FetchCommand {
-  readonly fetch: { readonly url: string; readonly dest: string; readonly sha256?: string };
+  readonly fetch: {
+    readonly url: string;
+    readonly dest: string;
+    readonly sha256?: string;
+    readonly setImage?: { readonly name: string; readonly image: string };
+  };
 }
 
 export type PlanCommand = ExecCommand | FetchCommand;
@@ -190,6 +201,10 @@ export interface PlanTool {
   >;
   /** How the checksum is read: the first field of the checksum file (`hex` or `hex  name`). */
   readonly checksumSource: string;
+  /** The user's own build, used instead of the downloads: a local path, or a URL with its sha256. */
+  readonly given?:
+    | { readonly path: string; readonly sha256?: string }
+    | { readonly url: string; readonly sha256: string; readonly archivePath?: string };
 }
 
 export interface Plan {
@@ -199,6 +214,8 @@ export interface Plan {
   /** kind, kubectl, istioctl: exact versions, where from, how verified. */
   readonly tools: readonly PlanTool[];
   readonly support: readonly SupportEntry[];
+  /** Where Calico and Istio come from (release, newer patch, inherited minor, the user's builds). */
+  readonly provenance?: Provenance;
   readonly facts: PlanFacts;
   /** Environment every command runs with; paths relative to the plan directory. */
   readonly env: Readonly<Record<string, string>>;

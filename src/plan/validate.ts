@@ -1,14 +1,20 @@
 import { shellJoin } from '../util/shell.js';
 import { isFetch, type PipeCommand, type PlanCommand, type PlanStep } from './types.js';
 
-/** `fetch [--sha256 HEX] URL DEST`: how the runbook spells a download (a bash function of that name). */
+/** `fetch [--sha256 HEX] [--set-image NAME IMAGE] URL DEST`: how the runbook spells a download (a bash function). */
 export const FETCH = 'fetch';
 
 /** The command as argv, a download spelled as the runbook's `fetch` function. */
 export function commandArgv(c: PlanCommand): readonly string[] {
   if (!isFetch(c)) return c.exec;
-  const { url, dest, sha256 } = c.fetch;
-  return sha256 ? [FETCH, '--sha256', sha256, url, dest] : [FETCH, url, dest];
+  const { url, dest, sha256, setImage } = c.fetch;
+  return [
+    FETCH,
+    ...(sha256 ? ['--sha256', sha256] : []),
+    ...(setImage ? ['--set-image', setImage.name, setImage.image] : []),
+    url,
+    dest,
+  ];
 }
 
 /** A pipe as a shell line: `a | b`. */
@@ -33,7 +39,8 @@ function checkCommand(step: string, c: PlanCommand): void {
     return;
   }
   const { url, dest, sha256 } = c.fetch;
-  if (!/^https?:\/\//.test(url)) throw new Error(`plan: step "${step}" fetches a non-http(s) URL ${url}`);
+  if (!/^(https?:\/\/|file:\/\/\/)/.test(url))
+    throw new Error(`plan: step "${step}" fetches ${url}, neither http(s) nor a local file:/// URL`);
   if (!dest) throw new Error(`plan: step "${step}" fetches ${url} to no destination`);
   if (sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(sha256))
     throw new Error(`plan: step "${step}" pins ${url} to ${JSON.stringify(sha256)}, not 64 hex digits`);

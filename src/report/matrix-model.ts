@@ -124,7 +124,7 @@ export const PlannedCellSchema = z.object({
   kubernetes: z.string(),
   calico: z.string(),
   istio: z.string(),
-  support: z.enum(['supported', 'outside-window', 'known-defect']).optional(),
+  support: z.enum(['supported', 'outside-window', 'known-defect', 'unknown']).optional(),
   defect: z.object({ id: z.string(), title: z.string(), issue: z.string() }).optional(),
   notes: z.array(z.object({ component: z.string(), status: z.string(), detail: z.string() })).optional(),
 });
@@ -133,7 +133,7 @@ export interface PlannedCell {
   readonly kubernetes: string;
   readonly calico: string;
   readonly istio: string;
-  readonly support?: 'supported' | 'outside-window' | 'known-defect';
+  readonly support?: 'supported' | 'outside-window' | 'known-defect' | 'unknown';
   readonly defect?: DefectRef;
   readonly notes?: readonly {
     readonly component: string;

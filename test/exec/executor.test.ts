@@ -557,7 +557,7 @@ describe('executePlan: fetch built-in and masking', () => {
     ).rejects.toThrow('plan: step "get" pins https://example.invalid/m.yaml to "abc", not 64 hex digits');
     await expect(
       executePlan([step('get', [['fetch', 'ftp://x/m.yaml', 'm.yaml']])], options(), deps(runner, log)),
-    ).rejects.toThrow('fetches a non-http(s) URL');
+    ).rejects.toThrow('neither http(s) nor a local file:/// URL');
     expect(runner.calls).toHaveLength(0);
   });
 

@@ -10,7 +10,8 @@ import { privateKubeconfigPath } from '../../exec/secrets.js';
 import { buildPlan } from '../../plan/build.js';
 import { planEnv } from '../plan-env.js';
 import { writePlan } from '../../plan/write.js';
-import { isSupported, resolveCell } from '../../resolve/cell.js';
+import { checkLocalSources } from '../../plan/local-sources.js';
+import { resolveCell } from '../../resolve/cell.js';
 import type { SuiteTarget } from '../../suite/contract.js';
 import { defaultSuiteFile } from '../../suite/default-suite.js';
 import {
@@ -150,6 +151,7 @@ export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepar
   const hostPort = kind ? await freeHostPort(deps.freePort ?? osFreePort, userHostPorts(config)) : undefined;
   const rendered = buildPlan(cell, { runId, ...(hostPort ? { hostPort } : {}) });
   const { plan } = rendered;
+  await checkLocalSources(plan, naming);
   const planDir = join(resultsDir, 'plan');
   await mkdir(resultsDir, { recursive: true });
   await writePlan(planDir, rendered);
@@ -169,12 +171,11 @@ export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepar
     log.info(
       `kind config ${config.kindConfigFile} merged into ${join(planDir, 'manifests/kind-config.yaml')}: ${plan.facts.nodes.length} node(s), ${plan.facts.nodes.join(', ')}`,
     );
+  // `unknown` (a build the user asked for, on inherited facts) is run, never skipped by policy.
+  const skipped = cell.support.filter((s) => s.status === 'outside-window' || s.status === 'known-defect');
   const skip =
-    !isSupported(cell) && config.onUnsupported === 'skip'
-      ? cell.support
-          .filter((s) => s.status !== 'supported')
-          .map((s) => `${s.component} ${s.version} ${s.status} (${s.detail})`)
-          .join('; ')
+    skipped.length > 0 && config.onUnsupported === 'skip'
+      ? skipped.map((s) => `${s.component} ${s.version} ${s.status} (${s.detail})`).join('; ')
       : undefined;
   return {
     cell,

@@ -54,6 +54,7 @@ export const recordPhase: CellPhase = {
       ...(run.detected ? { detected: run.detected } : {}),
       // The resolution's support entries are already the results' shape.
       support: prepared.cell.support,
+      ...(run.plan.provenance ? { provenance: run.plan.provenance } : {}),
       ...(run.plan.facts.notes.length ? { notes: run.plan.facts.notes } : {}),
       startedAt: new Date(prepared.startedMs).toISOString(),
       finishedAt: new Date(finishedMs).toISOString(),
