@@ -49,10 +49,12 @@ export interface ExecuteOptions {
 /** Lines of stderr (or stdout) kept in a PhaseResult error. */
 const ERROR_TAIL_LINES = 15;
 const ERROR_TAIL_CHARS = 2_000;
+/** Of a failed fallback's tail, the lines kept from the command it replaced. */
+const FIRST_COMMAND_TAIL_LINES = 5;
 const DEFAULT_DRAIN_SECONDS = 60;
 
-function tail(text: string): string {
-  const lines = text.trimEnd().split('\n').slice(-ERROR_TAIL_LINES).join('\n');
+function tail(text: string, maxLines = ERROR_TAIL_LINES): string {
+  const lines = text.trimEnd().split('\n').slice(-maxLines).join('\n');
   return lines.length > ERROR_TAIL_CHARS ? `…${lines.slice(-ERROR_TAIL_CHARS)}` : lines;
 }
 
@@ -222,7 +224,9 @@ class StepRun {
         ok: false,
         reason: `${printed} ${how} (the fallback)`,
         output,
-        errorTail: tail(`${firstOutput.trimEnd()}\n${r.stderr || r.stdout}`),
+        // Each program keeps its own share: a pipe's noise (a writer's EPIPE trace) must not hide why the
+        // first command failed.
+        errorTail: `${tail(firstOutput, FIRST_COMMAND_TAIL_LINES)}\n${tail(r.stderr || r.stdout, ERROR_TAIL_LINES - FIRST_COMMAND_TAIL_LINES)}`,
         transientHint: false,
         timedOut: r.timedOut,
         cancelled: r.cancelled,

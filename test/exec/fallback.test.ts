@@ -86,7 +86,8 @@ describe('a command with a fallback pipe', () => {
             orElse: [
               {
                 pipe: [
-                  [node, '-e', "process.stdout.write('archive')"],
+                  // A writer whose reader quit prints a long trace (EPIPE): it must not crowd out the first error.
+                  [node, '-e', "for (let i = 0; i < 20; i++) console.error('write: broken pipe ' + i)"],
                   [node, '-e', "console.error('ctr: unrecognized image format'); process.exit(1)"],
                 ],
               },
