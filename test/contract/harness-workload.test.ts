@@ -107,7 +107,7 @@ describe.runIf(upstreamAvailable())('harness-workload: an existing cluster set u
       'Error from server (NotFound): destinationrules.networking.istio.io \\"frontend-connect-timeout\\" not found',
     );
     expect(probes).toBe(0);
-    expect(result.steps ?? []).toEqual([]);
+    expect(result.suite?.steps ?? []).toEqual([]);
   }, 60_000);
 
   it('a changed connectTimeout: the cell ends error naming the field, what was found and what is assumed', async () => {

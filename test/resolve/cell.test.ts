@@ -94,7 +94,7 @@ describe('one resolution: decisions, not names', () => {
     expect(existing.ingressUrl).toBe('http://127.0.0.1:8080');
   });
 
-  it('harness-workload: an existing cluster with the harness\'s workload gets its route and canary, to be verified', () => {
+  it("harness-workload: an existing cluster with the harness's workload gets its route and canary, to be verified", () => {
     const kindFacts = buildPlan(cell()).plan.facts;
     const facts = buildPlan(
       cell({
@@ -111,7 +111,11 @@ describe('one resolution: decisions, not names', () => {
     // What the rendered manifests set, which the detect phase compares with the cluster.
     expect(onCluster).toEqual({
       namespace: 'boutique',
-      destinationRule: { name: 'frontend-connect-timeout', connectTimeout: '2s', maxRequestsPerConnection: 1 },
+      destinationRule: {
+        name: 'frontend-connect-timeout',
+        connectTimeout: '2s',
+        maxRequestsPerConnection: 1,
+      },
       virtualService: {
         name: 'frontend-ingress',
         retries: {
