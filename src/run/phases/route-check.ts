@@ -2,7 +2,10 @@ import type { Kubectl } from '../../kube/kubectl.js';
 import { asObject } from '../../kube/objects.js';
 import type { RouteOnCluster } from '../../plan/types.js';
 
-/** A protobuf JSON duration as Istio's CRDs take it ("2s", "2.5s"; "ms" too), in ms; else undefined. */
+/**
+ * connectTimeout in ms, for the forms that can equal the rendered "2s" ("2s", "2.0s", "2000ms"); any
+ * other duration (CEL `duration(self)` accepts Go durations: crd-all.gen.yaml @ 1.28.1) is a change.
+ */
 function durationMs(v: unknown): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(String(v ?? '').trim());
   if (!m) return undefined;
