@@ -123,4 +123,20 @@ describe.runIf(upstreamAvailable())('harness-workload: an existing cluster set u
     );
     expect(probes).toBe(0);
   }, 60_000);
+
+  it('VirtualService retries changed: the cell ends error naming the field', async () => {
+    const objects = routeObjects();
+    const vs = objects['current|virtualservice.networking.istio.io/frontend-ingress'] as unknown as {
+      spec: { http: { retries: unknown }[] };
+    };
+    vs.spec.http[0]!.retries = { attempts: 0 };
+    const { result, probes } = await runOn(objects);
+    expect(result.verdict).toBe('error');
+    const text = JSON.stringify(result);
+    expect(text).toContain(
+      'VirtualService boutique/frontend-ingress: spec.http.0.retries.attempts is 0, the route assumes 2',
+    );
+    expect(text).toContain('spec.http.0.retries.retryOn is unset');
+    expect(probes).toBe(0);
+  }, 60_000);
 });
