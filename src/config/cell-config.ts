@@ -59,6 +59,8 @@ export interface CellConfig {
   readonly kindConfig?: UserKindConfig;
   readonly keepCluster: KeepCluster;
   readonly install: readonly Component[];
+  /** With cluster existing: the workload there came from this harness's plan or bundle (route and canary). */
+  readonly harnessWorkload: boolean;
   readonly resultsDir: string;
   readonly ingressUrl?: string;
   readonly onUnsupported: 'run' | 'skip';
@@ -245,6 +247,42 @@ function parseInstall(ctx: z.RefinementCtx, value: string, cluster: ClusterMode)
   return COMPONENTS.filter((c) => parts.includes(c));
 }
 
+/**
+ * `harness-workload` vouches for a workload this run did not deploy, so it only fits cluster existing
+ * without `workload` installed: on kind the cluster is new (nothing earlier deployed there; `auto`
+ * installs the workload itself), and with `workload` installed the run owns the route anyway.
+ */
+function parseHarnessWorkload(
+  ctx: z.RefinementCtx,
+  value: string,
+  cluster: ClusterMode,
+  install: readonly Component[],
+): boolean {
+  const on = BOOL[value.trim().toLowerCase()];
+  if (on === undefined) {
+    refuse(ctx, 'harness-workload', value, 'is not a boolean', 'true or false');
+    return false;
+  }
+  if (!on) return false;
+  if (cluster !== 'existing')
+    refuse(
+      ctx,
+      'harness-workload',
+      value,
+      'is for cluster existing only (a kind cluster is created by this run, which deploys the workload itself)',
+      'false with cluster kind',
+    );
+  else if (install.includes('workload'))
+    refuse(
+      ctx,
+      'harness-workload',
+      value,
+      'contradicts install, which includes workload (this run deploys the workload, so it owns the route)',
+      'false when install includes workload; true only with an install without workload',
+    );
+  return true;
+}
+
 const raw = z.object(
   Object.fromEntries(INPUTS.map((i) => [i.name, z.string()])) as Record<InputName, z.ZodString>,
 );
@@ -382,6 +420,7 @@ const schema = raw.transform((r, ctx): CellConfig => {
   }
 
   const install = parseInstall(ctx, r.install, cluster);
+  const harnessWorkload = parseHarnessWorkload(ctx, r['harness-workload'], cluster, install);
   const allowInsecureMirrors = BOOL[r['allow-insecure-mirrors'].trim().toLowerCase()];
   if (allowInsecureMirrors === undefined)
     refuse(ctx, 'allow-insecure-mirrors', r['allow-insecure-mirrors'], 'is not a boolean', 'true or false');
@@ -417,6 +456,7 @@ const schema = raw.transform((r, ctx): CellConfig => {
     ...(kindConfigFile ? { kindConfigFile } : {}),
     keepCluster,
     install,
+    harnessWorkload,
     resultsDir,
     ...(ingressUrl ? { ingressUrl } : {}),
     onUnsupported,

@@ -199,6 +199,14 @@ export const INPUTS = [
       'Components to install: `auto` (everything on kind, nothing on an existing cluster), `none`, or a comma list of `calico`, `istio`, `alp`, `workload`.',
   },
   {
+    name: 'harness-workload',
+    flag: 'harness-workload',
+    arg: 'bool',
+    default: 'false',
+    description:
+      "With cluster `existing` and an `install` without `workload`: the workload there was deployed from this harness's plan or bundle (its gateway route and gateway canary included): the run verifies those objects are on the cluster, then checks the canary and counts on that route as if it had deployed them.",
+  },
+  {
     name: 'ingress-url',
     flag: 'ingress-url',
     arg: 'url',

@@ -44,6 +44,7 @@ import {
   type Phase,
   type PlanFacts,
   type RouteFacts,
+  type RouteOnCluster,
   type PlanStep,
   type PlanTool,
   type RenderedPlan,
@@ -609,6 +610,27 @@ function routeFacts(owned: boolean): RouteFacts {
   };
 }
 
+/** What the rendered route objects set, read back from the renderers so the two never drift. */
+function routeOnCluster(): RouteOnCluster {
+  const dr = renderFrontendDestinationRule();
+  const vs = renderFrontendGateway().find((d) => d.kind === 'VirtualService');
+  const retries = vs?.spec.http?.[0]?.retries;
+  if (!vs || !retries) throw new Error('the frontend VirtualService renders no retries');
+  const pool = dr.spec.trafficPolicy.connectionPool;
+  return {
+    namespace: dr.metadata.namespace,
+    destinationRule: {
+      name: dr.metadata.name,
+      connectTimeout: pool.tcp.connectTimeout,
+      maxRequestsPerConnection: pool.http.maxRequestsPerConnection,
+    },
+    virtualService: {
+      name: vs.metadata.name,
+      retries: { attempts: retries.attempts, retryOn: retries.retryOn },
+    },
+  };
+}
+
 const cpu = (v: string) => Number(/^(\d+)m$/.exec(v)?.[1] ?? 0);
 const mem = (v: string) => Number(/^(\d+)Mi$/.exec(v)?.[1] ?? 0);
 
@@ -665,13 +687,16 @@ const STUCK_REASONS = [
 /** What the engine, checks, suite and diagnostics need to know, decided here with the steps. */
 function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort: number): PlanFacts {
   const { profile } = cell.istio;
-  const workload = cell.config.install.includes('workload');
+  const deployed = cell.config.install.includes('workload');
+  // harness-workload: an earlier plan or bundle deployed it; its route is checked on the cluster first.
+  const workload = deployed || cell.config.harnessWorkload;
   const canary = profile.gatewayCanaryAnnotation;
+  const route = routeFacts(workload);
   return {
     workloadNamespace: WORKLOAD_NAMESPACE,
     istioNamespace: ISTIO_NAMESPACE,
     ingressUrl: cell.config.ingressUrl ?? `http://127.0.0.1:${hostPort}`,
-    route: routeFacts(workload),
+    route: deployed || !workload ? route : { ...route, onCluster: routeOnCluster() },
     istioFlavour: profile.flavour,
     envoyStats: { container: 'istio-proxy', command: ['pilot-agent', 'request', 'GET', 'stats'] },
     checks: {

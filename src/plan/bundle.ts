@@ -294,6 +294,8 @@ export function bundleSpec(cell: ResolvedCell, r: RenderedPlan): BundleSpec {
       'existing',
       '--install',
       'none',
+      // The stages deployed the harness's route and canary: the verdict checks and counts on them.
+      ...(config.install.includes('workload') ? ['--harness-workload', 'true'] : []),
       '--ingress-url',
       plan.facts.ingressUrl,
       '--kubernetes',

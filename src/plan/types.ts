@@ -142,6 +142,22 @@ export interface RouteFacts {
   readonly l4DenialMs: number;
   /** Default bound on one probe: above l4DenialMs with margin. A suite may set its own. */
   readonly probeTimeoutMs: number;
+  /** Owned but deployed earlier (`harness-workload`): the objects these facts assume, checked before any probe. */
+  readonly onCluster?: RouteOnCluster;
+}
+
+/** The harness's route objects and the fields the route facts rest on, as rendered. */
+export interface RouteOnCluster {
+  readonly namespace: string;
+  readonly destinationRule: {
+    readonly name: string;
+    readonly connectTimeout: string;
+    readonly maxRequestsPerConnection: number;
+  };
+  readonly virtualService: {
+    readonly name: string;
+    readonly retries: { readonly attempts: number; readonly retryOn: string };
+  };
 }
 
 /** What later stages (engine, checks, suite, diagnostics, cleanup) need, so none of them re-decides it. */

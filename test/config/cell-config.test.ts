@@ -64,6 +64,15 @@ describe('parseCellConfig: defaults and normalisation', () => {
     ]);
   });
 
+  it('harness-workload: off by default, on with cluster existing and an install without workload', () => {
+    expect(parseCellConfig({}, actionNaming).harnessWorkload).toBe(false);
+    for (const install of ['none', 'auto', 'calico,istio,alp'])
+      expect(
+        parseCellConfig({ cluster: 'existing', install, 'harness-workload': 'true' }, actionNaming)
+          .harnessWorkload,
+      ).toBe(true);
+  });
+
   it('installs nothing by default on an existing cluster', () => {
     expect(parseCellConfig({ cluster: 'existing' }, actionNaming).install).toEqual([]);
   });
@@ -257,6 +266,19 @@ const BAD: [RawInputs, string[]][] = [
   ],
   [{ install: 'everything' }, ['unknown components (everything)']],
   [{ 'on-unsupported': 'fail' }, ['input "on-unsupported"', 'run, skip']],
+  [{ 'harness-workload': 'perhaps' }, ['input "harness-workload"', '"perhaps"', 'not a boolean']],
+  [
+    { 'harness-workload': 'true' },
+    ['input "harness-workload"', 'for cluster existing only', 'false with cluster kind'],
+  ],
+  [
+    { 'harness-workload': 'true', cluster: 'kind', install: 'calico,istio,alp' },
+    ['input "harness-workload"', 'for cluster existing only'],
+  ],
+  [
+    { 'harness-workload': 'true', cluster: 'existing', install: 'alp,workload' },
+    ['input "harness-workload"', 'contradicts install, which includes workload', 'without workload'],
+  ],
   [{ mirrors: 'https://dl.k8s.io' }, ['input "mirrors"', 'not a FROM=TO pair']],
   [{ mirrors: 'ftp://a=https://b' }, ['"ftp://a=https://b"', 'not a FROM=TO pair']],
   [

@@ -263,6 +263,12 @@ describe.runIf(upstreamAvailable())('plan --bundle', () => {
         expect(result.verdict).toBe('pass');
         expect(result.cell.cluster).toBe('existing');
         expect(result.cell.id).toBe(index(out).cell.id);
+        // The same checks as the action's run: the route the stages applied was verified, the canary
+        // checked (the legacy flavour has no dikastes-gateway template), and probes timed for that route.
+        const canary = result.checks.find((c) => c.id === 'gateway-dikastes')?.status;
+        expect(canary).toBe(name === 'default' ? 'pass' : 'skip');
+        expect(first.stdout + first.stderr).toContain("The harness's route is on the cluster");
+        expect(first.stdout + first.stderr).not.toContain('an L4 denial may take through this route');
         // Istio came from the bundle's manifests; legacy: Calico's patch reached the injector through kustomize.
         expect(w.state().istio).toMatchObject({
           version: index(out).cell.istio,

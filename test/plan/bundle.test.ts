@@ -69,6 +69,9 @@ describe('bundleSpec: the stages a GitOps tool applies, in order', () => {
     expect([arg('--kubernetes'), arg('--calico'), arg('--istio')]).toEqual(['1.34.8', 'v3.32.1', '1.28.1']);
     expect([arg('--strict-mtls'), arg('--fail-on-known-defect')]).toEqual(['false', 'true']);
     expect(arg('--ingress-url')).toBe('http://127.0.0.1:30080');
+    // The stages deploy the harness's route and canary: the verdict counts on them as the action does.
+    expect(arg('--harness-workload')).toBe('true');
+    expect(specOf({ install: 'calico,istio,alp' }).verdict).not.toContain('--harness-workload');
     expect(spec.stages.find((s) => s.dir === '60-workload-namespace')!.resources).toEqual(['namespace.yaml']);
   });
 

@@ -93,4 +93,50 @@ describe('one resolution: decisions, not names', () => {
     expect(existing.route).toMatchObject({ owned: false, l4DenialMs: 30_000, probeTimeoutMs: 35_000 });
     expect(existing.ingressUrl).toBe('http://127.0.0.1:8080');
   });
+
+  it("harness-workload: an existing cluster with the harness's workload gets its route and canary, to be verified", () => {
+    const kindFacts = buildPlan(cell()).plan.facts;
+    const facts = buildPlan(
+      cell({
+        cluster: 'existing',
+        install: 'none',
+        'ingress-url': 'http://127.0.0.1:8080',
+        'harness-workload': 'true',
+      }),
+    ).plan.facts;
+    expect(facts.checks.canary).toEqual(kindFacts.checks.canary);
+    const { onCluster, ...route } = facts.route;
+    expect(route).toEqual(kindFacts.route);
+    expect(kindFacts.route.onCluster).toBeUndefined();
+    // What the rendered manifests set, which the detect phase compares with the cluster.
+    expect(onCluster).toEqual({
+      namespace: 'boutique',
+      destinationRule: {
+        name: 'frontend-connect-timeout',
+        connectTimeout: '2s',
+        maxRequestsPerConnection: 1,
+      },
+      virtualService: {
+        name: 'frontend-ingress',
+        retries: {
+          attempts: 2,
+          retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+        },
+      },
+    });
+    // Legacy flavour: no dikastes-gateway template, so no canary, whoever deployed the workload.
+    const legacy = buildPlan(
+      cell({
+        cluster: 'existing',
+        install: 'none',
+        'ingress-url': 'http://127.0.0.1:8080',
+        'harness-workload': 'true',
+        'istio-version': '1.10',
+        'calico-version': 'v3.29.7',
+        'kubernetes-version': '1.32',
+      }),
+    ).plan.facts;
+    expect(legacy.checks.canary.deployed).toBe(false);
+    expect(legacy.route.owned).toBe(true);
+  });
 });

@@ -4,6 +4,7 @@ import { asObject, firstLine, livePods, podsOf } from '../../kube/objects.js';
 import type { CellResult } from '../../result/schema.js';
 import type { CellRun } from '../cell-run.js';
 import type { CellPhase } from '../phase-runner.js';
+import { routeProblems } from './route-check.js';
 
 type Detected = NonNullable<CellResult['detected']>;
 
@@ -74,8 +75,8 @@ async function detect(run: CellRun, k: Kubectl): Promise<Detected> {
 
 /**
  * Phase `detect` (cluster existing): what the cluster really runs labels the result, so a report files
- * it in the right cell; an unreachable cluster or a missing component ends the cell `error` before
- * any probe.
+ * it in the right cell; an unreachable cluster, a missing component or (with harness-workload) a
+ * route unlike the harness's ends the cell `error` before any probe.
  */
 export const detectPhase: CellPhase = {
   name: 'detect',
@@ -97,5 +98,16 @@ export const detectPhase: CellPhase = {
     run.log.info(
       `The cluster runs Kubernetes ${d.kubernetes}${d.calico ? `, Calico ${d.calico}` : ''}${d.istio ? `, Istio ${d.istio}` : ''}`,
     );
+    const onCluster = run.plan.facts.route.onCluster;
+    if (onCluster) {
+      const problems = await routeProblems(k, onCluster, run.signal);
+      if (problems.length)
+        throw new Error(
+          `harness-workload: the harness's route is not on the cluster as its timing assumes: ${problems.join('; ')}`,
+        );
+      run.log.info(
+        `The harness's route is on the cluster (${onCluster.namespace}), as harness-workload says`,
+      );
+    }
   },
 };
