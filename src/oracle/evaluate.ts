@@ -14,7 +14,7 @@ import type {
   World,
 } from './model.js';
 import { inCidr } from './objects.js';
-import { matchHttp } from './paths.js';
+import { envoyBaseNormalise, matchHttp } from './paths.js';
 import { evaluate, parseSelector, prefixLabels, type Labels, type SelectorNode } from './selector.js';
 
 /** A case the policies cannot be evaluated for (a rule needs a fact the case does not give). */
@@ -427,7 +427,9 @@ export function evaluateCase(c: Case, index: number, world: World, sem: OracleSe
     });
   }
 
-  const seen = c.request.path;
+  // The client's path reaches Dikastes after the sidecar's normalize_path (paths.ts envoyBaseNormalise).
+  const seen = envoyBaseNormalise(c.request.path);
+  if (seen !== c.request.path) lines.push(`Envoy normalises ${c.request.path} to ${seen} before ext_authz.`);
   const dikastesMatch: RuleMatcher = (r, p) => {
     // v3.29.7's Dikastes skips notNets and notPorts (match.go matchSource/matchDestination).
     if (!l4Matches(r, p.namespace, flow, sem.dikastesChecksNegations)) return { matched: false };

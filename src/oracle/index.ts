@@ -35,7 +35,8 @@ export function evaluateCases(loaded: LoadedCases, sem: OracleSemantics): Oracle
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
-function who(r: CaseResult): string {
+/** Who decided, in a few words: the truth table's last column. */
+export function decidedByText(r: Pick<CaseResult, 'decidedBy'>): string {
   const d = r.decidedBy;
   if (d.kind === 'defect') return 'dikastes: known defect';
   if (d.kind === 'profile') return `${d.enforcement}: profile ${d.policy ?? ''}`.trimEnd();
@@ -55,7 +56,7 @@ export function truthTable(report: OracleReport, header: string): string {
   for (const r of report.cases) {
     const result = r.agrees === null ? 'unchecked' : r.agrees ? 'agree' : 'DISAGREE';
     lines.push(
-      `${pad(r.name, w)}  ${pad(r.verdict, 9)}  ${pad(r.expected ?? '-', 9)}  ${pad(result, 9)}  ${who(r)}`,
+      `${pad(r.name, w)}  ${pad(r.verdict, 9)}  ${pad(r.expected ?? '-', 9)}  ${pad(result, 9)}  ${decidedByText(r)}`,
     );
   }
   const s = report.summary;

@@ -24,6 +24,7 @@ import { judgeWithCounters, type StatsSnapshot } from './envoy-evidence.js';
 import { loadSuite, type LoadedSuite } from './load.js';
 import { parseDuration, type StepSpec, type TimingSpec } from './schema.js';
 import { gateObservation } from './trust-gate.js';
+import { hasAuto, judgeStep, toExpectations, withOracle, type OracleCache } from './oracle-step.js';
 
 export interface Timing extends EventualOptions {
   readonly probeTimeoutMs: number;
@@ -74,19 +75,6 @@ export function resolveTiming(
   };
 }
 
-function toExpectations(step: StepSpec): Expectation[] {
-  return step.expect.map((e) => ({
-    name: e.name ?? `${e.request.method} ${e.request.path}`,
-    request: {
-      method: e.request.method,
-      path: e.request.path,
-      ...(e.request.headers ? { headers: e.request.headers } : {}),
-    },
-    expected: e.verdict,
-    ...(e.layer ? { layer: e.layer } : {}),
-  }));
-}
-
 function stepStatus(results: readonly ExpectationResult[]): SuiteStepResult['status'] {
   if (results.some((r) => r.status === 'fail')) return 'fail';
   if (results.some((r) => r.status === 'unavailable')) return 'unavailable';
@@ -100,6 +88,7 @@ function logExpectation(log: (l: string) => void, r: ExpectationResult): void {
   const seen = r.observed ? describeObservation(r.observed) : 'nothing';
   const tail = r.propagationMs !== undefined ? `, propagation ${r.propagationMs} ms` : '';
   log(`  ${r.status.toUpperCase()} ${r.name}: expected ${want}, saw ${seen} (${r.probes} probes${tail})`);
+  if (r.oracle?.agrees === false && r.message) log(`    ${r.message}`);
   const e = r.envoy;
   if (e && e.status !== 'confirmed' && r.observed?.verdict === 'denied-l7')
     log(`    envoy: ${e.note ?? e.status}`);
@@ -176,6 +165,7 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
     if (!trust.ready) log(`trust gate: 403s will not count as denials (${trust.evidence})`);
 
     const live: string[] = [];
+    const oracleCache: OracleCache = { docs: new Map() };
     const steps: DiagnosedStep[] = [];
     let everApplied = false;
     let skipReason: string | undefined;
@@ -214,10 +204,14 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
           if (was !== trust.ready || !trust.ready)
             log(`  trust gate: ${trust.ready ? 'ready' : 'not ready'} (${trust.evidence})`);
         }
+        const oracle = hasAuto(step)
+          ? await judgeStep(step, live, suite, req.oracle, oracleCache, signal)
+          : undefined;
+        if (typeof oracle === 'string') return done({ status: 'error', expectations: [], message: oracle });
         const before = await readStats(req, signal);
         const appliedAt = clock.now();
         const timing = resolveTiming(spec.timing, step.timing, deps.timing, req.defaultProbeTimeoutMs);
-        const probed = await awaitExpectations(toExpectations(step), appliedAt, timing, {
+        const probed = await awaitExpectations(toExpectations(step, oracle), appliedAt, timing, {
           probe,
           clock,
           sleep,
@@ -226,10 +220,11 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
           changed: step.apply.length + step.delete.length > 0,
         });
         const after = await readStats(req, signal);
-        const results = probed.map((r) => {
-          const judged = judgeWithCounters(r, before, after);
-          return { ...judged.result, envoy: judged.evidence };
+        const judged = probed.map((r) => {
+          const j = judgeWithCounters(r, before, after);
+          return { ...j.result, envoy: j.evidence };
         });
+        const results = oracle ? withOracle(judged, oracle) : judged;
         for (const r of results) logExpectation(log, r);
         return done({ status: stepStatus(results), expectations: results });
       } catch (e) {
