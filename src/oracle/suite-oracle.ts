@@ -16,6 +16,8 @@ export interface Identity {
   readonly labels: Labels;
   readonly serviceAccount: string;
   readonly ip?: string;
+  /** Labels of its namespace as the cluster shows them (a suite's Namespace manifests add to them). */
+  readonly namespaceLabels?: Labels;
 }
 
 /** The target workload: its identity, the port requests reach, and its named ports. */
@@ -88,6 +90,14 @@ export function judgeQueries(
   sem: OracleSemantics,
   sourceOf: (q: OracleQuery) => Identity = (q) => q.from ?? INGRESS_GATEWAY,
 ): OracleAnswer[] {
+  const withNamespaces = (from: Identity): World => {
+    const known = [target, from].filter((x) => x.namespaceLabels);
+    if (!known.length) return world;
+    const namespaces = new Map<string, Labels>();
+    for (const x of known) namespaces.set(x.namespace, { ...x.namespaceLabels });
+    for (const [ns, l] of world.namespaces) namespaces.set(ns, { ...namespaces.get(ns), ...l });
+    return { ...world, namespaces };
+  };
   return queries.map((q, i) => {
     const from = sourceOf(q);
     try {
@@ -99,7 +109,7 @@ export function judgeQueries(
           request: { method: q.method, path: q.path, protocol: 'TCP' },
         },
         i,
-        world,
+        withNamespaces(from),
         sem,
       );
       return { ok: true, result };

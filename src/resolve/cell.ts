@@ -93,6 +93,8 @@ export interface ResolvedCell {
     readonly dikastesLog: DikastesLogLines;
     /** How Dikastes matches HTTP paths in this version (UPSTREAM.md §1 "Policy semantics"). */
     readonly httpPaths: 'normalised' | 'raw-prefix';
+    /** Whether Dikastes checks a rule's notNets and notPorts (the policy oracle reads it). */
+    readonly dikastesChecksNegations: boolean;
     readonly defect?: KnownDefect;
   };
   readonly istio: {
@@ -257,6 +259,7 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       ],
       dikastesLog: calico.release.dikastesLog,
       httpPaths,
+      dikastesChecksNegations: compareVersions(calico.version, DIKASTES_NEGATIONS_FROM) >= 0,
       ...(defect ? { defect } : {}),
     },
     istio: {

@@ -1,4 +1,5 @@
 import { kubectlEnvoyStats } from '../../kube/envoy-stats.js';
+import { readPodIdentity, readSourceIdentity } from '../../kube/pod-identity.js';
 import { suiteError } from '../../suite/diagnosis.js';
 import { readTrust } from '../../verify/collect-checks.js';
 import type { CellPhase } from '../phase-runner.js';
@@ -43,6 +44,12 @@ export const suitePhase: CellPhase = {
             connectTimeoutMs: facts.route.connectTimeoutMs,
           },
           defaultProbeTimeoutMs: facts.route.probeTimeoutMs,
+          oracle: {
+            semantics: facts.policyOracle,
+            readTarget: (signal) => readPodIdentity(k, target.namespace, target.selector, signal),
+            readSource: (signal) =>
+              readSourceIdentity(k, facts.gatewayPods.namespace, facts.gatewayPods.selector, signal),
+          },
           policies: run.deps.policyApplier(kubectl, env),
           signal,
           log: (line) => run.log.info(line),
