@@ -32,7 +32,11 @@ export async function readPodIdentity(
   let first: number | undefined;
   for (const c of pod.spec?.containers ?? []) {
     if (INJECTED.has(c.name)) continue;
-    const declared = (asObject(c)?.ports ?? []) as { name?: string; containerPort?: number; protocol?: string }[];
+    const declared = (asObject(c)?.ports ?? []) as {
+      name?: string;
+      containerPort?: number;
+      protocol?: string;
+    }[];
     for (const p of Array.isArray(declared) ? declared : []) {
       if (typeof p.containerPort !== 'number') continue;
       first ??= p.containerPort;

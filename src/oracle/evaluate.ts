@@ -461,7 +461,7 @@ export interface Summary {
   readonly unchecked: number;
 }
 
-export function summarise(results: readonly CaseResult[]): Summary {
+export function summarise(results: readonly { readonly agrees: boolean | null }[]): Summary {
   return {
     cases: results.length,
     agree: results.filter((r) => r.agrees === true).length,

@@ -39,8 +39,7 @@ export interface OracleQuery {
 
 /** The oracle's answer for one query: its verdict and why, or why it cannot say. */
 export type OracleAnswer =
-  | { readonly ok: true; readonly result: CaseResult }
-  | { readonly ok: false; readonly why: string };
+  { readonly ok: true; readonly result: CaseResult } | { readonly ok: false; readonly why: string };
 
 /** One manifest document and where it came from. */
 export interface ManifestDoc {

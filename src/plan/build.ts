@@ -665,6 +665,8 @@ function policyOracle(cell: ResolvedCell): PlanFacts['policyOracle'] {
     calico: cell.calico.version,
     httpPaths: cell.calico.httpPaths,
     dikastesChecksNegations: cell.calico.dikastesChecksNegations,
-    ...(d?.symptom === 'deny-all' ? { denyAllDefect: { id: d.id, issue: d.issue, diagnosis: d.diagnosis } } : {}),
+    ...(d?.symptom === 'deny-all'
+      ? { denyAllDefect: { id: d.id, issue: d.issue, diagnosis: d.diagnosis } }
+      : {}),
   };
 }

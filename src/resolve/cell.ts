@@ -1,5 +1,6 @@
 import {
   BOUTIQUE,
+  BOUTIQUE_PODS,
   CALICO_MANIFESTS_URL,
   CALICO_COMPONENT_IMAGES,
   DEFAULT_CALICO,
@@ -339,4 +340,17 @@ export function resolveCalicoSemantics(spec: string | undefined): CalicoSemantic
     dikastesChecksNegations: compareVersions(version, DIKASTES_NEGATIONS_FROM) >= 0,
     ...(defect ? { defect } : {}),
   };
+}
+
+/** The pinned Online Boutique's pods (labels, service account, port): `suite check`'s offline targets. */
+export function resolveBoutiquePods(): {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly serviceAccount: string;
+  readonly port: number;
+  readonly source: string;
+}[] {
+  return BOUTIQUE_PODS.map((p) => ({
+    ...p,
+    source: `Online Boutique ${BOUTIQUE.version} release/kubernetes-manifests.yaml (catalog)`,
+  }));
 }

@@ -36,8 +36,7 @@ export async function judgeStep(
   cache: OracleCache,
   signal: AbortSignal,
 ): Promise<StepOracle | string> {
-  if (!binding)
-    return 'expect: auto needs the policy oracle, and this run has no Calico version to give it';
+  if (!binding) return 'expect: auto needs the policy oracle, and this run has no Calico version to give it';
   const { worldFromManifests, judgeQueries, INGRESS_GATEWAY } = await import('../oracle/suite-oracle.js');
   const { decidedByText } = await import('../oracle/index.js');
   cache.target ??= await binding.readTarget(signal);
