@@ -1,15 +1,6 @@
 import { CommanderError, type Command } from 'commander';
-import type { OracleSemantics } from '../oracle/model.js';
-import { oracleSemanticsFor } from './evaluate-command.js';
+import { oracleSemanticsFor } from '../resolve/oracle-semantics.js';
 import type { CliIo } from './index.js';
-
-/** How a version's semantics read in a truth table's header. */
-export function semanticsText(sem: OracleSemantics): string {
-  const paths =
-    sem.httpPaths === 'normalised' ? 'normalised paths, segment-boundary prefixes' : 'raw path prefixes';
-  const defect = sem.denyAllDefect ? `, known defect ${sem.denyAllDefect.id}` : '';
-  return `Calico ${sem.calico} (${paths}${defect})`;
-}
 
 interface CheckOptions {
   readonly calico?: string;
@@ -46,12 +37,11 @@ export function registerSuiteCommand(program: Command, io: CliIo): void {
     .option('--calico <version>', 'Calico version whose semantics apply (default: the catalog default)')
     .option('--json', 'one JSON object instead of the truth table')
     .action(async (file: string, opts: CheckOptions) => {
-      const [{ loadSuite, SuiteError }, { checkSuite, SuiteCheckError }, { resolveBoutiquePods }, oracle] =
+      const [{ loadSuite, SuiteError }, { checkSuite, checkText, SuiteCheckError }, { resolveBoutiquePods }] =
         await Promise.all([
           import('../suite/load.js'),
           import('../suite/check.js'),
           import('../resolve/cell.js'),
-          import('../oracle/index.js'),
         ]);
       const found = oracleSemanticsFor(opts.calico);
       if (!found.ok)
@@ -64,23 +54,7 @@ export function registerSuiteCommand(program: Command, io: CliIo): void {
         if (e instanceof SuiteError || e instanceof SuiteCheckError) return bad(e.message);
         throw e;
       }
-      if (opts.json) io.out(`${JSON.stringify(report)}\n`);
-      else {
-        const t = report.target;
-        const labels = Object.entries(t.labels)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(',');
-        const rows = report.steps.flatMap((s) => s.cases);
-        const width = Math.min(40, Math.max(4, ...rows.map((c) => c.name.length)));
-        const lines = [
-          `${semanticsText(found.sem)}: suite ${report.suite} (${file})`,
-          `target ${t.namespace}/${labels || '(no labels)'}, service account ${t.serviceAccount}, port ${t.port} (from ${t.from}); source: the ingress gateway`,
-        ];
-        for (const [i, s] of report.steps.entries())
-          lines.push('', `step ${i + 1}: ${s.name}`, ...oracle.truthTableLines(s.cases, width));
-        lines.push('', ...oracle.truthTableTail(rows, report.summary));
-        io.out(`${lines.join('\n')}\n`);
-      }
+      io.out(opts.json ? `${JSON.stringify(report)}\n` : checkText(report, found.sem, file));
       if (report.summary.disagree > 0)
         throw new CommanderError(1, 'suite.disagree', 'an expectation disagrees with the oracle');
     });

@@ -34,6 +34,14 @@ export function evaluateCases(loaded: LoadedCases, sem: OracleSemantics): Oracle
   return { calico: sem.calico, cases: results, summary: summarise(results) };
 }
 
+/** How a version's semantics read in a truth table's header. */
+export function semanticsText(sem: OracleSemantics): string {
+  const paths =
+    sem.httpPaths === 'normalised' ? 'normalised paths, segment-boundary prefixes' : 'raw path prefixes';
+  const defect = sem.denyAllDefect ? `, known defect ${sem.denyAllDefect.id}` : '';
+  return `Calico ${sem.calico} (${paths}${defect})`;
+}
+
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
 /** Who decided, in a few words: the truth table's last column. */

@@ -1,6 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { loadAll } from 'js-yaml';
-import { decidedByText, summarise, type Summary, type TruthRow } from '../oracle/index.js';
+import {
+  decidedByText,
+  semanticsText,
+  summarise,
+  truthTableLines,
+  truthTableTail,
+  type Summary,
+  type TruthRow,
+} from '../oracle/index.js';
 import type { OracleSemantics } from '../oracle/model.js';
 import {
   agreesWith,
@@ -183,4 +191,22 @@ export async function checkSuite(
     steps,
     summary: summarise(steps.flatMap((s) => s.cases)),
   };
+}
+
+/** The truth table of a checked suite: header, target, one table per step, summary and disagreements. */
+export function checkText(report: SuiteCheck, sem: OracleSemantics, file: string): string {
+  const t = report.target;
+  const labels = Object.entries(t.labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const rows = report.steps.flatMap((s) => s.cases);
+  const width = Math.min(40, Math.max(4, ...rows.map((c) => c.name.length)));
+  const lines = [
+    `${semanticsText(sem)}: suite ${report.suite} (${file})`,
+    `target ${t.namespace}/${labels || '(no labels)'}, service account ${t.serviceAccount}, port ${t.port} (from ${t.from}); source: the ingress gateway`,
+  ];
+  for (const [i, s] of report.steps.entries())
+    lines.push('', `step ${i + 1}: ${s.name}`, ...truthTableLines(s.cases, width));
+  lines.push('', ...truthTableTail(rows, report.summary));
+  return `${lines.join('\n')}\n`;
 }
