@@ -15,6 +15,9 @@ const envoyEscapes = (ch: string) => ch <= ' ' || ch >= '\x7f' || '"#<>^`{|}'.in
  * DoPartialPath, kPathCharLookup, IsDot): `\` becomes `/`; `%XX` of an unreserved character is
  * decoded (`%73` → `s`, `%2e` → `.`), other escapes (`%2F`) are kept as written; characters
  * outside the path set are encoded; `.`/`..` segments are resolved; duplicate slashes stay.
+ * Istio 1.28.1 (istio.deps) builds istio/proxy 94128943, which pins Envoy 3bce179f; its
+ * canonicalizePath uses googleurl's url::CanonicalizePath (remove_forked_chromium_url) or the fork
+ * above, which share these rules; the file at that exact Envoy commit was not read.
  */
 export function envoyBaseNormalise(raw: string): string {
   const q = raw.indexOf('?');

@@ -60,7 +60,8 @@ export async function judgeStep(
     cache.target,
     auto.map((e) => ({ name: expectationName(e), method: e.request.method, path: e.request.path })),
     binding.semantics,
-    () => source,
+    // An expectation's own source (issue 16's `from`) wins; otherwise the gateway as the cluster shows it.
+    (q) => q.from ?? source,
   );
   const out: (Omit<OracleVerdict, 'agrees'> | undefined)[] = [];
   let k = 0;
