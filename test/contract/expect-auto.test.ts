@@ -111,6 +111,20 @@ describe.runIf(upstreamAvailable())('expect: auto through the CLI bundle and the
     );
   }, 120_000);
 
+  it('on a cluster that runs another Calico than requested, the oracle applies what it runs', async () => {
+    // Requested v3.32.1 (the default); the cluster runs v3.29.7, where /static is a raw string prefix.
+    const { done, result } = await run({ calicoRunning: 'v3.29.7' });
+    expect(done.code, done.stderr.slice(-2000)).toBe(0);
+    const foo = result.suite!.steps[0]!.expectations[1]!;
+    expect([foo.name, foo.expected, foo.oracle?.verdict, foo.oracle?.agrees]).toEqual([
+      'GET /staticfoo',
+      'allow',
+      'allowed',
+      true,
+    ]);
+    expect(foo.oracle?.explanation).toContain('raw path /staticfoo matches prefix /static');
+  }, 120_000);
+
   it('a cluster that denies what the oracle allows: "Calico disagrees with the oracle", both explanations', async () => {
     const { done, result } = await run({ denyAll: true });
     expect(done.code).toBe(1);
