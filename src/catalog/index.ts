@@ -24,16 +24,26 @@ interface Release {
   readonly latest: string;
 }
 
+/** How a found release relates to the catalog: a patch it knows, or a newer patch of a known minor. */
+export interface Found<R> {
+  readonly version: string;
+  readonly release: R;
+  /** The patch is newer than the catalog's newest of its minor: nothing of it is pinned here. */
+  readonly newerPatch: boolean;
+}
+
 /**
- * A release spec: exact (any patch up to the newest known) or a minor for its newest known patch.
- * `tagPrefix` is how the project spells its tags (Calico `v3.32.1`, Istio `1.28.1`).
+ * A release spec: exact (any patch of a known minor; a newer patch only with `allowNewerPatch`) or a
+ * minor for its newest known patch. `tagPrefix` is how the project spells its tags (Calico `v3.32.1`,
+ * Istio `1.28.1`).
  */
 function lookupRelease<R extends Release>(
   project: string,
   releases: readonly R[],
   spec: string,
   tagPrefix: 'v' | '',
-): Lookup<{ version: string; release: R }> {
+  allowNewerPatch: boolean,
+): Lookup<Found<R>> {
   const v = parseVersion(spec);
   const known = releases.map((r) => r.latest);
   if (!v) return { ok: false, why: 'is not a version', known };
@@ -43,18 +53,53 @@ function lookupRelease<R extends Release>(
   const release = releases.find((r) => r.minor === minorOf(v));
   if (!release)
     return { ok: false, why: `names ${project} ${minorOf(v)}, which is not in the catalog`, known };
-  if (v.patch === undefined) return { ok: true, value: { version: release.latest, release } };
+  if (v.patch === undefined)
+    return { ok: true, value: { version: release.latest, release, newerPatch: false } };
   const version = `${tagPrefix}${v.major}.${v.minor}.${v.patch}`;
-  if (compareVersions(version, release.latest) > 0) {
+  const newerPatch = compareVersions(version, release.latest) > 0;
+  if (newerPatch && !allowNewerPatch) {
     const why = `is newer than the newest known ${release.minor} patch (${release.latest})`;
     return { ok: false, why, known };
   }
-  return { ok: true, value: { version, release } };
+  return { ok: true, value: { version, release, newerPatch } };
 }
 
-/** `v3.32.1` exact, or `3.32` / `v3.32` for the newest known patch. */
-export function lookupCalico(spec: string): Lookup<{ version: string; release: CalicoRelease }> {
-  return lookupRelease('Calico', CALICO_RELEASES, spec, 'v');
+/**
+ * `v3.32.1` exact, or `3.32` / `v3.32` for the newest known patch. With `allowNewerPatch`, a patch
+ * newer than the catalog's (`v3.32.2`) is found too, with the minor's facts and `newerPatch` set.
+ */
+export function lookupCalico(
+  spec: string,
+  opts: { allowNewerPatch?: boolean } = {},
+): Lookup<Found<CalicoRelease>> {
+  return lookupRelease('Calico', CALICO_RELEASES, spec, 'v', opts.allowNewerPatch ?? false);
+}
+
+/** A known minor by name (`3.32`, `v3.32`, `1.28`): whose facts a build of an unknown minor inherits. */
+function lookupMinor<R extends Release>(releases: readonly R[], spec: string): Lookup<R> {
+  const v = parseVersion(spec);
+  const known = releases.map((r) => r.minor);
+  if (!v || v.patch !== undefined) return { ok: false, why: 'is not a minor such as ' + known.at(-1), known };
+  const release = releases.find((r) => r.minor === minorOf(v));
+  return release
+    ? { ok: true, value: release }
+    : { ok: false, why: `names ${minorOf(v)}, which is not a minor in the catalog`, known };
+}
+
+export function knownCalicoMinors(): string[] {
+  return CALICO_RELEASES.map((r) => r.minor);
+}
+
+export function knownIstioMinors(): string[] {
+  return ISTIO_RELEASES.map((r) => r.minor);
+}
+
+export function lookupCalicoMinor(spec: string): Lookup<CalicoRelease> {
+  return lookupMinor(CALICO_RELEASES, spec);
+}
+
+export function lookupIstioMinor(spec: string): Lookup<IstioRelease> {
+  return lookupMinor(ISTIO_RELEASES, spec.trim().startsWith('v') ? '' : spec);
 }
 
 export function knownIstioVersions(): string[] {
@@ -62,8 +107,11 @@ export function knownIstioVersions(): string[] {
 }
 
 /** `1.28.1` exact, or `1.28` for the newest known patch. */
-export function lookupIstio(spec: string): Lookup<{ version: string; release: IstioRelease }> {
-  return lookupRelease('Istio', ISTIO_RELEASES, spec, '');
+export function lookupIstio(
+  spec: string,
+  opts: { allowNewerPatch?: boolean } = {},
+): Lookup<Found<IstioRelease>> {
+  return lookupRelease('Istio', ISTIO_RELEASES, spec, '', opts.allowNewerPatch ?? false);
 }
 
 /** Every Kubernetes patch some kind release has a node image for, newest first. */

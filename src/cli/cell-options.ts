@@ -1,11 +1,14 @@
 import { Option, type Command } from 'commander';
 import { INPUTS, type RawInputs } from '../config/inputs.js';
 
+/** Inputs that take one value per line: the CLI flag repeats. */
+const REPEATABLE = new Set<string>(['mirrors', 'test', 'images', 'image-mirror']);
+
 /** Adds one option per cell input (same names as the action's, without `-version`). */
 export function addCellOptions(cmd: Command): Command {
   for (const i of INPUTS) {
     const opt = new Option(`--${i.flag} <${i.arg}>`, i.description);
-    if (i.name === 'mirrors') opt.argParser((v: string, prev: string[] = []) => [...prev, v]);
+    if (REPEATABLE.has(i.name)) opt.argParser((v: string, prev: string[] = []) => [...prev, v]);
     cmd.addOption(opt);
   }
   return cmd;

@@ -11,6 +11,7 @@ import { registerProbeCommand } from './probe-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerReportCommand } from './report-command.js';
 import type { VersionsMatrixOptions } from './versions-matrix.js';
+import type { VersionsUpstreamOptions } from './versions-upstream.js';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -34,34 +35,52 @@ export function buildProgram(io: CliIo): Command {
     program
       .command('plan')
       .description('Render the cell offline: plan.json, manifests/ and runbook.sh')
-      .option('--out <dir>', 'output directory', 'plan'),
+      .option('--out <dir>', 'output directory', 'plan')
+      .option(
+        '--bundle',
+        'a GitOps bundle in --out instead: every manifest fetched and verified now, Istio rendered by istioctl, one kustomization per stage, a runbook that downloads nothing and ends with the verdict',
+      ),
   ).action(async (opts: Record<string, unknown>) => {
     // Loaded when the command runs: other commands (and --help) start without the schemas.
     const [
       { parseCellConfig },
+      { withKindConfig },
       { validateSuiteInput },
       { checkOutputDir },
       { resolveCell },
       { buildPlan },
       { writePlan },
+      { checkLocalSources },
     ] = await Promise.all([
       import('../config/cell-config.js'),
+      import('../config/kind-config.js'),
       import('../suite/load.js'),
       import('../util/output-dir.js'),
       import('../resolve/cell.js'),
       import('../plan/build.js'),
       import('../plan/write.js'),
+      import('../plan/local-sources.js'),
     ]);
-    const config = parseCellConfig(rawInputs(opts), cliNaming);
-    await validateSuiteInput(config.suite, process.cwd(), cliNaming);
+    const given = parseCellConfig(rawInputs(opts), cliNaming);
+    await validateSuiteInput(given.suite, process.cwd(), cliNaming);
+    const config = await withKindConfig(given, process.cwd(), cliNaming);
     const dir = resolvePath(String(opts.out));
     await checkOutputDir(dir, '--out');
+    if (opts.bundle) return (await import('./plan-bundle.js')).planBundle(config, dir, io);
     const cell = resolveCell(config);
     const rendered = buildPlan(cell);
+    await checkLocalSources(rendered.plan, cliNaming);
     const files = await writePlan(dir, rendered);
     io.out(`Planned cell ${cell.id}: ${rendered.plan.steps.length} steps, ${files.length} files in ${dir}\n`);
     for (const s of cell.support) io.out(`  ${s.component} ${s.version}: ${s.status} — ${s.detail}\n`);
     for (const note of rendered.plan.facts.notes) io.out(`  note: ${note}\n`);
+    if (config.kindConfigFile && rendered.plan.facts.nodes)
+      io.out(
+        `  kind config ${config.kindConfigFile} merged into manifests/kind-config.yaml: ${rendered.plan.facts.nodes.join(', ')}\n`,
+      );
+    const { localImages, imageMirrors } = rendered.plan.facts;
+    if (localImages?.length) io.out(`  images loaded from this Docker: ${localImages.join(', ')}\n`);
+    for (const m of imageMirrors ?? []) io.out(`  image mirror: ${m.registry} → ${m.mirror}\n`);
   });
 
   registerRunCommand(program, io);
@@ -75,11 +94,26 @@ export function buildProgram(io: CliIo): Command {
     .option('--calico <range>', "with --matrix: Calico range, e.g. '>=3.29', 3.29-3.31, '*' (default)")
     .option('--istio <range>', "with --matrix: Istio range, e.g. 1.22-1.28, '>=1.27', 1.28.1, '*' (default)")
     .option('--kubernetes <range>', 'with --matrix: Kubernetes range, e.g. 1.34 (default), 1.33-1.35')
-    .action(async (opts: VersionsMatrixOptions & { json?: boolean; matrix?: boolean }) => {
-      if (opts.matrix) return io.out((await import('./versions-matrix.js')).versionsMatrixLine(opts));
-      const { catalogJson, catalogTable } = await import('./versions.js');
-      io.out(opts.json ? `${JSON.stringify(catalogJson(), null, 2)}\n` : catalogTable());
-    });
+    .option(
+      '--check-upstream',
+      'ask the upstream release feeds what is newer than the catalog; print a catalog patch (with --json, a JSON summary)',
+    )
+    .option(
+      '--mirror <FROM=TO>',
+      'with --check-upstream: redirect upstream URLs (repeat)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--allow-insecure-mirrors', 'with --check-upstream: accept http:// mirrors')
+    .action(
+      async (
+        opts: VersionsMatrixOptions & VersionsUpstreamOptions & { json?: boolean; matrix?: boolean },
+      ) => {
+        if (opts.checkUpstream) return (await import('./versions-upstream.js')).versionsUpstream(opts, io);
+        if (opts.matrix) return io.out((await import('./versions-matrix.js')).versionsMatrixLine(opts));
+        const { catalogJson, catalogTable } = await import('./versions.js');
+        io.out(opts.json ? `${JSON.stringify(catalogJson(), null, 2)}\n` : catalogTable());
+      },
+    );
 
   registerReportCommand(program, io);
   registerEvaluateCommand(program, io);
@@ -101,7 +135,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       return e.exitCode === 0 ? 0 : 2;
     }
     // Refusals carry their own sentence; their classes are named, not imported, so the CLI starts light.
-    if (e instanceof Error && ['InputError', 'OutputPathError', 'PlanDirError'].includes(e.name)) {
+    if (
+      e instanceof Error &&
+      ['InputError', 'OutputPathError', 'PlanDirError', 'BundleRefusedError'].includes(e.name)
+    ) {
       io.err(`${e.message}\n`);
       return 2;
     }

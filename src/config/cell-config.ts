@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import {
-  lookupCalico,
-  lookupIstio,
   lookupNodeImage,
   knownKindVersions,
   knownKubernetesVersions,
@@ -12,6 +10,20 @@ import {
 import { compareVersions, parseVersion, minorOf } from '../util/version.js';
 import { INPUTS, type InputName, type InputNaming, type RawInputs } from './inputs.js';
 import { parseMirrorRules } from '../util/mirror.js';
+import {
+  checkLabelNeeds,
+  parseCalicoVersion,
+  parseIstioVersion,
+  parseUserBuilds,
+  type UserBuilds,
+} from './builds.js';
+
+export type { IstioctlSource, ManifestSource, UserBuilds } from './builds.js';
+import type { UserKindConfig } from './kind-config.js';
+import { compileTestFilters, splitTestFilters } from '../suite/selection.js';
+import { imageRefProblem, parseImageMirrorRules, type ImageMirrorRule } from '../util/images.js';
+
+export type { ImageMirrorRule };
 
 export const COMPONENTS = ['calico', 'istio', 'alp', 'workload'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -26,13 +38,25 @@ export interface MirrorRule {
 /** The validated, typed form of the inputs: one cell and how to run it. */
 export interface CellConfig {
   readonly kubernetes: string;
+  /** A release tag, or a build label when `calicoInherit` is set. */
   readonly calico: string;
   readonly istio: string;
+  /** The known minor whose facts a Calico build of an unknown minor (or a label) inherits. */
+  readonly calicoInherit?: string;
+  readonly istioInherit?: string;
+  /** Manifests, images and istioctl the user built (absent: the release's). */
+  readonly builds: UserBuilds;
   readonly kindVersion?: string;
   readonly nodeImage?: string;
   readonly strictMtls: boolean;
   readonly suite?: string;
+  /** `--test` filters as given (regexes on `step/expectation`, `!` excludes); empty, every expectation. */
+  readonly test: readonly string[];
   readonly cluster: ClusterMode;
+  /** The `kind-config` file as given; `withKindConfig` reads and checks it into `kindConfig`. */
+  readonly kindConfigFile?: string;
+  /** The user's kind config, validated: merged with the harness's needs when the plan is built. */
+  readonly kindConfig?: UserKindConfig;
   readonly keepCluster: KeepCluster;
   readonly install: readonly Component[];
   readonly resultsDir: string;
@@ -40,6 +64,10 @@ export interface CellConfig {
   readonly onUnsupported: 'run' | 'skip';
   readonly toolsFromPath: boolean;
   readonly mirrors: readonly MirrorRule[];
+  /** Images from the runner's Docker, loaded into the kind node before anything pulls. */
+  readonly images: readonly string[];
+  /** Per registry, a mirror the kind node's containerd tries first. */
+  readonly imageMirrors: readonly ImageMirrorRule[];
   /** http:// mirrors accepted (and redirects to http followed). */
   readonly allowInsecureMirrors: boolean;
   /** With cluster existing: collect diagnostics from the whole cluster, not only the harness's namespaces. */
@@ -129,6 +157,62 @@ function parseMirrors(ctx: z.RefinementCtx, value: string, allowInsecure: boolea
       `one rule per line, like https://dl.k8s.io=https://mirror.example/k8s${allowInsecure ? '' : ' (http:// mirrors only with allow-insecure-mirrors: true)'}`,
     );
   }
+  return rules;
+}
+
+function parseImages(ctx: z.RefinementCtx, value: string, cluster: ClusterMode): string[] {
+  const images: string[] = [];
+  value.split(/\r?\n/).forEach((raw, i) => {
+    const ref = raw.trim();
+    if (!ref || images.includes(ref)) return;
+    const why = imageRefProblem(ref);
+    if (why) {
+      refuse(
+        ctx,
+        'images',
+        ref,
+        `(line ${i + 1}) ${why}`,
+        'one image reference per line, e.g. calico/dikastes:dev or localhost:5000/dikastes:pr-123',
+      );
+      return;
+    }
+    images.push(ref);
+  });
+  if (images.length > 0 && cluster !== 'kind')
+    refuse(
+      ctx,
+      'images',
+      value.trim(),
+      'is for kind nodes only (cluster is existing)',
+      'empty with cluster existing; load images into your cluster yourself',
+    );
+  return images;
+}
+
+function parseImageMirrors(
+  ctx: z.RefinementCtx,
+  value: string,
+  allowInsecure: boolean,
+  cluster: ClusterMode,
+): ImageMirrorRule[] {
+  const { rules, problems } = parseImageMirrorRules(value, allowInsecure);
+  for (const p of problems) {
+    refuse(
+      ctx,
+      'image-mirror',
+      p.text,
+      `(line ${p.line}) ${p.why}`,
+      `one rule per line, like docker.io=https://mirror.example${allowInsecure ? '' : ' (http:// mirrors only with allow-insecure-mirrors: true)'}`,
+    );
+  }
+  if (rules.length > 0 && cluster !== 'kind')
+    refuse(
+      ctx,
+      'image-mirror',
+      value.trim(),
+      'configures kind nodes only (cluster is existing)',
+      "empty with cluster existing; configure your nodes' container runtime yourself",
+    );
   return rules;
 }
 
@@ -235,24 +319,39 @@ const schema = raw.transform((r, ctx): CellConfig => {
     }
   }
 
-  const calico = fromLookup(
-    ctx,
-    'calico-version',
-    r['calico-version'].trim(),
-    lookupCalico(r['calico-version']),
-    'v3.32.1, 3.32 or v3.32',
-  );
-  const istio = fromLookup(
-    ctx,
-    'istio-version',
-    r['istio-version'].trim(),
-    lookupIstio(r['istio-version']),
-    '1.28.1 or 1.28',
-  );
+  const refuseBuild = (input: InputName, value: string, why: string, accepted: string) =>
+    refuse(ctx, input, value, why, accepted);
+  const calico = parseCalicoVersion(r['calico-version'], r['calico-inherit'], refuseBuild);
+  const istio = parseIstioVersion(r['istio-version'], r['istio-inherit'], refuseBuild);
+  const insecure = BOOL[r['allow-insecure-mirrors'].trim().toLowerCase()] ?? false;
+  const builds = parseUserBuilds(r, insecure, refuseBuild);
+  checkLabelNeeds(istio, builds, refuseBuild);
 
   const suite = r.suite.trim() || undefined;
   if (suite !== undefined && (suite.includes('\0') || suite.includes('\n'))) {
     refuse(ctx, 'suite', suite, 'contains a control character', 'a path to a suite YAML file');
+  }
+  const kindConfigFile = r['kind-config'].trim() || undefined;
+  if (kindConfigFile !== undefined && /[\0\n]/.test(kindConfigFile)) {
+    refuse(
+      ctx,
+      'kind-config',
+      kindConfigFile,
+      'contains a control character',
+      'a path to a kind config YAML file',
+    );
+  }
+  const test = splitTestFilters(r.test);
+  const compiled = compileTestFilters(test);
+  if (!compiled.ok) {
+    for (const p of compiled.problems)
+      refuse(
+        ctx,
+        'test',
+        p.filter,
+        p.why,
+        'regular expressions matched against `step/expectation` names, `!regex` to exclude, separated by commas or newlines',
+      );
   }
   const resultsDir = r['results-dir'].trim();
   if (!resultsDir || resultsDir.includes('\0') || resultsDir.includes('\n')) {
@@ -287,6 +386,8 @@ const schema = raw.transform((r, ctx): CellConfig => {
   if (allowInsecureMirrors === undefined)
     refuse(ctx, 'allow-insecure-mirrors', r['allow-insecure-mirrors'], 'is not a boolean', 'true or false');
   const mirrors = parseMirrors(ctx, r.mirrors, allowInsecureMirrors ?? false);
+  const images = parseImages(ctx, r.images, cluster);
+  const imageMirrors = parseImageMirrors(ctx, r['image-mirror'], allowInsecureMirrors ?? false, cluster);
   const failOnKnownDefect = BOOL[r['fail-on-known-defect'].trim().toLowerCase()];
   if (failOnKnownDefect === undefined)
     refuse(ctx, 'fail-on-known-defect', r['fail-on-known-defect'], 'is not a boolean', 'true or false');
@@ -304,11 +405,16 @@ const schema = raw.transform((r, ctx): CellConfig => {
     kubernetes: k8s,
     calico: calico?.version ?? r['calico-version'],
     istio: istio?.version ?? r['istio-version'],
+    ...(calico?.inherit ? { calicoInherit: calico.inherit } : {}),
+    ...(istio?.inherit ? { istioInherit: istio.inherit } : {}),
+    builds,
     ...(kindVersion ? { kindVersion } : {}),
     ...(nodeImage ? { nodeImage } : {}),
     strictMtls: strict ?? true,
     ...(suite ? { suite } : {}),
+    test,
     cluster,
+    ...(kindConfigFile ? { kindConfigFile } : {}),
     keepCluster,
     install,
     resultsDir,
@@ -316,6 +422,8 @@ const schema = raw.transform((r, ctx): CellConfig => {
     onUnsupported,
     toolsFromPath: toolsFromPath ?? false,
     mirrors,
+    images,
+    imageMirrors,
     allowInsecureMirrors: allowInsecureMirrors ?? false,
     diagnosticsClusterWide: diagnosticsClusterWide ?? false,
     failOnKnownDefect: failOnKnownDefect ?? false,

@@ -27,7 +27,8 @@ export const INPUTS = [
     flag: 'calico',
     arg: 'version',
     default: DEFAULT_CALICO,
-    description: 'Calico release, `v3.32.1`, `3.32` or `v3.32` (newest known patch).',
+    description:
+      'Calico release, `v3.32.1`, `3.32` or `v3.32` (newest known patch). A newer patch of a known minor (`v3.32.2`) runs with the minor’s facts, not pinned; a newer minor or a build label needs `calico-inherit`.',
   },
   {
     name: 'istio-version',
@@ -35,7 +36,100 @@ export const INPUTS = [
     arg: 'version',
     default: DEFAULT_ISTIO,
     description:
-      'Istio release, `1.28.1` or `1.28` (newest known patch). 1.22+ use templates; 1.15 and 1.10 the legacy patch.',
+      'Istio release, `1.28.1` or `1.28` (newest known patch). 1.22+ use templates; 1.15 and 1.10 the legacy patch. A newer patch runs with the minor’s facts; a newer minor or a build label needs `istio-inherit`.',
+  },
+  {
+    name: 'calico-inherit',
+    flag: 'calico-inherit',
+    arg: 'minor',
+    default: '',
+    description:
+      'For a Calico minor the catalog does not know (`v3.33.0`) or a build label (`master`, `v3.33.0-0.dev`, a commit): the known minor whose facts apply, e.g. `3.32`. Support is then `unknown`.',
+  },
+  {
+    name: 'istio-inherit',
+    flag: 'istio-inherit',
+    arg: 'minor',
+    default: '',
+    description:
+      'For an Istio minor the catalog does not know (`1.30.0`) or a build label: the known minor whose facts apply, e.g. `1.28`. Support is then `unknown`.',
+  },
+  {
+    name: 'calico-manifests',
+    flag: 'calico-manifests',
+    arg: 'dir|url|git:ref',
+    default: '',
+    description:
+      "Calico's `manifests/` files from a directory, an https URL of such a folder, or `git:<ref>` of projectcalico/calico (raw files at that branch, tag or commit; through the mirrors). Not pinned: results record each file's sha256.",
+  },
+  {
+    name: 'calico-registry',
+    flag: 'calico-registry',
+    arg: 'registry',
+    default: '',
+    description:
+      'Installation `spec.registry` for the operator-managed Calico images, e.g. `registry.example:5000/` (no scheme; a trailing `/` is added).',
+  },
+  {
+    name: 'calico-image-path',
+    flag: 'calico-image-path',
+    arg: 'path',
+    default: '',
+    description:
+      'Installation `spec.imagePath`: the path part of every Calico image (`<registry><imagePath>/<imagePrefix><name>:<tag>`).',
+  },
+  {
+    name: 'calico-image-prefix',
+    flag: 'calico-image-prefix',
+    arg: 'prefix',
+    default: '',
+    description: 'Installation `spec.imagePrefix`: put before every Calico image name.',
+  },
+  {
+    name: 'calico-operator-image',
+    flag: 'calico-operator-image',
+    arg: 'image',
+    default: '',
+    description:
+      'Image of the tigera-operator Deployment, with a tag or digest (e.g. a locally built operator).',
+  },
+  {
+    name: 'dikastes-image',
+    flag: 'dikastes-image',
+    arg: 'image',
+    default: '',
+    description:
+      'Dikastes image (tag or digest) for the injection templates and the legacy ConfigMap patch alike. Empty: the Calico release’s.',
+  },
+  {
+    name: 'istioctl',
+    flag: 'istioctl',
+    arg: 'path|url',
+    default: '',
+    description:
+      'istioctl to use instead of the release download: a path to the binary, or an https URL of the binary or a `.tar.gz` holding it (with `istioctl-sha256`). Required for an Istio build label.',
+  },
+  {
+    name: 'istioctl-sha256',
+    flag: 'istioctl-sha256',
+    arg: 'hex',
+    default: '',
+    description: 'sha256 of what `istioctl` names (required with a URL; checked with a path when given).',
+  },
+  {
+    name: 'istio-hub',
+    flag: 'istio-hub',
+    arg: 'hub',
+    default: '',
+    description:
+      "IstioOperator `spec.hub` for Istio's images, e.g. `gcr.io/istio-testing`. Empty: istioctl's own.",
+  },
+  {
+    name: 'istio-tag',
+    flag: 'istio-tag',
+    arg: 'tag',
+    default: '',
+    description: "IstioOperator `spec.tag` for Istio's images, e.g. `1.30-dev`. Empty: istioctl's own.",
   },
   {
     name: 'kind-version',
@@ -65,6 +159,22 @@ export const INPUTS = [
     arg: 'path',
     default: '',
     description: 'Probe suite file (YAML). Empty, the built-in Online Boutique deny-then-allow suite.',
+  },
+  {
+    name: 'kind-config',
+    flag: 'kind-config',
+    arg: 'file',
+    default: '',
+    description:
+      'Your kind config (YAML, `kind.x-k8s.io/v1alpha4` Cluster): extra nodes, mounts, containerd patches, feature gates, merged with what the cell needs. Settings that would break it (default CNI, another pod subnet, the ingress port mapping) are refused.',
+  },
+  {
+    name: 'test',
+    flag: 'test',
+    arg: 'regex',
+    default: '',
+    description:
+      'Run only the suite expectations whose `step/expectation` name matches one of these regexes; `!regex` excludes (as cilium `--test`). Comma or newline separated (CLI: repeat `--test`). Empty, all.',
   },
   {
     name: 'cluster',
@@ -141,7 +251,23 @@ export const INPUTS = [
     arg: 'bool',
     default: 'false',
     description:
-      'Accept `http://` mirrors (`true`/`false`). Checksums are still verified; an https download never follows a redirect to http.',
+      'Accept `http://` mirrors in `mirrors` and `image-mirror` (`true`/`false`). Checksums are still verified; an https download never follows a redirect to http.',
+  },
+  {
+    name: 'images',
+    flag: 'image',
+    arg: 'ref',
+    default: '',
+    description:
+      "Images you built, present in this runner's Docker, loaded into every kind node before anything pulls (one per line; CLI: repeat `--image`). `kind load docker-image`, falling back to `docker save | ctr import` for Docker 29's containerd image store. kind clusters only.",
+  },
+  {
+    name: 'image-mirror',
+    flag: 'image-mirror',
+    arg: 'REGISTRY=URL',
+    default: '',
+    description:
+      "Registry mirrors for every image the cell pulls: one `REGISTRY=URL` rule per line, e.g. `docker.io=https://mirror.example` (CLI: repeat `--image-mirror`). Wired into the kind node's containerd (`hosts.toml`); the upstream registry stays the fallback. `http://` only with `allow-insecure-mirrors`.",
   },
   {
     name: 'diagnostics-cluster-wide',

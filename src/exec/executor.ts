@@ -1,6 +1,15 @@
 import { isAbsolute, resolve } from 'node:path';
-import { isFetch, type FetchCommand, type PlanCommand, type PlanStep } from '../plan/types.js';
-import { checkSteps, commandLine } from '../plan/validate.js';
+import {
+  isFetch,
+  type FetchCommand,
+  type PipeCommand,
+  type PlanCommand,
+  type PlanStep,
+} from '../plan/types.js';
+import { checkSteps, commandLine, pipeLine } from '../plan/validate.js';
+import { shellJoin } from '../util/shell.js';
+import { setImageLines } from './set-image.js';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { PhaseResult } from '../result/schema.js';
 import type { Fetcher } from './fetch.js';
 import { TransientFetchError } from './fetch-errors.js';
@@ -63,6 +72,7 @@ interface CommandOutcome {
 type StopReason = 'cancelled' | 'timed-out' | 'drained' | 'finished';
 
 class StepRun {
+  /** 1 + the retries the step took (0 until its first command runs), not the number of commands. */
   attempts = 0;
   private readonly timeout: AbortSignal;
   readonly signal: AbortSignal;
@@ -153,6 +163,10 @@ class StepRun {
     const output = [r.stdout, r.stderr].filter(Boolean).join('\n');
     if (!streamed && output.trim()) for (const l of output.trimEnd().split('\n')) this.deps.log.info(l);
     const ok = r.exitCode === 0 && !r.timedOut && !r.cancelled;
+    if (!ok && c.orElse?.length && !r.timedOut && !r.cancelled && !this.signal.aborted) {
+      this.deps.log.warn(`${shellJoin(argv)} failed; falling back to ${c.orElse.map(pipeLine).join(' && ')}`);
+      return this.fallback(c.orElse, output);
+    }
     const how = r.timedOut
       ? 'was killed at the step time bound'
       : r.cancelled
@@ -168,6 +182,60 @@ class StepRun {
       transientHint: false,
       timedOut: r.timedOut,
       cancelled: r.cancelled,
+    };
+  }
+
+  /** Each pipe in order; the first failure is the command's. The first program's output stays in the record. */
+  private async fallback(pipes: readonly PipeCommand[], firstOutput: string): Promise<CommandOutcome> {
+    for (const p of pipes) {
+      const printed = pipeLine(p);
+      this.deps.log.info(`$ ${printed}`);
+      const resolved = p.pipe.map((argv) => [argv[0]!, ...argv.slice(1)]);
+      const r: RunResult = this.deps.runner.pipe
+        ? await this.deps.runner.pipe(resolved, {
+            cwd: this.opts.planDir,
+            env: this.opts.env,
+            timeoutMs: this.remainingMs(),
+            signal: this.signal,
+            onLine: (line) => this.deps.log.info(line),
+          })
+        : {
+            argv: resolved.flat(),
+            exitCode: null,
+            stdout: '',
+            stderr: 'this process runner cannot pipe one program into another',
+            timedOut: false,
+            cancelled: false,
+            durationMs: 0,
+          };
+      const ok = r.exitCode === 0 && !r.timedOut && !r.cancelled;
+      if (ok) continue;
+      const how = r.timedOut
+        ? 'was killed at the step time bound'
+        : r.cancelled
+          ? 'was stopped'
+          : r.exitCode === null
+            ? 'could not run or was killed'
+            : `exited ${r.exitCode}`;
+      const output = [firstOutput, r.stdout, r.stderr].filter(Boolean).join('\n');
+      return {
+        ok: false,
+        reason: `${printed} ${how} (the fallback)`,
+        output,
+        errorTail: tail(`${firstOutput.trimEnd()}\n${r.stderr || r.stdout}`),
+        transientHint: false,
+        timedOut: r.timedOut,
+        cancelled: r.cancelled,
+      };
+    }
+    return {
+      ok: true,
+      reason: '',
+      output: '',
+      errorTail: '',
+      transientHint: false,
+      timedOut: false,
+      cancelled: false,
     };
   }
 
@@ -189,6 +257,15 @@ class StepRun {
       });
       this.deps.log.info(`${got.bytes} bytes, sha256 ${got.sha256}`);
       this.opts.onFetched?.({ url: f.url, dest: f.dest, sha256: got.sha256, bytes: got.bytes });
+      if (f.setImage) {
+        // After the check: the sha256 recorded is the upstream file's, the edit is the plan's.
+        const { name, image } = f.setImage;
+        const edited = setImageLines(await readFile(dest, 'utf8'), name, image);
+        if (edited.replaced === 0)
+          return fail(`${f.url} names no ${name} image: cannot set it to ${image}`, false);
+        await writeFile(dest, edited.text);
+        this.deps.log.info(`set ${edited.replaced} ${name} image line(s) to ${image}`);
+      }
       return {
         ok: true,
         reason: '',
@@ -258,9 +335,10 @@ async function runStep(
   }
   const policy = step.retry;
   const maxAttempts = Math.max(1, policy?.attempts ?? 1);
+  run.attempts = step.commands.length > 0 ? 1 : 0;
   for (const command of step.commands) {
     for (let attempt = 1; ; attempt++) {
-      run.attempts++;
+      if (attempt > 1) run.attempts++;
       const o = await run.command(command, tools);
       if (o.ok) break;
       const why = run.stopReason();

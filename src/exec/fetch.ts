@@ -3,6 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createReadStream } from 'node:fs';
 import { EnvHttpProxyAgent, fetch, type Dispatcher } from 'undici';
 import { sleep } from '../util/sleep.js';
 
@@ -58,16 +60,22 @@ async function get(
   url: string,
   signal: AbortSignal,
   dispatcher: Dispatcher | undefined,
+  extraHeaders: Readonly<Record<string, string>> = {},
 ): Promise<Awaited<ReturnType<typeof fetch>>> {
   let current = url;
   for (let hops = 0; ; hops++) {
     let res;
+    // A credential goes only to the origin it was meant for, never along a redirect to another.
+    const sameOrigin = new URL(current).origin === new URL(url).origin;
+    const headers = Object.fromEntries(
+      Object.entries(extraHeaders).filter(([k]) => sameOrigin || k.toLowerCase() !== 'authorization'),
+    );
     try {
       // identity: so content-length is the size of the bytes we hash.
       res = await fetch(current, {
         signal,
         redirect: 'manual',
-        headers: { 'accept-encoding': 'identity' },
+        headers: { ...headers, 'accept-encoding': 'identity' },
         ...(dispatcher ? { dispatcher } : {}),
       });
     } catch (e) {
@@ -125,6 +133,32 @@ async function download(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A user's local build (`file:///…`): copied and hashed like a download; a missing file is no transient. */
+async function copyLocal(url: string, dest: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const out = createWriteStream(dest, { mode: 0o644 });
+  const closed = new Promise<void>((resolve, reject) => {
+    out.on('close', resolve);
+    out.on('error', reject);
+  });
+  try {
+    for await (const chunk of createReadStream(fileURLToPath(url))) {
+      const buf = chunk as Buffer;
+      hash.update(buf);
+      bytes += buf.byteLength;
+      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
+    }
+  } catch (e) {
+    out.destroy();
+    await closed.catch(() => undefined);
+    throw new Error(`read ${fileURLToPath(url)}: ${reason(e)}`, { cause: e });
+  }
+  out.end();
+  await closed;
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 async function downloadOnce(
@@ -201,7 +235,9 @@ export function undiciFetcher(
       for (let attempt = 0; ; attempt++) {
         const tmp = `${dest}.part-${randomBytes(4).toString('hex')}`;
         try {
-          const got = await download(url, tmp, signal, dispatcher, opts.stallMs);
+          const got = url.startsWith('file:')
+            ? await copyLocal(url, tmp)
+            : await download(url, tmp, signal, dispatcher, opts.stallMs);
           if (expected !== undefined && got.sha256 !== expected) {
             throw new ChecksumMismatchError(url, expected, got.sha256);
           }
@@ -229,3 +265,43 @@ export function undiciFetcher(
     },
   };
 }
+
+/** One GET whose body is read into memory (release feeds, files to hash): bounded in time and size. */
+export interface HttpGetOptions {
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+  /** The whole request, body included. */
+  readonly timeoutMs: number;
+  /** A larger body is refused (default 64 MiB). */
+  readonly maxBytes?: number;
+  readonly dispatcher?: Dispatcher;
+}
+
+export type HttpGet = (url: string, opts: HttpGetOptions) => Promise<{ status: number; body: Buffer }>;
+
+/** GET with the same redirect rules as downloads (https never continues over http); any status is returned. */
+export const httpGet: HttpGet = async (url, opts) => {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  const max = opts.maxBytes ?? 64 * 1024 * 1024;
+  try {
+    const res = await get(url, signal, opts.dispatcher ?? proxyDispatcher(), opts.headers);
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    if (res.body) {
+      for await (const chunk of res.body) {
+        bytes += (chunk as Uint8Array).byteLength;
+        if (bytes > max) {
+          await res.body.cancel().catch(() => undefined);
+          throw new Error(`GET ${url}: body larger than ${max} bytes; refused`);
+        }
+        chunks.push(Buffer.from(chunk as Uint8Array));
+      }
+    }
+    return { status: res.status, body: Buffer.concat(chunks) };
+  } catch (e) {
+    if (timeout.aborted && !opts.signal?.aborted)
+      throw new Error(`GET ${url}: no answer within ${opts.timeoutMs / 1000} s`, { cause: e });
+    throw e;
+  }
+};

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { runPipe } from './pipe.js';
 
 export interface RunOptions {
   readonly cwd?: string;
@@ -27,6 +28,8 @@ export interface RunResult {
 /** Runs argv (no shell). Never throws for a non-zero exit, a timeout or a missing executable. */
 export interface ProcessRunner {
   run(argv: readonly string[], opts: RunOptions): Promise<RunResult>;
+  /** `a | b`, each program's stdout into the next one's stdin, no shell. Absent: this runner cannot pipe. */
+  pipe?(argvs: readonly (readonly string[])[], opts: RunOptions): Promise<RunResult>;
 }
 
 /** After SIGTERM, how long a process group gets before SIGKILL. */
@@ -59,6 +62,7 @@ function lineSplitter(emit: (line: string) => void): { push(chunk: string): void
 
 export function execaRunner(): ProcessRunner {
   return {
+    pipe: runPipe,
     async run(argv, opts) {
       const started = performance.now();
       const [file, ...args] = argv;

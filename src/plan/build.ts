@@ -17,8 +17,16 @@ import {
 } from '../render/constants.js';
 import { renderFelixConfiguration } from '../render/felix.js';
 import { renderIstioOperator } from '../render/istio-operator.js';
-import { renderKindConfig } from '../render/kind-config.js';
+import { kindNodeNames, renderKindConfig } from '../render/kind-config.js';
+import {
+  CERTS_D,
+  hostsTomlPath,
+  renderHostsToml,
+  withContainerdRegistryPatch,
+} from '../render/containerd-mirrors.js';
+import { mirroredImageRef } from '../util/images.js';
 import { renderBoutiqueKustomization } from '../render/boutique.js';
+import { renderCalicoResourcesKustomization } from '../render/calico-installation.js';
 import {
   renderFrontendDestinationRule,
   renderFrontendGateway,
@@ -103,13 +111,27 @@ class PlanBuilder {
     return path;
   }
 
+  /** A file written as given (not YAML). */
+  text(path: string, content: string): string {
+    this.files.set(path, content);
+    return path;
+  }
+
   /** A download of an upstream file through the mirrors, pinned when the catalog pins it. */
   fetch(
     f: UpstreamFile,
     dest = `downloads/${f.file.split('/').at(-1)}`,
+    setImage?: FetchCommand['fetch']['setImage'],
   ): { fetch: FetchCommand; path: string } {
-    const url = applyMirrors(f.url, this.cell.config.mirrors);
-    return { fetch: { fetch: { url, dest, ...(f.sha256 ? { sha256: f.sha256 } : {}) } }, path: dest };
+    // A user's local file (file://) is no upstream location: no mirror rule applies to it.
+    const url = f.url.startsWith('file:') ? f.url : applyMirrors(f.url, this.cell.config.mirrors);
+    const command = {
+      url,
+      dest,
+      ...(f.sha256 ? { sha256: f.sha256 } : {}),
+      ...(setImage ? { setImage } : {}),
+    };
+    return { fetch: { fetch: command }, path: dest };
   }
 
   private lastMain: string | undefined;
@@ -139,15 +161,28 @@ class PlanBuilder {
   }
 }
 
-function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort: number): void {
-  const config = b.file(
-    'manifests/kind-config.yaml',
+/** The kind config this plan creates the cluster with: the user's (when given) merged with the cell's needs. */
+function kindConfig(cell: ResolvedCell, hostPort: number) {
+  const { kindConfigFile, kindConfig: user } = cell.config;
+  // The file is read (and refused) before planning: a plan without it would silently drop the user's nodes.
+  if (kindConfigFile && !user)
+    throw new Error(`kind-config ${kindConfigFile} was not loaded before planning (a bug)`);
+  return withContainerdRegistryPatch(
     renderKindConfig({
       hostPort,
       labels: { [CELL_LABEL]: cell.id },
       maxParallelImagePulls: PARALLEL_PULLS,
+      ...(user ? { user } : {}),
     }),
+    cell.config.imageMirrors,
   );
+}
+
+/** Returns the names of the kind nodes the cluster will have. */
+function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort: number): string[] {
+  const rendered = kindConfig(cell, hostPort);
+  const nodes = kindNodeNames(name, rendered.nodes);
+  const config = b.file('manifests/kind-config.yaml', rendered);
   b.step({
     id: 'cluster-create',
     title: 'Create the kind cluster (nodes stay NotReady until Calico is in)',
@@ -160,7 +195,7 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort
         '--name',
         name,
         '--image',
-        cell.kind.nodeImage,
+        nodeImageRef(cell),
         '--config',
         config,
         '--wait',
@@ -177,7 +212,64 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort
       beforeRetry: [exec('kind', 'delete', 'cluster', '--name', name)],
     },
   });
-  preloadSteps(b, cell, `${name}-control-plane`);
+  imageMirrorStep(b, cell, nodes);
+  localImagesStep(b, cell, name, nodes);
+  preloadSteps(b, cell, nodes);
+  return nodes;
+}
+
+/** The node image as the host's Docker pulls it: through the docker.io mirror when one can serve it. */
+function nodeImageRef(cell: ResolvedCell): string {
+  return mirroredImageRef(cell.kind.nodeImage, cell.config.imageMirrors);
+}
+
+const CERTS_D_DIR = 'manifests/containerd/certs.d';
+
+/**
+ * hosts.toml per mirrored registry, copied into each node before anything pulls: containerd reads the
+ * hosts directory on each pull (`core/remotes/docker/config/hosts.go` ConfigureHosts @ v2.3.1), so files
+ * written after the node started apply to every later pull. `docker cp` (not extraMounts) leaves no
+ * host directory to clean up and works with a remote Docker host.
+ */
+function imageMirrorStep(b: PlanBuilder, cell: ResolvedCell, nodes: readonly string[]): void {
+  const rules = cell.config.imageMirrors;
+  if (rules.length === 0) return;
+  const files = rules.map((r) => b.text(hostsTomlPath(CERTS_D_DIR, r), renderHostsToml(r)));
+  b.step({
+    id: 'image-mirror',
+    title: `Point the node's containerd at the mirrors of ${rules.map((r) => r.registry).join(', ')}`,
+    phase: 'cluster',
+    commands: nodes.map((n) => exec('docker', 'cp', `${CERTS_D_DIR}/.`, `${n}:${CERTS_D}`)),
+    manifests: files,
+    timeoutSeconds: 60,
+  });
+}
+
+/**
+ * The user's images, loaded before anything pulls (the preload starts after). `kind load docker-image`
+ * fails with Docker 29's containerd image store (kubernetes-sigs/kind#3795, #4066; UPSTREAM.md §6):
+ * its `ctr import --all-platforms` (kind `pkg/cluster/nodeutils/util.go` LoadImageArchive @ v0.32.0) wants
+ * every platform's content, which that store does not keep for a pulled multi-arch image.
+ * The fallback imports the host platform only: `docker save` piped into `ctr import` in each node.
+ */
+function localImagesStep(b: PlanBuilder, cell: ResolvedCell, name: string, nodes: readonly string[]): void {
+  const images = cell.config.images;
+  if (images.length === 0) return;
+  b.step({
+    id: 'load-images',
+    title: `Load ${images.length} local image${images.length === 1 ? '' : 's'} into the node: ${images.join(', ')}`,
+    phase: 'cluster',
+    commands: images.map((image) => ({
+      exec: ['kind', 'load', 'docker-image', image, '--name', name],
+      orElse: nodes.map((n) => ({
+        pipe: [
+          ['docker', 'save', image],
+          ['docker', 'exec', '-i', n, 'ctr', '-n', 'k8s.io', 'images', 'import', '-'],
+        ],
+      })),
+    })),
+    timeoutSeconds: 300 + 120 * images.length,
+  });
 }
 
 /**
@@ -186,17 +278,21 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort
  * images (kubernetes-sigs/kind#3795, #4066; UPSTREAM.md §6). Each image is its own optional background
  * step: a failure stays local, and nothing waits on them (the kubelet pulls whatever is missing).
  */
-function preloadSteps(b: PlanBuilder, cell: ResolvedCell, node: string): void {
-  const images = preloadImages(cell);
+function preloadSteps(b: PlanBuilder, cell: ResolvedCell, nodes: readonly string[]): void {
+  // An image the user loaded is never pulled over it.
+  const loaded = new Set(cell.config.images);
+  const images = preloadImages(cell).filter((i) => !loaded.has(i));
+  // Every node pulls every image: calico-node runs on each, and any pod may land on any node.
+  const pulls = nodes.flatMap((node) => images.map((image) => ({ node, image })));
   const lanes: (string | undefined)[] = Array.from({ length: PRELOAD_LANES }, () => b.current);
-  images.forEach((image, i) => {
+  pulls.forEach(({ node, image }, i) => {
     const lane = i % PRELOAD_LANES;
     const id = `preload-${String(i + 1).padStart(2, '0')}`;
     const after = lanes[lane];
     b.sideStep(
       {
         id,
-        title: `Pull ${image} inside the node`,
+        title: nodes.length > 1 ? `Pull ${image} inside node ${node}` : `Pull ${image} inside the node`,
         phase: 'cluster',
         commands: [exec('docker', 'exec', node, 'crictl', 'pull', image)],
         timeoutSeconds: 300,
@@ -212,10 +308,9 @@ function preloadSteps(b: PlanBuilder, cell: ResolvedCell, node: string): void {
 /** Images the node would pull one by one, Calico's first (the node is NotReady without them). */
 export function preloadImages(cell: ResolvedCell): string[] {
   const install = new Set(cell.config.install);
-  const istio = cell.istio.version;
   return [
     ...(install.has('calico') ? cell.calico.images : []),
-    ...(install.has('istio') ? [`docker.io/istio/pilot:${istio}`, `docker.io/istio/proxyv2:${istio}`] : []),
+    ...(install.has('istio') ? cell.istio.images : []),
     ...(install.has('workload') ? [cell.calico.dikastesImage, ...cell.boutique.images] : []),
   ];
 }
@@ -232,6 +327,21 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
       ...operator.map((o) => o.fetch),
       // Too large for client-side apply's last-applied annotation: create, as upstream says.
       ...operator.map((o) => exec('kubectl', 'create', '-f', o.path)),
+      // The user's operator replaces the manifest's before any Installation exists to reconcile
+      // (container tigera-operator of Deployment tigera-operator: manifests/tigera-operator.yaml @ v3.32.1).
+      ...(cell.calico.operatorImage
+        ? [
+            exec(
+              'kubectl',
+              'set',
+              'image',
+              'deployment/tigera-operator',
+              '-n',
+              'tigera-operator',
+              `tigera-operator=${cell.calico.operatorImage}`,
+            ),
+          ]
+        : []),
       exec('kubectl', 'wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s'),
       exec(
         'kubectl',
@@ -245,12 +355,24 @@ function calicoSteps(b: PlanBuilder, cell: ResolvedCell): void {
     ],
     timeoutSeconds: 480,
   });
-  const resources = b.fetch(cell.calico.customResources);
+  const kustomization = renderCalicoResourcesKustomization(cell, cell.calico.customResources.file);
+  const resources = kustomization
+    ? b.fetch(cell.calico.customResources, `manifests/calico/${cell.calico.customResources.file}`)
+    : b.fetch(cell.calico.customResources);
+  const kustomized = kustomization ? b.file('manifests/calico/kustomization.yaml', kustomization) : undefined;
   b.step({
     id: 'calico-install',
-    title: 'Create Installation and APIServer (pool 192.168.0.0/16, CSI driver on by default)',
+    title: kustomized
+      ? 'Create Installation (with the given image registry/path/prefix) and APIServer'
+      : 'Create Installation and APIServer (pool 192.168.0.0/16, CSI driver on by default)',
     phase: 'calico',
-    commands: [resources.fetch, exec('kubectl', 'create', '-f', resources.path)],
+    commands: [
+      resources.fetch,
+      kustomized
+        ? exec('kubectl', 'create', '-k', 'manifests/calico')
+        : exec('kubectl', 'create', '-f', resources.path),
+    ],
+    ...(kustomized ? { manifests: [kustomized] } : {}),
     timeoutSeconds: 120,
   });
   b.step({
@@ -343,7 +465,12 @@ function istioSteps(b: PlanBuilder, cell: ResolvedCell): void {
     timeoutSeconds: 900,
   });
   if (legacyInjectorPatch) {
-    const patch = b.fetch(legacyInjectorPatch);
+    // The user's Dikastes replaces the patch's own image lines, as it replaces the templates' image.
+    const patch = b.fetch(
+      legacyInjectorPatch,
+      undefined,
+      cell.calico.dikastesImageGiven ? { name: 'dikastes', image: cell.calico.dikastesImage } : undefined,
+    );
     const file = legacyInjectorPatch.file.split('/').at(-1);
     b.step({
       id: 'istio-legacy-injector',
@@ -493,7 +620,13 @@ const mem = (v: string) => Number(/^(\d+)Mi$/.exec(v)?.[1] ?? 0);
 function capacity(cell: ResolvedCell): PlanFacts['capacity'] {
   const install = new Set(cell.config.install);
   const parts: { what: string; cpuMillis: number; memoryMiB: number }[] = [];
-  if (cell.controlPlaneRequests) parts.push({ what: 'kind control plane', ...cell.controlPlaneRequests });
+  const cp = cell.controlPlaneRequests;
+  if (cp)
+    parts.push({
+      what: cp.nodes > 1 ? `kind control plane (${cp.nodes} nodes, one Docker host)` : 'kind control plane',
+      cpuMillis: cp.cpuMillis,
+      memoryMiB: cp.memoryMiB,
+    });
   if (install.has('istio')) {
     const { istiod, gateway } = RESOURCES;
     parts.push({ what: 'istiod', cpuMillis: cpu(istiod.cpu), memoryMiB: mem(istiod.memory) });
@@ -552,6 +685,8 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort
       },
       dikastes: { container: 'dikastes', log: cell.calico.dikastesLog },
       csiDriver: { namespace: 'calico-system', selector: 'k8s-app=csi-node-driver' },
+      // tigera/operator pkg/render/node.go (v1.32.12 … v1.42.3): calico-node pods carry k8s-app: calico-node.
+      calicoNode: { namespace: 'calico-system', selector: 'k8s-app=calico-node' },
       policySyncPrefix: POLICY_SYNC_PREFIX,
       canaryLabels: { app: GATEWAY_CANARY },
       canary:
@@ -578,6 +713,8 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort
     ...(clusterName ? { clusterName, hostPort, cellLabel: { key: CELL_LABEL, value: cell.id } } : {}),
     capacity: capacity(cell),
     stuckReasons: STUCK_REASONS,
+    ...(clusterName && cell.config.images.length ? { localImages: cell.config.images } : {}),
+    ...(clusterName && cell.config.imageMirrors.length ? { imageMirrors: cell.config.imageMirrors } : {}),
   };
 }
 
@@ -596,8 +733,27 @@ function planTools(cell: ResolvedCell): PlanTool[] {
       name: t.name,
       version: t.version,
       downloads: { amd64: mirrored(t.downloads.amd64), arm64: mirrored(t.downloads.arm64) },
-      checksumSource: 'the first field of the published checksum file beside the download',
+      checksumSource: t.given
+        ? t.given.sha256
+          ? 'the sha256 the user gave'
+          : 'none: a local build the user gave (its sha256 is recorded)'
+        : 'the first field of the published checksum file beside the download',
+      ...(t.given ? { given: givenTool(t.given, cell) } : {}),
     }));
+}
+
+/** The user's tool: a local path as is; a URL through the mirrors, unpacked when it is a .tar.gz. */
+function givenTool(
+  g: NonNullable<ResolvedCell['tools'][number]['given']>,
+  cell: ResolvedCell,
+): NonNullable<PlanTool['given']> {
+  if (g.kind === 'path') return { path: g.path, ...(g.sha256 ? { sha256: g.sha256 } : {}) };
+  const archive = /\.(tar\.gz|tgz)$/.test(new URL(g.url).pathname);
+  return {
+    url: applyMirrors(g.url, cell.config.mirrors),
+    sha256: g.sha256,
+    ...(archive ? { archivePath: 'istioctl' } : {}),
+  };
 }
 
 /** Resolved cell → ordered steps with argv and rendered manifests. Pure: no I/O. */
@@ -607,7 +763,7 @@ export function buildPlan(cell: ResolvedCell, opts: BuildOptions = {}): Rendered
   const name = kind ? clusterName(cell, opts.runId) : undefined;
   const hostPort = opts.hostPort ?? INGRESS_HOST_PORT;
   const install = new Set(cell.config.install);
-  if (name) clusterSteps(b, cell, name, hostPort);
+  const nodes = name ? clusterSteps(b, cell, name, hostPort) : undefined;
   if (install.has('calico')) calicoSteps(b, cell);
   if (install.has('istio')) istioSteps(b, cell);
   if (install.has('alp')) alpSteps(b, cell);
@@ -648,7 +804,8 @@ export function buildPlan(cell: ResolvedCell, opts: BuildOptions = {}): Rendered
       },
       tools: planTools(cell),
       support: cell.support,
-      facts: planFacts(cell, name, hostPort),
+      provenance: cell.provenance,
+      facts: { ...planFacts(cell, name, hostPort), ...(nodes ? { nodes } : {}) },
       // kind writes its context here, not into the user's kubeconfig.
       env: kind ? { KUBECONFIG: 'kubeconfig' } : {},
       steps: b.steps,

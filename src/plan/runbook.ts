@@ -2,13 +2,27 @@ import { shellQuote } from '../util/shell.js';
 import { isFetch, type Plan, type PlanStep } from './types.js';
 import { commandLine, FETCH } from './validate.js';
 
-const PRELUDE = `# ${FETCH} [--sha256 HEX] URL DEST: download, then verify when the catalog pins a digest.
+const PRELUDE = `# ${FETCH} [--sha256 HEX] [--set-image NAME IMAGE] URL DEST: download (or copy a user's file:///
+# build), verify when the catalog pins a digest, then set NAME's image lines to IMAGE.
 ${FETCH}() {
-  local sum=""
+  local sum="" name="" image=""
   if [ "$1" = --sha256 ]; then sum=$2; shift 2; fi
+  if [ "$1" = --set-image ]; then name=$2 image=$3; shift 3; fi
   mkdir -p "$(dirname "$2")"
-  curl -fsSL --retry 3 --proto '=https,http' --proto-redir '=https' --speed-time 60 --speed-limit 1 --max-time 600 -o "$2" "$1"
+  curl -fsSL --retry 3 --proto '=https,http,file' --proto-redir '=https' --speed-time 60 --speed-limit 1 --max-time 600 -o "$2" "$1"
   if [ -n "$sum" ]; then echo "$sum  $2" | sha256sum -c -; else sha256sum "$2"; fi
+  if [ -n "$name" ]; then set_image "$2" "$name" "$image"; fi
+}
+
+# set_image FILE NAME IMAGE: every "image: …/NAME:tag" line gets IMAGE; at least one must.
+set_image() {
+  local file=$1 name=$2 image=$3 n=0 line
+  local re="^([[:space:]]*(-[[:space:]]+)?image:[[:space:]]*)[\\"']?([^[:space:]\\"'@]*/)?\${name}(:[[:alnum:]_][[:alnum:]_.-]*)?(@sha256:[a-f0-9]{64})?[\\"']?[[:space:]]*$"
+  while IFS= read -r line || [ -n "$line" ]; do
+    if [[ $line =~ $re ]]; then printf '%s%s\n' "\${BASH_REMATCH[1]}" "$image"; n=$((n + 1)); else printf '%s\n' "$line"; fi
+  done <"$file" >"$file.new"
+  [ "$n" -gt 0 ] || { echo "$file names no $name image" >&2; rm -f "$file.new"; exit 1; }
+  mv "$file.new" "$file"
 }
 
 # install_tool NAME VERSION AMD64_URL AMD64_SUM_URL ARM64_URL ARM64_SUM_URL [PATH_IN_ARCHIVE]:
@@ -36,6 +50,30 @@ install_tool() {
   touch "bin/.$name-$version"
   rm -rf "$tmp"
   echo "$name $version: verified (sha256 $want)"
+}
+
+# install_given_tool NAME SOURCE SHA256 [PATH_IN_ARCHIVE]: the user's own build (a path or a URL) into
+# bin/, verified when a sha256 is given (a URL always has one).
+install_given_tool() {
+  local name=$1 src=$2 sum=$3 archive=\${4:-} tmp
+  mkdir -p bin
+  tmp=$(mktemp -d)
+  case "$src" in
+    https://* | http://*) curl -fsSL --retry 3 --proto '=https,http' --max-time 600 -o "$tmp/download" "$src" ;;
+    *) cp -- "$src" "$tmp/download" ;;
+  esac
+  if [ -n "$sum" ]; then
+    echo "$sum  $tmp/download" | sha256sum -c - >/dev/null || { echo "$name: checksum mismatch for $src" >&2; exit 1; }
+  fi
+  if [ -n "$archive" ]; then
+    tar -xzf "$tmp/download" -C "$tmp" --no-same-owner -- "$archive"
+    mv "$tmp/$archive" "bin/$name"
+  else
+    mv "$tmp/download" "bin/$name"
+  fi
+  chmod +x "bin/$name"
+  rm -rf "$tmp"
+  echo "$name: the given build $src (sha256 $(sha256sum "bin/$name" | awk '{print $1}'))"
 }
 
 # retry ATTEMPTS DELAY CMD...: for waits on objects that appear a little later.
@@ -82,6 +120,20 @@ function stepBlock(step: PlanStep, index: number, total: number): string {
   return lines.join('\n');
 }
 
+/** The user's images must be in this Docker before a cluster is made to load them into (as the harness's preflight). */
+function localImagesCheck(plan: Plan): string[] {
+  const images = plan.facts.localImages ?? [];
+  if (images.length === 0) return [];
+  return [
+    '# --- images to load: each must be in this Docker before the cluster is created',
+    `for image in ${images.map(shellQuote).join(' ')}; do`,
+    '  docker image inspect --format "{{.Id}}" "$image" >/dev/null ||',
+    '    { echo "image $image is not in this Docker: build or pull it first" >&2; exit 2; }',
+    'done',
+    '',
+  ];
+}
+
 /** The plan as a bash script a person with kind, kubectl and istioctl can run by hand. */
 export function renderRunbook(plan: Plan): string {
   const { cell } = plan;
@@ -103,21 +155,31 @@ export function renderRunbook(plan: Plan): string {
     PRELUDE,
     '# --- tools: exactly the versions a harness run uses',
     ...plan.tools.map((t) =>
-      [
-        'install_tool',
-        t.name,
-        t.version,
-        t.downloads.amd64.url,
-        t.downloads.amd64.checksumUrl,
-        t.downloads.arm64.url,
-        t.downloads.arm64.checksumUrl,
-        ...(t.downloads.amd64.archivePath ? [t.downloads.amd64.archivePath] : []),
-      ]
+      (t.given
+        ? [
+            'install_given_tool',
+            t.name,
+            'path' in t.given ? t.given.path : t.given.url,
+            t.given.sha256 ?? '',
+            ...('archivePath' in t.given && t.given.archivePath ? [t.given.archivePath] : []),
+          ]
+        : [
+            'install_tool',
+            t.name,
+            t.version,
+            t.downloads.amd64.url,
+            t.downloads.amd64.checksumUrl,
+            t.downloads.arm64.url,
+            t.downloads.arm64.checksumUrl,
+            ...(t.downloads.amd64.archivePath ? [t.downloads.amd64.archivePath] : []),
+          ]
+      )
         .map(shellQuote)
         .join(' '),
     ),
     'export PATH="$PWD/bin:$PATH"',
     '',
+    ...localImagesCheck(plan),
   ];
   const steps = plan.steps.map((s, i) => stepBlock(s, i + 1, plan.steps.length));
   const cleanup = plan.cleanup.length

@@ -4,7 +4,9 @@ import type { DikastesLogLines, KnownDefect } from '../resolve/cell.js';
 /** Catalog records the plan carries; later stages take their shape from here, not from the catalog. */
 export type { DikastesLogLines, KnownDefect };
 import type { ClusterMode } from '../config/cell-config.js';
-import type { SupportEntry } from '../resolve/cell.js';
+import type { Provenance, SupportEntry } from '../resolve/cell.js';
+
+export type { Provenance };
 
 export type Argv = readonly string[];
 export type Phase = 'cluster' | 'calico' | 'istio' | 'alp' | 'workload';
@@ -12,11 +14,27 @@ export type Phase = 'cluster' | 'calico' | 'istio' | 'alp' | 'workload';
 /** A program and its arguments, run without a shell. */
 export interface ExecCommand {
   readonly exec: Argv;
+  /** Run in order when the program fails (not when it is stopped): a fallback the plan shows. */
+  readonly orElse?: readonly PipeCommand[];
 }
 
-/** A download into the plan directory, verified when the catalog pins its sha256. */
+/** Programs whose stdout feeds the next one's stdin, joined by the runner: no shell between them. */
+export interface PipeCommand {
+  readonly pipe: readonly Argv[];
+}
+
+/**
+ * A download into the plan directory (https, http through an insecure mirror, or a user's local
+ * file:// build), verified when the catalog pins its sha256. `setImage`: after the check, every
+ * `image:` line whose repository's last segment is `name` is set to `image` (at least one must be).
+ */
 export interface FetchCommand {
-  readonly fetch: { readonly url: string; readonly dest: string; readonly sha256?: string };
+  readonly fetch: {
+    readonly url: string;
+    readonly dest: string;
+    readonly sha256?: string;
+    readonly setImage?: { readonly name: string; readonly image: string };
+  };
 }
 
 export type PlanCommand = ExecCommand | FetchCommand;
@@ -103,6 +121,8 @@ export interface CheckFacts {
   };
   readonly dikastes: { readonly container: string; readonly log: DikastesLogLines };
   readonly csiDriver: { readonly namespace: string; readonly selector: string };
+  /** Calico's per-node DaemonSet pods: one Ready on every node. */
+  readonly calicoNode: { readonly namespace: string; readonly selector: string };
   readonly policySyncPrefix: string;
   readonly canary: CanaryFacts;
   /** The harness's own canary's labels, so a canary left on an existing cluster is never a workload pod. */
@@ -147,6 +167,8 @@ export interface PlanFacts {
   readonly amd64Only: readonly string[];
   /** The kind cluster this plan creates and deletes (kind clusters only). */
   readonly clusterName?: string;
+  /** The kind node containers, as kind names them from the plan's kind config (kind clusters). */
+  readonly nodes?: readonly string[];
   /** Host port the gateway is mapped to (kind clusters). */
   readonly hostPort?: number;
   /** The node label carrying the cell id (kind clusters). */
@@ -155,6 +177,10 @@ export interface PlanFacts {
   readonly capacity: CapacityFacts;
   /** Fail fast: pod states that end a rollout wait once they last longer than the grace period. */
   readonly stuckReasons: readonly string[];
+  /** Images the user built, which must be in the runner's Docker before the cluster is created. */
+  readonly localImages?: readonly string[];
+  /** Registry → mirror the node's containerd tries first (kind clusters). */
+  readonly imageMirrors?: readonly { readonly registry: string; readonly mirror: string }[];
 }
 
 export interface CapacityFacts {
@@ -180,6 +206,10 @@ export interface PlanTool {
   >;
   /** How the checksum is read: the first field of the checksum file (`hex` or `hex  name`). */
   readonly checksumSource: string;
+  /** The user's own build, used instead of the downloads: a local path, or a URL with its sha256. */
+  readonly given?:
+    | { readonly path: string; readonly sha256?: string }
+    | { readonly url: string; readonly sha256: string; readonly archivePath?: string };
 }
 
 export interface Plan {
@@ -189,6 +219,8 @@ export interface Plan {
   /** kind, kubectl, istioctl: exact versions, where from, how verified. */
   readonly tools: readonly PlanTool[];
   readonly support: readonly SupportEntry[];
+  /** Where Calico and Istio come from (release, newer patch, inherited minor, the user's builds). */
+  readonly provenance?: Provenance;
   readonly facts: PlanFacts;
   /** Environment every command runs with; paths relative to the plan directory. */
   readonly env: Readonly<Record<string, string>>;

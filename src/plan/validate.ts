@@ -1,28 +1,46 @@
 import { shellJoin } from '../util/shell.js';
-import { isFetch, type PlanCommand, type PlanStep } from './types.js';
+import { isFetch, type PipeCommand, type PlanCommand, type PlanStep } from './types.js';
 
-/** `fetch [--sha256 HEX] URL DEST`: how the runbook spells a download (a bash function of that name). */
+/** `fetch [--sha256 HEX] [--set-image NAME IMAGE] URL DEST`: how the runbook spells a download (a bash function). */
 export const FETCH = 'fetch';
 
 /** The command as argv, a download spelled as the runbook's `fetch` function. */
 export function commandArgv(c: PlanCommand): readonly string[] {
   if (!isFetch(c)) return c.exec;
-  const { url, dest, sha256 } = c.fetch;
-  return sha256 ? [FETCH, '--sha256', sha256, url, dest] : [FETCH, url, dest];
+  const { url, dest, sha256, setImage } = c.fetch;
+  return [
+    FETCH,
+    ...(sha256 ? ['--sha256', sha256] : []),
+    ...(setImage ? ['--set-image', setImage.name, setImage.image] : []),
+    url,
+    dest,
+  ];
 }
 
-/** The command as a shell line: what the log prints and what the runbook runs. */
+/** A pipe as a shell line: `a | b`. */
+export function pipeLine(p: PipeCommand): string {
+  return p.pipe.map((argv) => shellJoin(argv)).join(' | ');
+}
+
+/** The command as a shell line: what the log prints and what the runbook runs (`a || { b | c; }` for a fallback). */
 export function commandLine(c: PlanCommand): string {
-  return shellJoin(commandArgv(c));
+  const line = shellJoin(commandArgv(c));
+  if (isFetch(c) || !c.orElse?.length) return line;
+  return `${line} || { ${c.orElse.map(pipeLine).join(' && ')}; }`;
 }
 
 function checkCommand(step: string, c: PlanCommand): void {
   if (!isFetch(c)) {
     if (c.exec.length === 0 || !c.exec[0]) throw new Error(`plan: step "${step}" has an empty command`);
+    for (const p of c.orElse ?? []) {
+      if (p.pipe.length < 2 || p.pipe.some((a) => a.length === 0 || !a[0]))
+        throw new Error(`plan: step "${step}" has a fallback pipe without two programs`);
+    }
     return;
   }
   const { url, dest, sha256 } = c.fetch;
-  if (!/^https?:\/\//.test(url)) throw new Error(`plan: step "${step}" fetches a non-http(s) URL ${url}`);
+  if (!/^(https?:\/\/|file:\/\/\/)/.test(url))
+    throw new Error(`plan: step "${step}" fetches ${url}, neither http(s) nor a local file:/// URL`);
   if (!dest) throw new Error(`plan: step "${step}" fetches ${url} to no destination`);
   if (sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(sha256))
     throw new Error(`plan: step "${step}" pins ${url} to ${JSON.stringify(sha256)}, not 64 hex digits`);

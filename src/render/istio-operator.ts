@@ -45,6 +45,9 @@ export function renderIstioOperator(cell: ResolvedCell) {
     metadata: { name: 'calico-alp', namespace: ISTIO_NAMESPACE },
     spec: {
       profile: 'default',
+      // Root and tag of Istio's images (istio operator/pkg/apis/types.go @ 1.28.1, IstioOperatorSpec hub/tag).
+      ...(cell.istio.hub ? { hub: cell.istio.hub } : {}),
+      ...(cell.istio.tag ? { tag: cell.istio.tag } : {}),
       // Keep Envoy's ext_authz counters, so the suite can prove a denial came from Dikastes.
       meshConfig: {
         defaultConfig: { proxyStatsMatcher: { inclusionRegexps: [...EXT_AUTHZ_STATS.inclusionRegexps] } },

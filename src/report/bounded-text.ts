@@ -47,3 +47,32 @@ export class BoundedLines {
     return `${out.join('\n')}\n`;
   }
 }
+
+/**
+ * The longest any one text from a result is shown (reason, evidence, a response body, a file name…).
+ * Everything a report writes is a bounded number of fields, so this bounds its size: a 60 MB field
+ * must not make a 120 MB page.
+ */
+export const TEXT_FIELD_MAX = 4096;
+
+/** `text`, cut to `max` characters with a note of how much was left out (idempotent). */
+export function capText(text: string, max = TEXT_FIELD_MAX): string {
+  // The slack keeps the note of a text already capped from being cut again.
+  if (text.length <= max + 64) return text;
+  return `${text.slice(0, max)}… [${text.length - max} more characters, see results.json]`;
+}
+
+/**
+ * A copy of a value with every string in it capped: applied once to a result before it is shown, so
+ * no renderer can forget a field (including ones added later).
+ */
+export function capStrings<T>(value: T, max = TEXT_FIELD_MAX): T {
+  if (typeof value === 'string') return capText(value, max) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => capStrings(v, max)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[capText(k, max)] = capStrings(v, max);
+    return out as T;
+  }
+  return value;
+}

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CellResult } from '../result/schema.js';
+import { capStrings } from './bounded-text.js';
 import { cellSummaryMarkdown } from './cell-summary.js';
 import { junitXml } from './junit.js';
 
@@ -14,6 +15,8 @@ export async function writeCellReports(
 ): Promise<{ junitFile: string; summaryMarkdown: string }> {
   await mkdir(dir, { recursive: true });
   const junitFile = join(dir, 'junit.xml');
-  await writeFile(junitFile, junitXml([result]));
-  return { junitFile, summaryMarkdown: cellSummaryMarkdown(result) };
+  // Texts from the cluster (bodies, evidence, kubectl output) shown capped; results.json keeps them.
+  const shown = capStrings(result);
+  await writeFile(junitFile, junitXml([shown]));
+  return { junitFile, summaryMarkdown: cellSummaryMarkdown(shown) };
 }

@@ -1,4 +1,5 @@
 import type { CellResult } from '../result/schema.js';
+import { toolProvenance } from '../result/tool-label.js';
 import { BoundedLines, SUMMARY_LIMIT_BYTES } from './bounded-text.js';
 import {
   expectationsOf,
@@ -27,6 +28,7 @@ export const MARK: Readonly<Record<string, string>> = {
   supported: '✅',
   'outside-window': '🚫',
   'known-defect': '🐞',
+  unknown: '❔',
   'denied-mesh': '🛡️',
 };
 
@@ -36,6 +38,46 @@ const link = (text: string, url: string | undefined) => linkTo(md(text), url);
 
 const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
 const header = (cells: readonly string[]) => [row(cells), row(cells.map(() => '---'))];
+
+/** Builds the catalog does not pin or know, said plainly before anything else. */
+function provenanceLines(result: CellResult): string[] {
+  const p = result.provenance;
+  if (!p) return [];
+  const lines: string[] = [];
+  const standing = (
+    name: string,
+    c: { version: string; standing: string; factsFrom: string; inheritedFacts?: readonly string[] },
+  ) => {
+    if (c.standing === 'newer-patch')
+      lines.push(
+        `> ⚠️ **${name} ${md(c.version)} is not pinned**: newer than the catalog's ${md(c.factsFrom)} patches; the ${md(c.factsFrom)} facts and support window apply.`,
+      );
+    if (c.standing === 'inherited' || c.standing === 'label')
+      lines.push(
+        `> ⚠️ **${name} ${md(c.version)}: facts inherited from ${md(c.factsFrom)}**${c.inheritedFacts?.length ? ` (${c.inheritedFacts.map(md).join(', ')})` : ''}, support unknown, not pinned.`,
+      );
+  };
+  standing('Calico', p.calico);
+  standing('Istio', p.istio);
+  const m = p.calico.manifests;
+  if (m.source !== 'release-tag')
+    lines.push(
+      `> ⚠️ **Calico manifests not pinned**: from the ${md(m.source)} ${mdShort(m.location, 200)} (sha256 of each file in results.json).`,
+    );
+  const img = p.calico.images;
+  const given = [
+    img.dikastesSource === 'user' ? `Dikastes ${md(img.dikastes)}` : '',
+    img.operator ? `operator ${md(img.operator)}` : '',
+    img.registry ? `registry ${md(img.registry)}` : '',
+    img.imagePath ? `imagePath ${md(img.imagePath)}` : '',
+    img.imagePrefix ? `imagePrefix ${md(img.imagePrefix)}` : '',
+    p.istio.istioctl.source !== 'release' ? `istioctl ${mdShort(p.istio.istioctl.location, 200)}` : '',
+    p.istio.hub ? `Istio hub ${md(p.istio.hub)}` : '',
+    p.istio.tag ? `Istio tag ${md(p.istio.tag)}` : '',
+  ].filter(Boolean);
+  if (given.length) lines.push(`> ℹ️ The user's builds: ${given.join(', ')}.`);
+  return lines.length ? [...lines, ''] : [];
+}
 
 /**
  * The GitHub job summary of one cell. Every value from the result is escaped; the whole stays under
@@ -60,6 +102,7 @@ export function cellSummaryMarkdown(result: CellResult, limitBytes = SUMMARY_LIM
     if (d.note) out.add(`> ⚠️ **${md(d.note)}**`, '');
   }
   for (const w of result.detected?.warnings ?? []) out.add(`> ⚠️ ${md(w)}`, '');
+  out.add(...provenanceLines(result));
   for (const n of result.notes ?? []) out.add(`> ℹ️ ${md(n)}`, '');
   if (result.suite?.diagnosis) out.add(`> Diagnosis: ${md(result.suite.diagnosis)}`, '');
 
@@ -107,6 +150,12 @@ export function cellSummaryMarkdown(result: CellResult, limitBytes = SUMMARY_LIM
       `### Suite ${md(result.suite.name)}: ${mark(result.suite.status)} ${md(result.suite.status)}`,
       '',
     );
+    const sel = result.suite.selection;
+    if (sel)
+      out.add(
+        `> ⏭️ Selected by --test ${mdShort(sel.filters.join(','), 400)}: ${sel.selectedExpectations} of ${sel.totalExpectations} expectations in ${sel.selectedSteps} of ${result.suite.steps.length} steps; the others are skipped.`,
+        '',
+      );
     if (exps.length > 0) {
       out.add(
         ...header(['', 'Step', 'Expectation', 'Request', 'Expected', 'Observed', 'Probes', 'Propagation']),
@@ -182,7 +231,7 @@ export function cellSummaryMarkdown(result: CellResult, limitBytes = SUMMARY_LIM
   );
   if (result.tools.length > 0) {
     foot.push(
-      `Tools: ${result.tools.map((t) => `${md(t.name)} ${md(t.version)} (${md(t.source)})`).join(', ')}`,
+      `Tools: ${result.tools.map((t) => `${md(t.name)} ${md(t.version)} (${md(toolProvenance(t))})`).join(', ')}`,
     );
   }
   out.add(...foot.map((l) => `<sub>${l}</sub><br>`));

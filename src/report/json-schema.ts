@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { RESULTS_SCHEMA_PATH, RESULTS_SCHEMA_URL } from '../published.js';
 import { CellResultSchema, RESULT_SCHEMA_VERSION } from '../result/schema.js';
 
 /** Where the published schema lives in the repository. */
-export const RESULTS_SCHEMA_PATH = 'schemas/results.schema.json';
+export { RESULTS_SCHEMA_PATH };
 
 /**
  * The JSON Schema (draft 2020-12) of results.json, generated from CellResultSchema. It describes what a
@@ -12,6 +13,7 @@ export function resultsJsonSchema(): Record<string, unknown> {
   const generated = z.toJSONSchema(CellResultSchema, { io: 'input', target: 'draft-2020-12' });
   return {
     $schema: generated.$schema,
+    $id: RESULTS_SCHEMA_URL,
     title: `calico-istio-conformance results.json, version ${RESULT_SCHEMA_VERSION}`,
     description:
       'The record of one conformance cell run: versions, support status, verdict, phases, checks, suite expectations, timings and runner.',

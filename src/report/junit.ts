@@ -112,12 +112,13 @@ function suiteCases(result: CellResult, help: string): JunitCase[] {
   for (const { step, expectation: e } of expectationsOf(result)) {
     const name = `[${id}] ${step.name} › ${e.name}`;
     const seconds = secs(expectationMs(step, e));
-    if (step.status === 'skipped') {
+    if (step.status === 'skipped' || e.status === 'skipped') {
+      const why = e.status === 'skipped' ? e.message : step.message;
       cases.push({
         classname,
         name,
         seconds,
-        outcome: { kind: 'skipped', message: oneLine(step.message ?? 'step skipped') },
+        outcome: { kind: 'skipped', message: oneLine(why ?? 'step skipped') },
       });
       continue;
     }
@@ -389,6 +390,31 @@ export class JunitWriter {
       this.total.errors += c.errors;
     }
     return out.length ? `${out.join('\n')}\n` : '';
+  }
+
+  /**
+   * A results file the report refused (not a results.json, or a verdict its own evidence contradicts):
+   * one erroring case, so a JUnit reader sees it as the report's exit status does.
+   */
+  addInvalid(file: string, problems: readonly string[], kind: string, at: string): string {
+    const message = `Invalid results file ${file}: ${problems[0] ?? 'unreadable'}`;
+    const c: JunitCase = {
+      classname: 'invalid-results',
+      name: `[invalid] ${file}`,
+      seconds: 0,
+      outcome: failure('error', kind, message, problems.join('\n')),
+    };
+    this.total.tests += 1;
+    this.total.errors += 1;
+    const out = [
+      `  <testsuite${attrs({ name: `invalid results file ${file}`, tests: 1, failures: 0, errors: 1, skipped: 0, time: 0, timestamp: timestamp(at), hostname: 'report', id: this.index++, package: 'invalid-results', file })}>`,
+      '    <properties>',
+      `      <property name="file" value="${xmlAttr(file)}"/>`,
+      '    </properties>',
+    ];
+    writeCase(out, c);
+    out.push('    <system-out/>', '    <system-err/>', '  </testsuite>');
+    return `${out.join('\n')}\n`;
   }
 
   head(): string {

@@ -1,20 +1,28 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
 import { CellResultSchema, READABLE_RESULT_VERSIONS, type CellResult } from '../result/schema.js';
+import { capStrings, capText } from './bounded-text.js';
+import { contradictions } from './consistency.js';
 
 /** A results.json that parsed and validated. `file` is as shown to people (relative to cwd when inside it). */
 export interface LoadedResult {
   readonly file: string;
+  /** As read, every text capped for display (bounded-text.ts). */
   readonly result: CellResult;
+  /** sha256 of the full validated content: copies of one run, however formatted, share it. */
+  readonly fingerprint?: string;
 }
 
 /** A file that is not a valid results.json, with every reason. */
 export interface InvalidResult {
   readonly file: string;
   readonly problems: readonly string[];
+  /** `schema`: not a results.json; `contradiction`: valid, but its verdict disagrees with its own evidence. */
+  readonly kind?: 'schema' | 'contradiction';
 }
 
 export interface LoadOutcome {
@@ -76,28 +84,46 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return lines;
 }
 
-/** Parses and validates one results.json text. */
+/** The identity of a result's content: zod's output has one key order, so formatting does not count. */
+export function fingerprintOf(result: CellResult): string {
+  return createHash('sha256').update(JSON.stringify(result)).digest('hex');
+}
+
+/**
+ * Parses and validates one results.json text, checks that its verdict agrees with its evidence, and
+ * returns it with every text capped for display.
+ */
 export function parseResult(
   text: string,
-): { ok: true; result: CellResult } | { ok: false; problems: string[] } {
+):
+  | { ok: true; result: CellResult; fingerprint: string }
+  | { ok: false; problems: string[]; kind: 'schema' | 'contradiction' } {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    return { ok: false, problems: [`not JSON: ${e instanceof Error ? e.message : String(e)}`] };
+    return {
+      ok: false,
+      kind: 'schema',
+      problems: [`not JSON: ${e instanceof Error ? e.message : String(e)}`],
+    };
   }
   const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (data !== null && typeof data === 'object' && !READABLE_RESULT_VERSIONS.includes(version as number)) {
     return {
       ok: false,
+      kind: 'schema',
       problems: [
         `schemaVersion: ${JSON.stringify(version)} is not a results.json version this report reads (it reads ${READABLE_RESULT_VERSIONS.join(' and ')})`,
       ],
     };
   }
   const res = CellResultSchema.safeParse(data);
-  if (res.success) return { ok: true, result: res.data };
-  return { ok: false, problems: formatIssues(res.error.issues) };
+  if (!res.success) return { ok: false, kind: 'schema', problems: formatIssues(res.error.issues) };
+  const result = capStrings(res.data);
+  const contradicted = contradictions(result);
+  if (contradicted.length > 0) return { ok: false, kind: 'contradiction', problems: contradicted };
+  return { ok: true, result, fingerprint: fingerprintOf(res.data) };
 }
 
 export interface LoadOptions {
@@ -137,9 +163,10 @@ export async function loadResults(
   for (const f of files) {
     const file = display(cwd, f);
     const parsed = parseResult(readFileSync(f, 'utf8'));
-    if (!parsed.ok) invalid.push({ file, problems: parsed.problems });
+    if (!parsed.ok)
+      invalid.push({ file, problems: parsed.problems.map((x) => capText(x)), kind: parsed.kind });
     else {
-      const loaded = { file, result: parsed.result };
+      const loaded = { file, result: parsed.result, fingerprint: parsed.fingerprint };
       if (options.onResult) await options.onResult(loaded);
       else results.push(loaded);
     }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { CellResult } from '../result/schema.js';
 import { compareVersions, parseVersion } from '../util/version.js';
+import { capText } from './bounded-text.js';
 import { median, propagationsOf, truthTableOf } from './cell-facts.js';
 import { anchorFor, safeUrl } from './escape.js';
-import type { InvalidResult, LoadedResult } from './load-results.js';
+import { fingerprintOf, type InvalidResult, type LoadedResult } from './load-results.js';
 
 /**
  * The compatibility matrix: every cell the results (and optionally the planned matrix) name, laid out
@@ -36,6 +37,8 @@ export interface MatrixRun {
   readonly finishedAt: string;
   readonly runUrl?: string;
   readonly diagnostics?: string;
+  /** Other files with the same content (one run uploaded twice): counted once, named here. */
+  readonly copies?: readonly string[];
   /** The suite's truth table per step (counts), with the rows that disagree. */
   readonly truth?: readonly MatrixTruthStep[];
 }
@@ -138,7 +141,7 @@ export const PlannedCellSchema = z.object({
   kubernetes: z.string(),
   calico: z.string(),
   istio: z.string(),
-  support: z.enum(['supported', 'outside-window', 'known-defect']).optional(),
+  support: z.enum(['supported', 'outside-window', 'known-defect', 'unknown']).optional(),
   defect: z.object({ id: z.string(), title: z.string(), issue: z.string() }).optional(),
   notes: z.array(z.object({ component: z.string(), status: z.string(), detail: z.string() })).optional(),
 });
@@ -147,7 +150,7 @@ export interface PlannedCell {
   readonly kubernetes: string;
   readonly calico: string;
   readonly istio: string;
-  readonly support?: 'supported' | 'outside-window' | 'known-defect';
+  readonly support?: 'supported' | 'outside-window' | 'known-defect' | 'unknown';
   readonly defect?: DefectRef;
   readonly notes?: readonly {
     readonly component: string;
@@ -202,7 +205,8 @@ const ratio = (xs: readonly { status: string }[], ok: string) => ({
 
 function toRun(l: LoadedResult): MatrixRun {
   const r = l.result;
-  const exps = (r.suite?.steps ?? []).flatMap((s) => s.expectations);
+  // Expectations `--test` left out were not tested: they count neither way.
+  const exps = (r.suite?.steps ?? []).flatMap((s) => s.expectations).filter((e) => e.status !== 'skipped');
   const med = median(propagationsOf(r));
   const truth: MatrixTruthStep[] = truthTableOf(r).map((t) => ({
     step: t.step,
@@ -257,6 +261,8 @@ export interface ResultDigest {
   readonly knownDefect?: CellResult['knownDefect'];
   readonly run: MatrixRun;
   readonly propagations: readonly number[];
+  /** Same content, same fingerprint (load-results.ts): a copy, not a second opinion. */
+  readonly fingerprint: string;
 }
 
 export function digestResult(l: LoadedResult): ResultDigest {
@@ -270,10 +276,26 @@ export function digestResult(l: LoadedResult): ResultDigest {
     ...(r.knownDefect ? { knownDefect: r.knownDefect } : {}),
     run: toRun(l),
     propagations: propagationsOf(r),
+    fingerprint: l.fingerprint ?? fingerprintOf(r),
   };
 }
 
-function cellFromResults(id: string, loaded: readonly ResultDigest[], plan?: PlannedCell): MatrixCell {
+/** One digest per distinct content, in order; the files of identical copies go on the first. */
+function withoutCopies(loaded: readonly ResultDigest[]): ResultDigest[] {
+  const byPrint = new Map<string, { digest: ResultDigest; copies: string[] }>();
+  for (const d of loaded) {
+    const seen = byPrint.get(d.fingerprint);
+    if (seen) seen.copies.push(d.run.file);
+    else byPrint.set(d.fingerprint, { digest: d, copies: [] });
+  }
+  return [...byPrint.values()].map(({ digest, copies }) =>
+    copies.length ? { ...digest, run: { ...digest.run, copies } } : digest,
+  );
+}
+
+function cellFromResults(id: string, all: readonly ResultDigest[], plan?: PlannedCell): MatrixCell {
+  // Byte-identical or re-formatted copies of one run count once; only different contents conflict.
+  const loaded = withoutCopies(all);
   const first = loaded[0]!;
   const runs = loaded.map((l) => l.run);
   const pooled = median(loaded.flatMap((l) => l.propagations));
@@ -293,7 +315,10 @@ function cellFromResults(id: string, loaded: readonly ResultDigest[], plan?: Pla
         : `${runs.length} results for one cell (${runs.map((r) => r.file).join('; ')}); none is chosen`;
   } else {
     status = runs[0]!.status;
-    note = first.reason;
+    const copies = runs[0]!.copies ?? [];
+    note = copies.length
+      ? `${first.reason} (identical copies counted once: ${[runs[0]!.file, ...copies].join('; ')})`
+      : first.reason;
   }
   return {
     id,
@@ -303,7 +328,8 @@ function cellFromResults(id: string, loaded: readonly ResultDigest[], plan?: Pla
     istio: first.cell.istio,
     status,
     ran: loaded.some((l) => l.verdict !== 'unsupported'),
-    note,
+    // Many runs of one cell make a long note: capped like any text.
+    note: capText(note),
     support: first.support.map((s) => ({ component: s.component, status: s.status, detail: s.detail })),
     ...(defect ? { defect } : {}),
     ...(pooled !== undefined ? { medianPropagationMs: pooled } : {}),

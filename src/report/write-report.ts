@@ -148,12 +148,18 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
   const junit = new JunitStream(join(dir, 'junit.xml'), dir);
   // Each result goes to junit.xml as it is read; the matrix keeps only its digest.
   const digests: ResultDigest[] = [];
+  // A copy of a result already read (same content) counts once, in JUnit as in the matrix.
+  const printed = new Set<string>();
   const loaded = await loadResults(req.inputs, req.cwd, {
     onResult: (l) => {
-      junit.add(l.result);
-      digests.push(digestResult(l));
+      const d = digestResult(l);
+      if (!printed.has(d.fingerprint)) junit.add(l.result);
+      printed.add(d.fingerprint);
+      digests.push(d);
     },
   });
+  const generatedAt = req.now().toISOString();
+  for (const f of loaded.invalid) junit.addInvalid(f.file, f.problems, f.kind ?? 'schema', generatedAt);
 
   const report = buildMatrix({
     results: digests,
@@ -162,7 +168,7 @@ export async function writeReport(req: ReportRequest): Promise<ReportOutcome> {
     ...(planned ? { planned } : {}),
     ...(previous ? { previous } : {}),
     generator: req.generator,
-    generatedAt: req.now().toISOString(),
+    generatedAt,
   });
 
   await mkdir(dir, { recursive: true });
@@ -241,6 +247,10 @@ class JunitStream {
 
   add(r: CellResult): void {
     writeSync(this.open(), this.writer.add(r));
+  }
+
+  addInvalid(file: string, problems: readonly string[], kind: string, at: string): void {
+    writeSync(this.open(), this.writer.addInvalid(file, problems, kind, at));
   }
 
   async finish(): Promise<void> {

@@ -4,7 +4,8 @@ import { z } from 'zod';
  * results.json: the one record of a cell run. The executor and the suite runner write it; reports,
  * JUnit, the summary and the matrix read only this. Version 2 adds the `known-defect` verdict, the
  * `denied-mesh` observation, Envoy's ext_authz counters per expectation and what an existing cluster
- * runs; a version 1 file is a valid version 2 file without them, so both are read.
+ * runs, and suite selection (`--test`: `skipped` expectations, `skippedBy`, `selection`); a version 1
+ * file is a valid version 2 file without them, so both are read.
  */
 export const RESULT_SCHEMA_VERSION = 2;
 export const READABLE_RESULT_VERSIONS: readonly number[] = [1, 2];
@@ -33,10 +34,54 @@ export const Layer = z.enum(['l7', 'l4']);
 export const SupportEntrySchema = z.object({
   component: z.enum(['calico', 'istio']),
   version: z.string(),
-  status: z.enum(['supported', 'outside-window', 'known-defect']),
+  /** `unknown`: a minor the catalog does not know, run with another minor's facts (never `supported`). */
+  status: z.enum(['supported', 'outside-window', 'known-defect', 'unknown']),
   detail: z.string(),
   window: z.string().optional(),
   defectId: z.string().optional(),
+  /** The known minor whose facts were applied to this version. */
+  inheritedFrom: z.string().optional(),
+  /** false: the catalog pins none of this version's upstream files (their sha256 are under `fetched`). */
+  pinned: z.boolean().optional(),
+});
+
+const Standing = z.enum(['catalog', 'newer-patch', 'inherited', 'label']);
+
+/** Where the cell's Calico and Istio came from: release, newer patch, inherited minor or the user's build. */
+export const ProvenanceSchema = z.object({
+  calico: z.object({
+    version: z.string(),
+    standing: Standing,
+    factsFrom: z.string(),
+    /** Which facts of `factsFrom` a build of an unknown minor (or a label) inherited. */
+    inheritedFacts: z.array(z.string()).optional(),
+    pinned: z.boolean(),
+    manifests: z.object({
+      source: z.enum(['release-tag', 'git-ref', 'url', 'directory']),
+      location: z.string(),
+    }),
+    images: z.object({
+      dikastes: z.string(),
+      dikastesSource: z.enum(['release', 'user']),
+      operator: z.string().optional(),
+      registry: z.string().optional(),
+      imagePath: z.string().optional(),
+      imagePrefix: z.string().optional(),
+    }),
+  }),
+  istio: z.object({
+    version: z.string(),
+    standing: Standing,
+    factsFrom: z.string(),
+    inheritedFacts: z.array(z.string()).optional(),
+    istioctl: z.object({
+      source: z.enum(['release', 'path', 'url']),
+      location: z.string(),
+      sha256: z.string().optional(),
+    }),
+    hub: z.string().optional(),
+    tag: z.string().optional(),
+  }),
 });
 
 export const ObservationSchema = z.object({
@@ -79,7 +124,9 @@ export const ExpectationResultSchema = z.object({
   }),
   expected: Expected,
   layer: Layer.optional(),
-  status: z.enum(['pass', 'fail', 'unavailable']),
+  /** `skipped`: not selected by `--test` (not probed, or probed only to wait for a step's policy state). */
+  status: z.enum(['pass', 'fail', 'unavailable', 'skipped']),
+  skippedBy: z.literal('selection').optional(),
   /** The last observation (the one the verdict rests on). */
   observed: ObservationSchema.optional(),
   probes: z.number().int().nonnegative(),
@@ -96,6 +143,8 @@ export const ExpectationResultSchema = z.object({
 export const SuiteStepResultSchema = z.object({
   name: z.string(),
   status: z.enum(['pass', 'fail', 'unavailable', 'error', 'skipped']),
+  /** Skipped because `--test` selected none of its expectations (its manifests may still be applied). */
+  skippedBy: z.literal('selection').optional(),
   applied: z.array(z.string()).default([]),
   deleted: z.array(z.string()).default([]),
   durationMs: z.number().nonnegative(),
@@ -126,6 +175,15 @@ export const SuiteResultSchema = z.object({
       message: z.string(),
     })
     .optional(),
+  /** The `--test` filters the run was given; absent when every expectation was selected. */
+  selection: z
+    .object({
+      filters: z.array(z.string()),
+      selectedSteps: z.number().int().nonnegative(),
+      selectedExpectations: z.number().int().nonnegative(),
+      totalExpectations: z.number().int().nonnegative(),
+    })
+    .optional(),
   steps: z.array(SuiteStepResultSchema),
   cleanup: z
     .object({ status: z.enum(['done', 'failed', 'nothing']), detail: z.string().optional() })
@@ -154,10 +212,13 @@ export const CheckResultSchema = z.object({
 export const ToolResultSchema = z.object({
   name: z.string(),
   version: z.string(),
-  source: z.enum(['download', 'cache', 'path']),
+  /** `given`: the user's own build (the istioctl input). */
+  source: z.enum(['download', 'cache', 'path', 'given']),
   sha256: z.string().optional(),
   /** Where the verified digest came from: the catalog (pinned) or the download's own checksum file. */
-  checksumSource: z.enum(['catalog', 'published']).optional(),
+  checksumSource: z.enum(['catalog', 'published', 'given', 'none']).optional(),
+  /** A given tool's path or URL. */
+  from: z.string().optional(),
   /** The checksum file a published digest was read from. */
   checksumUrl: z.string().optional(),
 });
@@ -196,6 +257,8 @@ export const CellResultSchema = z.object({
   support: z.array(SupportEntrySchema),
   /** Catalog facts the user should see with this cell. */
   notes: z.array(z.string()).optional(),
+  /** Where Calico and Istio came from (added with builds the catalog does not pin). */
+  provenance: ProvenanceSchema.optional(),
   verdict: Verdict,
   /** One line a person can act on. */
   reason: z.string(),

@@ -82,7 +82,11 @@ export function decideVerdict(v: VerdictInput): { verdict: Verdict; reason: stri
     };
   }
   const passed = v.checks.filter((c) => c.status === 'pass').length;
-  const suite = v.suite ? ` and suite ${v.suite.name} passed (${v.suite.steps.length} steps)` : '';
+  const sel = v.suite?.selection;
+  const scope = sel
+    ? `${sel.selectedExpectations} of ${sel.totalExpectations} expectations, selected by --test ${sel.filters.join(',')}`
+    : `${v.suite?.steps.length} steps`;
+  const suite = v.suite ? ` and suite ${v.suite.name} passed (${scope})` : '';
   const unseen = v.defect ? ` ${defectNotObserved(v.defect)}` : '';
   return { verdict: 'pass', reason: `Every setup step and ${passed} checks passed${suite}.${unseen}` };
 }
@@ -90,6 +94,6 @@ export function decideVerdict(v: VerdictInput): { verdict: Verdict; reason: stri
 function stepMessage(s: SuiteResult): string | undefined {
   const step = s.steps.find((x) => x.status !== 'pass' && x.status !== 'skipped');
   if (!step) return undefined;
-  const exp = step.expectations.find((e) => e.status !== 'pass');
+  const exp = step.expectations.find((e) => e.status !== 'pass' && e.status !== 'skipped');
   return `step "${step.name}" ${step.status}${step.message ? `: ${step.message}` : exp?.message ? `: ${exp.message}` : ''}`;
 }

@@ -21,7 +21,7 @@ import {
   type TargetIdentity,
 } from '../oracle/suite-oracle.js';
 import type { LoadedSuite } from './load.js';
-import { expectationName } from './oracle-step.js';
+import { expectationName } from './selection.js';
 
 /** A pinned workload the harness deploys (Online Boutique), as the CLI hands it over from src/resolve. */
 export interface KnownWorkload {

@@ -28,6 +28,8 @@ export interface SuiteTarget {
   /** Pod label selector of the workload behind the gateway (e.g. app=frontend), if the suite names one. */
   readonly selector?: string;
   readonly host?: string;
+  /** What `--test` selects of the suite (only when filters were given): refused up front when nothing. */
+  readonly selection?: { readonly expectations: number; readonly total: number };
 }
 
 /** What `expect: auto` needs from the run: the Calico version's semantics and who the pods are. */
@@ -56,6 +58,8 @@ export interface SuiteRunRequest {
   readonly classify?: ClassifyContext;
   /** The plan's derived bound on one probe (facts.route); the suite's own timing still wins. */
   readonly defaultProbeTimeoutMs?: number;
+  /** `--test` filters (regexes on `step/expectation`, `!` excludes); empty or absent, everything runs. */
+  readonly tests?: readonly string[];
   /** For `expect: auto`; a suite that uses it without a binding ends in a step error. */
   readonly oracle?: SuiteOracleBinding;
   readonly policies: PolicyApplier;
@@ -64,4 +68,4 @@ export interface SuiteRunRequest {
 }
 
 export type SuiteRunner = (req: SuiteRunRequest) => Promise<SuiteResult>;
-export type SuiteTargetLoader = (suiteFile: string) => Promise<SuiteTarget>;
+export type SuiteTargetLoader = (suiteFile: string, tests?: readonly string[]) => Promise<SuiteTarget>;

@@ -79,7 +79,7 @@ export function diagnose(
   }
   for (const { result } of steps) {
     if (result.status === 'pass' || result.status === 'skipped') continue;
-    const first = result.expectations.find((e) => e.status !== 'pass');
+    const first = result.expectations.find((e) => e.status !== 'pass' && e.status !== 'skipped');
     const why = result.message ?? first?.message ?? result.status;
     return {
       kind: 'step-failed',

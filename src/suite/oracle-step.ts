@@ -6,7 +6,8 @@ import { describeObservation } from '../probe/eventually.js';
 import type { ExpectationResult } from '../result/schema.js';
 import type { SuiteOracleBinding } from './contract.js';
 import type { LoadedSuite } from './load.js';
-import type { ExpectSpec, StepSpec } from './schema.js';
+import type { StepSpec } from './schema.js';
+import { expectationName } from './selection.js';
 
 type OracleVerdict = NonNullable<ExpectationResult['oracle']>;
 
@@ -21,8 +22,6 @@ export interface OracleCache {
 }
 
 export const hasAuto = (step: StepSpec) => step.expect.some((e) => e.expect === 'auto');
-
-export const expectationName = (e: ExpectSpec) => e.name ?? `${e.request.method} ${e.request.path}`;
 
 /**
  * The oracle's verdict for every `expect: auto` expectation of a step, from the manifests live after
@@ -83,7 +82,10 @@ export async function judgeStep(
 }
 
 /** The probe's expectation for each suite expectation: the written verdict, or the oracle's. */
-export function toExpectations(step: StepSpec, oracle: StepOracle | undefined): Expectation[] {
+export function toExpectations(
+  step: Pick<StepSpec, 'expect'>,
+  oracle: StepOracle | undefined,
+): Expectation[] {
   return step.expect.map((e, i) => {
     const o = oracle?.[i];
     const want = o

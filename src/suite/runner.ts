@@ -23,6 +23,7 @@ import { diagnose, suiteError, type DiagnosedStep } from './diagnosis.js';
 import { judgeWithCounters, type StatsSnapshot } from './envoy-evidence.js';
 import { loadSuite, type LoadedSuite } from './load.js';
 import { parseDuration, type StepSpec, type TimingSpec } from './schema.js';
+import { compileTestFilters, describeFilters, selectSuite, type SuiteSelection } from './selection.js';
 import { gateObservation } from './trust-gate.js';
 import { hasAuto, judgeStep, toExpectations, withOracle, type OracleCache } from './oracle-step.js';
 
@@ -75,6 +76,58 @@ export function resolveTiming(
   };
 }
 
+/** A suite expectation as written (an `expect: auto` one before the oracle has answered). */
+function toExpectation(e: StepSpec['expect'][number]): Expectation {
+  return toExpectations({ expect: [e] }, undefined)[0]!;
+}
+
+/** An expectation `--test` did not select: recorded, never probed. */
+function notSelected(e: Expectation, filters: string): ExpectationResult {
+  return {
+    name: e.name,
+    request: e.request,
+    expected: e.expected,
+    ...(e.layer ? { layer: e.layer } : {}),
+    status: 'skipped',
+    skippedBy: 'selection',
+    probes: 0,
+    message: `not selected by --test ${filters}`,
+  };
+}
+
+/**
+ * An unselected step probed only to wait for its policy state: once it agrees the step is skipped
+ * (its probes are not a test result); if it never agrees, later steps would run on an unknown state,
+ * so its real results stand and the step fails like any other.
+ */
+function barrierResult(
+  judged: readonly ExpectationResult[],
+  done: (
+    rest: Pick<SuiteStepResult, 'status' | 'expectations'> & Partial<SuiteStepResult>,
+  ) => SuiteStepResult,
+  filters: string,
+): SuiteStepResult {
+  const status = stepStatus(judged);
+  if (status !== 'pass')
+    return done({
+      status,
+      message: `not selected by --test ${filters}, but probed because later selected steps build on its policy state, which did not take effect`,
+      expectations: [...judged],
+    });
+  return done({
+    status: 'skipped',
+    skippedBy: 'selection',
+    message: `not selected by --test ${filters}: its manifests were applied and probed only to wait for that policy state (later selected steps build on it)`,
+    expectations: judged.map((r) => ({
+      ...r,
+      status: 'skipped' as const,
+      skippedBy: 'selection' as const,
+      message: `not selected by --test ${filters}; probed only to wait for the step's policy state (agreed after ${r.probes} probes)`,
+    })),
+  });
+}
+
+/** Probed expectations decide a step; those `--test` left out do not. */
 function stepStatus(results: readonly ExpectationResult[]): SuiteStepResult['status'] {
   if (results.some((r) => r.status === 'fail')) return 'fail';
   if (results.some((r) => r.status === 'unavailable')) return 'unavailable';
@@ -137,13 +190,24 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
     const { log, signal, policies } = req;
     // Everything is checked before the first side effect.
     let suite: LoadedSuite;
+    let selection: SuiteSelection;
+    const filters = describeFilters(req.tests ?? []);
     try {
       suite = await loadSuite(req.suiteFile);
       parseBaseUrl(req.ingressUrl);
+      const compiled = compileTestFilters(req.tests ?? []);
+      if (!compiled.ok)
+        throw new Error(
+          `--test ${compiled.problems.map((p) => `${JSON.stringify(p.filter)} ${p.why}`).join('; ')}`,
+        );
+      selection = selectSuite(suite.spec, req.tests?.length ? compiled.selection : undefined);
+      if (selection.selectedExpectations === 0)
+        throw new Error(`--test ${filters} selects no expectation of suite ${suite.spec.name}`);
     } catch (e) {
       return suiteError(req.suiteFile, req.suiteFile, errText(e));
     }
     const { spec } = suite;
+    const selecting = (req.tests?.length ?? 0) > 0;
     const suiteTiming = resolveTiming(spec.timing, undefined, deps.timing, req.defaultProbeTimeoutMs);
     const prober = makeProber({
       baseUrl: req.ingressUrl,
@@ -163,6 +227,10 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
         `warning: probe timeout ${suiteTiming.probeTimeoutMs} ms is below the ${req.defaultProbeTimeoutMs} ms an L4 denial may take through this route`,
       );
     if (!trust.ready) log(`trust gate: 403s will not count as denials (${trust.evidence})`);
+    if (selecting)
+      log(
+        `--test ${filters}: ${selection.selectedExpectations} of ${selection.totalExpectations} expectations in ${selection.selectedSteps} of ${spec.steps.length} steps`,
+      );
 
     const live: string[] = [];
     const oracleCache: OracleCache = { docs: new Map() };
@@ -171,18 +239,30 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
     let skipReason: string | undefined;
     let cancelled: string | undefined;
 
-    const runStep = async (step: StepSpec): Promise<SuiteStepResult> => {
+    /**
+     * One step. `selected` says which expectations are probed. With none, the step still applies and
+     * deletes its manifests (later selected steps build on the policy state it leaves) and waits for
+     * that state, but its expectations count only if they never agree.
+     */
+    const runStep = async (step: StepSpec, selected: readonly boolean[]): Promise<SuiteStepResult> => {
       const t0 = clock.now();
       const applied: string[] = [];
       const deleted: string[] = [];
-      const done = (rest: Pick<SuiteStepResult, 'status' | 'expectations'> & { message?: string }) => ({
+      const probing = selected.some(Boolean);
+      const changed = step.apply.length + step.delete.length > 0;
+      const done = (
+        rest: Pick<SuiteStepResult, 'status' | 'expectations'> & Partial<SuiteStepResult>,
+      ): SuiteStepResult => ({
         name: step.name,
         applied,
         deleted,
         durationMs: Math.max(0, Math.round(clock.now() - t0)),
         ...rest,
       });
-      log(`step ${step.name}`);
+      const unselected = changed
+        ? 'its manifests applied, probed only to wait for their policy state'
+        : 'nothing to apply, not probed';
+      log(`step ${step.name}${probing ? '' : ` (not selected by --test ${filters}: ${unselected})`}`);
       try {
         for (const rel of step.apply) {
           log(`  apply ${rel}`);
@@ -198,6 +278,13 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
           deleted.push(rel);
           live.splice(live.lastIndexOf(rel), 1);
         }
+        if (!probing && !changed)
+          return done({
+            status: 'skipped',
+            skippedBy: 'selection',
+            message: `not selected by --test ${filters}: nothing probed`,
+            expectations: step.expect.map((e) => notSelected(toExpectation(e), filters)),
+          });
         if (req.recheckTrust) {
           const was = trust.ready;
           trust = await req.recheckTrust(signal);
@@ -211,21 +298,29 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
         const before = await readStats(req, signal);
         const appliedAt = clock.now();
         const timing = resolveTiming(spec.timing, step.timing, deps.timing, req.defaultProbeTimeoutMs);
-        const probed = await awaitExpectations(toExpectations(step, oracle), appliedAt, timing, {
-          probe,
-          clock,
-          sleep,
-          signal,
-          log,
-          changed: step.apply.length + step.delete.length > 0,
-        });
+        const all = toExpectations(step, oracle);
+        // An unselected step that changed policy is still probed, as a barrier: without it the next
+        // selected step could agree with the state before this change and then flap as it lands.
+        const probed = await awaitExpectations(
+          probing ? all.filter((_, i) => selected[i]) : all,
+          appliedAt,
+          timing,
+          { probe, clock, sleep, signal, log, changed },
+        );
         const after = await readStats(req, signal);
         const judged = probed.map((r) => {
           const j = judgeWithCounters(r, before, after);
           return { ...j.result, envoy: j.evidence };
         });
-        const results = oracle ? withOracle(judged, oracle) : judged;
-        for (const r of results) logExpectation(log, r);
+        if (!probing) {
+          const barrier = oracle ? withOracle(judged, oracle) : judged;
+          for (const r of barrier) logExpectation(log, r);
+          return barrierResult(barrier, done, filters);
+        }
+        // Back in the suite's order, the unselected ones in their place; then the oracle's view beside each.
+        const ordered = all.map((e, i) => (selected[i] ? judged.shift()! : notSelected(e, filters)));
+        const results = oracle ? withOracle(ordered, oracle) : ordered;
+        results.forEach((r, i) => selected[i] && logExpectation(log, r));
         return done({ status: stepStatus(results), expectations: results });
       } catch (e) {
         if (signal.aborted) {
@@ -238,7 +333,7 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
 
     let cleanupResult: SuiteResult['cleanup'];
     try {
-      for (const step of spec.steps) {
+      for (const [i, step] of spec.steps.entries()) {
         if (skipReason || cancelled) {
           const message = cancelled ? 'not run: the run was cancelled' : `not run: ${skipReason}`;
           steps.push({
@@ -255,10 +350,27 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
           });
           continue;
         }
-        const result = await runStep(step);
+        if (i > selection.lastSelectedStep) {
+          // Nothing selected from here on: applying these manifests could only affect cleanup.
+          steps.push({
+            result: {
+              name: step.name,
+              status: 'skipped',
+              skippedBy: 'selection',
+              applied: [],
+              deleted: [],
+              durationMs: 0,
+              message: `not selected by --test ${filters}: no later step is selected, so nothing was applied`,
+              expectations: step.expect.map((e) => notSelected(toExpectation(e), filters)),
+            },
+            beforeAnyPolicy: !everApplied,
+          });
+          continue;
+        }
+        const result = await runStep(step, selection.steps[i]!.selected);
         steps.push({ result, beforeAnyPolicy: !everApplied });
         log(`step ${step.name}: ${result.status}`);
-        if (result.status !== 'pass' && !spec.continueAfterFailure) {
+        if (result.status !== 'pass' && result.skippedBy !== 'selection' && !spec.continueAfterFailure) {
           skipReason = `step "${step.name}" ended ${result.status} and later steps build on it`;
         }
       }
@@ -276,7 +388,7 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
     const results = steps.map((s) => s.result);
     const status: SuiteResult['status'] = results.some((r) => r.status === 'error')
       ? 'error'
-      : results.every((r) => r.status === 'pass')
+      : results.every((r) => r.status === 'pass' || r.skippedBy === 'selection')
         ? 'pass'
         : 'fail';
     const finding: SuiteFinding | undefined = cancelled
@@ -297,6 +409,16 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
       status,
       ...(finalDiagnosis ? { diagnosis: finalDiagnosis } : {}),
       ...(finding ? { finding } : {}),
+      ...(selecting
+        ? {
+            selection: {
+              filters: [...(req.tests ?? [])],
+              selectedSteps: selection.selectedSteps,
+              selectedExpectations: selection.selectedExpectations,
+              totalExpectations: selection.totalExpectations,
+            },
+          }
+        : {}),
       steps: results,
       cleanup: cleanupResult,
     };

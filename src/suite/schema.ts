@@ -1,5 +1,6 @@
 import { HTTP_METHODS } from '../probe/http-methods.js';
 import { z } from 'zod';
+import { SUITE_SCHEMA_URL } from '../published.js';
 
 /** Suite files declare this, so a future format change can be told apart. */
 export const SUITE_API_VERSION = 'calico-istio-conformance/v1';
@@ -231,6 +232,7 @@ export function suiteJsonSchema(): Record<string, unknown> {
   >;
   return {
     $schema: schema.$schema,
+    $id: SUITE_SCHEMA_URL,
     title: 'calico-istio-conformance suite',
     description: 'Steps that apply policies and expect allow/deny verdicts through the ingress gateway.',
     ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),

@@ -57,7 +57,13 @@ export interface InstallOptions {
    * installer looks nothing up itself.
    */
   readonly sourceOf: (tool: ToolName, version: string, arch: Arch) => ToolSource;
+  /** The user's own build of a tool (plan.tools[].given): used instead of PATH, cache and release. */
+  readonly givenOf?: (tool: ToolName) => GivenTool | undefined;
 }
+
+export type GivenTool =
+  | { readonly path: string; readonly sha256?: string }
+  | { readonly url: string; readonly sha256: string; readonly archivePath?: string };
 
 /** A tool could not be installed; says which, which version, and why. */
 export class ToolInstallError extends Error {
@@ -157,7 +163,7 @@ async function fromPath(tool: ToolName, version: string, opts: InstallOptions): 
   });
   const found = r.exitCode === 0 ? check.parse(r.stdout) : undefined;
   if (found && check.accepts(found, version)) {
-    opts.log.info(`${tool}: using ${path} (${found}) from PATH`);
+    opts.log.info(`${tool}: using ${path} (${found}) from PATH: version-checked, not checksum-verified`);
     return path;
   }
   opts.log.info(
@@ -251,6 +257,90 @@ async function downloadTool(
 }
 
 /**
+ * The user's build: a local binary used where it is (checked against its sha256 when one is given),
+ * or a URL downloaded and verified against the sha256 the user gave. Never cached: a build is no release.
+ */
+async function installGiven(
+  tool: ToolName,
+  version: string,
+  given: GivenTool,
+  opts: InstallOptions,
+): Promise<{ path: string; result: ToolResult }> {
+  if ('path' in given) {
+    try {
+      await access(given.path, constants.X_OK);
+      if (!(await stat(given.path)).isFile()) throw new Error('not a file');
+    } catch {
+      throw new ToolInstallError(`${tool} ${version}: the given ${given.path} is not an executable file`);
+    }
+    const sha256 = await sha256File(given.path);
+    if (given.sha256 && given.sha256 !== sha256)
+      throw new ToolInstallError(
+        `${tool} ${version}: the given ${given.path} has sha256 ${sha256}, not ${given.sha256} as ${tool}-sha256 says`,
+      );
+    opts.log.info(
+      `${tool}: the given build ${given.path} (sha256 ${sha256}${given.sha256 ? ', as given' : ', not pinned'})`,
+    );
+    return {
+      path: given.path,
+      result: {
+        name: tool,
+        version,
+        source: 'given',
+        from: given.path,
+        sha256,
+        checksumSource: given.sha256 ? 'given' : 'none',
+      },
+    };
+  }
+  const work = await mkdtemp(join(opts.tmpDir ?? tmpdir(), `cic-${tool}-`));
+  try {
+    const file = join(work, given.archivePath ? 'download.tar.gz' : tool);
+    opts.log.info(`${tool}: downloading the given build ${given.url} (sha256 ${given.sha256}, as given)`);
+    try {
+      await opts.fetcher.fetchToFile(given.url, file, { sha256: given.sha256, signal: opts.signal });
+    } catch (e) {
+      throw new ToolInstallError(
+        `${tool} ${version}: download of ${given.url} failed: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    let binary = file;
+    if (given.archivePath) {
+      const out = join(work, 'extract');
+      await mkdir(out);
+      const r = await opts.runner.run(
+        ['tar', '-xzf', file, '-C', out, '--no-same-owner', '--', given.archivePath],
+        { timeoutMs: 120_000, signal: opts.signal },
+      );
+      if (r.exitCode !== 0)
+        throw new ToolInstallError(
+          `${tool} ${version}: ${given.url} has no ${given.archivePath}: ${r.stderr.trim()}`,
+        );
+      binary = join(out, given.archivePath);
+    }
+    await chmod(binary, 0o755);
+    // Kept beside the cache, keyed by its digest: never found as a release version.
+    const path = await opts.cache.store(tool, `given-${given.sha256.slice(0, 16)}`, opts.arch, binary);
+    return {
+      path,
+      result: {
+        name: tool,
+        version,
+        source: 'given',
+        from: given.url,
+        sha256: given.sha256,
+        checksumSource: 'given',
+      },
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
  * Finds or downloads one tool: PATH (when allowed and the version matches), then the cache, then
  * the upstream release verified against its published sha256 before it is chmod'ed, cached or used.
  */
@@ -259,6 +349,8 @@ export async function installTool(
   version: string,
   opts: InstallOptions,
 ): Promise<{ path: string; result: ToolResult }> {
+  const given = opts.givenOf?.(tool);
+  if (given) return installGiven(tool, version, given, opts);
   const v = releaseVersion(tool, version);
   if (opts.fromPath) {
     const p = await fromPath(tool, v, opts);

@@ -68,6 +68,62 @@ describe('parseCellConfig: defaults and normalisation', () => {
     expect(parseCellConfig({ cluster: 'existing' }, actionNaming).install).toEqual([]);
   });
 
+  it('accepts a newer patch of a known minor with no inherit, and a newer minor or a label only with one', () => {
+    expect(parseCellConfig({ 'calico-version': 'v3.32.2' }, actionNaming)).toMatchObject({
+      calico: 'v3.32.2',
+    });
+    expect(parseCellConfig({ 'calico-version': 'v3.32.2' }, actionNaming).calicoInherit).toBeUndefined();
+    expect(parseCellConfig({ 'istio-version': '1.28.11' }, actionNaming).istio).toBe('1.28.11');
+    expect(
+      parseCellConfig({ 'calico-version': '3.33.0', 'calico-inherit': 'v3.32' }, actionNaming),
+    ).toMatchObject({ calico: 'v3.33.0', calicoInherit: '3.32' });
+    expect(
+      parseCellConfig({ 'calico-version': 'v3.33.0-0.dev', 'calico-inherit': '3.32' }, actionNaming),
+    ).toMatchObject({ calico: 'v3.33.0-0.dev', calicoInherit: '3.32' });
+    expect(
+      parseCellConfig({ 'istio-version': '1.30.0', 'istio-inherit': '1.28' }, actionNaming),
+    ).toMatchObject({ istio: '1.30.0', istioInherit: '1.28' });
+  });
+
+  it('reads the user builds: manifests source, images, istioctl, hub and tag', () => {
+    const sum = 'b'.repeat(64);
+    const c = parseCellConfig(
+      {
+        'calico-manifests': 'git:release-v3.33',
+        'calico-registry': 'registry.example:5000/ci',
+        'calico-image-path': 'calico-dev',
+        'calico-image-prefix': 'pr-',
+        'calico-operator-image': 'registry.example:5000/tigera/operator:pr-123',
+        'dikastes-image': `registry.example:5000/calico/dikastes@sha256:${'c'.repeat(64)}`,
+        istioctl: 'https://example.com/istioctl-1.30.0-linux-amd64.tar.gz',
+        'istioctl-sha256': sum.toUpperCase(),
+        'istio-hub': 'gcr.io/istio-testing',
+        'istio-tag': '1.30-dev',
+      },
+      actionNaming,
+    );
+    expect(c.builds).toEqual({
+      calicoManifests: { kind: 'git', ref: 'release-v3.33' },
+      calicoRegistry: 'registry.example:5000/ci/',
+      calicoImagePath: 'calico-dev',
+      calicoImagePrefix: 'pr-',
+      calicoOperatorImage: 'registry.example:5000/tigera/operator:pr-123',
+      dikastesImage: `registry.example:5000/calico/dikastes@sha256:${'c'.repeat(64)}`,
+      istioctl: { kind: 'url', url: 'https://example.com/istioctl-1.30.0-linux-amd64.tar.gz', sha256: sum },
+      istioHub: 'gcr.io/istio-testing',
+      istioTag: '1.30-dev',
+    });
+    expect(parseCellConfig({ 'calico-manifests': '/tmp/calico/manifests/' }, actionNaming).builds).toEqual({
+      calicoManifests: { kind: 'directory', path: '/tmp/calico/manifests/' },
+    });
+    expect(
+      parseCellConfig(
+        { 'calico-manifests': 'http://127.0.0.1:8080/m/', 'allow-insecure-mirrors': 'true' },
+        actionNaming,
+      ).builds.calicoManifests,
+    ).toEqual({ kind: 'url', base: 'http://127.0.0.1:8080/m' });
+  });
+
   it('accepts a digest-pinned node image of the same minor', () => {
     const c = parseCellConfig({ 'node-image': `kindest/node:v1.34.8@${DIGEST}` }, actionNaming);
     expect(c.nodeImage).toBe(`kindest/node:v1.34.8@${DIGEST}`);
@@ -110,16 +166,85 @@ const BAD: [RawInputs, string[]][] = [
     { 'calico-version': 'v3.26.4' },
     ['input "calico-version"', 'names Calico 3.26, which is not in the catalog', 'v3.27.5, v3.28.5'],
   ],
-  [{ 'calico-version': 'v3.32.9' }, ['newer than the newest known 3.32 patch (v3.32.1)']],
-  [{ 'calico-version': 'master' }, ['"master"', 'is not a version', 'v3.32.1, 3.32 or v3.32']],
-  [{ 'calico-version': 'v3' }, ['"v3"', 'is not a version']],
+  [
+    { 'calico-version': 'v3.33.0' },
+    [
+      'names Calico 3.33, which is not in the catalog',
+      'no calico-inherit says whose facts apply',
+      '3.27, 3.28',
+    ],
+  ],
+  [
+    { 'calico-version': 'master' },
+    ['"master"', 'is a build label, not a release', 'with calico-inherit naming the known minor'],
+  ],
+  [{ 'calico-version': 'v3 .1' }, ['"v3 .1"', 'is neither a version nor a build label']],
   [{ 'calico-version': 'v4.0.0' }, ['names Calico 4.0, which is not in the catalog']],
+  [
+    { 'calico-version': 'release/v3.33', 'calico-inherit': '3.32' },
+    ['neither a version nor a build label', 'letters, digits, . _ -', 'calico-inherit'],
+  ],
+  [{ 'calico-version': 'v3.33' }, ['names Calico 3.33', 'without a patch', 'v3.33.0']],
+  [
+    { 'calico-version': 'v3.33.0', 'calico-inherit': '3.40' },
+    [
+      'input "calico-inherit"',
+      '"3.40"',
+      'names 3.40, which is not a minor in the catalog',
+      '3.27, 3.28, 3.29, 3.30, 3.31, 3.32',
+    ],
+  ],
+  [
+    { 'calico-version': 'v3.32.2', 'calico-inherit': '3.31' },
+    ['input "calico-inherit"', 'is not needed: v3.32.2 is a release of the known minor 3.32', 'empty'],
+  ],
+  [{ 'calico-version': 'v3.26.4', 'calico-inherit': '3.27' }, ['older than its oldest minor, 3.27']],
+  [{ 'calico-inherit': 'v3.32.1' }, ['input "calico-inherit"', 'is not a minor such as', '3.32']],
+  [
+    { 'istio-version': '1.30.0', 'istio-inherit': '1.9' },
+    ['input "istio-inherit"', 'not a minor in the catalog', '1.10, 1.15, 1.22'],
+  ],
+  [
+    { 'istio-version': 'master', 'istio-inherit': '1.28' },
+    ['input "istio-version"', 'no Istio release to download istioctl from', 'with istioctl'],
+  ],
+  [
+    { 'calico-manifests': 'ftp://example.com/manifests' },
+    ['input "calico-manifests"', 'not an https URL', 'git:<ref> of projectcalico/calico'],
+  ],
+  [{ 'calico-manifests': 'http://example.com/m' }, ['input "calico-manifests"', 'not an https URL']],
+  [{ 'calico-manifests': 'https://user:pw@example.com/m' }, ['not an https URL without credentials']],
+  [{ 'calico-manifests': 'git:../etc' }, ['input "calico-manifests"', 'malformed git ref']],
+  [
+    { 'calico-registry': 'https://registry.example/' },
+    ['input "calico-registry"', 'is not a registry host (no scheme', 'registry.example:5000/mirror/'],
+  ],
+  [{ 'calico-registry': 'my registry/' }, ['input "calico-registry"', 'no spaces']],
+  [{ 'calico-image-path': 'a//b' }, ['input "calico-image-path"', 'not a valid image path part']],
+  [{ 'calico-image-prefix': 'Dev-' }, ['input "calico-image-prefix"', 'e.g. dev-']],
+  [
+    { 'dikastes-image': 'quay.io/calico/dikastes' },
+    ['input "dikastes-image"', 'has neither a tag nor a digest', 'quay.io/calico/dikastes:v3.32.1'],
+  ],
+  [{ 'dikastes-image': 'https://quay.io/calico/dikastes:v1' }, ['input "dikastes-image"', 'no scheme']],
+  [
+    { 'calico-operator-image': 'quay.io/tigera/operator' },
+    ['input "calico-operator-image"', 'neither a tag nor a digest'],
+  ],
+  [
+    { istioctl: 'https://example.com/istioctl' },
+    ['input "istioctl"', 'is a URL without istioctl-sha256', 'together with istioctl-sha256'],
+  ],
+  [{ istioctl: './istioctl', 'istioctl-sha256': 'abc' }, ['input "istioctl-sha256"', 'not 64 hex digits']],
+  [{ 'istioctl-sha256': 'a'.repeat(64) }, ['input "istioctl-sha256"', 'given without istioctl']],
+  [{ 'istio-hub': 'docker.io/istio/' }, ['input "istio-hub"', 'no trailing /', 'docker.io/istio']],
+  [{ 'istio-tag': '1.30 dev' }, ['input "istio-tag"', 'is not an image tag']],
   [
     { 'istio-version': '1.21.0' },
     ['input "istio-version"', 'names Istio 1.21, which is not in the catalog', '1.10.6, 1.15.7, 1.22.8'],
   ],
   [{ 'istio-version': 'v1.28.1' }, ['"v1.28.1"', 'Istio tags have no "v"']],
-  [{ 'istio-version': '1.28.11' }, ['newer than the newest known 1.28 patch (1.28.10)']],
+  [{ 'istio-version': '1.30.0' }, ['names Istio 1.30, which is not in the catalog', 'no istio-inherit']],
   [{ 'istio-version': '1.30' }, ['names Istio 1.30, which is not in the catalog']],
   [{ 'strict-mtls': 'maybe' }, ['input "strict-mtls"', '"maybe"', 'not a boolean', 'true or false']],
   [{ 'tools-from-path': 'sure' }, ['input "tools-from-path"', 'not a boolean']],

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,7 +101,20 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
       const result = CellResultSchema.parse(w.results());
       expect(result.tools.map((t) => t.source)).toEqual(['path', 'path', 'path']);
       expect(result.phases.find((p) => p.id === 'cluster-create')).toMatchObject({ status: 'passed' });
-      expect(result.phases.find((p) => p.id === 'cluster-create')!.attempts).toBeGreaterThan(1);
+      // One failed create, one retry: 2 attempts, though the step ran more commands (the delete before it).
+      expect(result.phases.find((p) => p.id === 'cluster-create')!.attempts).toBe(2);
+      // Honest labels: a binary from PATH was version-checked, never checksum-verified.
+      const toolPhases = result.phases.filter((p) => p.phase === 'tools');
+      expect(toolPhases.map((p) => p.title)).toEqual([
+        'Install kind v0.32.0 (from PATH, version-checked)',
+        'Install kubectl v1.34.8 (from PATH, version-checked)',
+        'Install istioctl 1.28.1 (from PATH, version-checked)',
+      ]);
+      expect(JSON.stringify(result)).not.toContain('sha256-verified');
+      expect(exit.stderr).toContain('from PATH: version-checked, not checksum-verified');
+      // Every other step ran each command once: one attempt, whatever the number of commands.
+      for (const p of result.phases.filter((x) => x.phase !== 'tools' && x.id !== 'cluster-create'))
+        expect(p.attempts, p.id).toBeLessThanOrEqual(1);
       expect(result.cleanup?.status).toBe('deleted');
     } finally {
       await gw.close();
@@ -235,6 +248,113 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
       await gw.close();
     }
   }, 60_000);
+
+  /** A user's cluster with Calico, Istio, the Dikastes templates and Online Boutique already in. */
+  const existingWorld = () =>
+    world({
+      existingCluster: true,
+      initialState: {
+        clusters: {},
+        objects: {},
+        felix: { policySyncPathPrefix: '/var/run/nodeagent' },
+        istio: { version: '1.28.1', templates: ['dikastes', 'dikastes-gateway'] },
+        namespaceLabels: { boutique: { 'istio-injection': 'enabled' } },
+        boutique: true,
+        canary: false,
+        policies: {},
+        routes: { maxRequestsPerConnection: 1, connectTimeout: '2s', retries: 2 },
+      },
+    });
+
+  it('--test selects by regex and excludes with `!`; results and junit.xml say what was skipped', async () => {
+    const w = await existingWorld();
+    const gw = await startGateway(w.scenarioFile);
+    try {
+      const suite = await w.fastSuite();
+      const exit = await start(
+        bundles.cli,
+        [
+          'run',
+          '--cluster',
+          'existing',
+          '--ingress-url',
+          gw.url,
+          '--suite',
+          suite,
+          '--results-dir',
+          w.resultsDir,
+          '--tools-from-path',
+          'true',
+          '--test',
+          'allow-homepage/GET /(static|cart)',
+          '--test',
+          '!static',
+        ],
+        w.env({ XDG_CACHE_HOME: join(w.dir, 'cache') }),
+        w.dir,
+      ).done;
+      expect(exit.code, exit.stderr.slice(-2000)).toBe(0);
+      const result = CellResultSchema.parse(w.results());
+      expect(result.verdict).toBe('pass');
+      expect(result.reason).toContain(
+        '1 of 7 expectations, selected by --test allow-homepage/GET /(static|cart),!static',
+      );
+      const steps = result.suite!.steps;
+      expect(steps.map((s) => [s.name, s.status, s.skippedBy])).toEqual([
+        ['baseline', 'skipped', 'selection'],
+        ['deny-all', 'skipped', 'selection'],
+        ['allow-homepage', 'pass', undefined],
+      ]);
+      expect(steps[2]!.expectations.map((e) => `${e.request.method} ${e.request.path} ${e.status}`)).toEqual([
+        'GET / skipped',
+        'GET /static/favicon.ico skipped',
+        'GET /product/OLJCESPC7Z skipped',
+        'GET /cart pass',
+        'POST /cart skipped',
+      ]);
+      // deny-all's policy was still applied (allow-homepage builds on it), then cleaned up.
+      const applied = w
+        .transcript()
+        .filter(is('kubectl', 'apply'))
+        .map((c) => c.argv[2] ?? '');
+      expect(applied.some((f) => f.endsWith('frontend-deny.yaml'))).toBe(true);
+      const junit = readFileSync(join(w.resultsDir, 'junit.xml'), 'utf8');
+      expect(junit).toMatch(
+        /allow-homepage › GET \/cart"[^>]*>\s*<\/testcase>|allow-homepage › GET \/cart"[^>]*\/>/,
+      );
+      expect(junit).toMatch(/allow-homepage › POST \/cart"[^>]*>\s*<skipped message="not selected by --test/);
+    } finally {
+      await gw.close();
+    }
+  }, 60_000);
+
+  it('--test that selects nothing, or is not a regex, is refused before anything runs (exit 2)', async () => {
+    const w = await existingWorld();
+    const suite = await w.fastSuite();
+    const args = (test: string) => [
+      'run',
+      '--cluster',
+      'existing',
+      '--ingress-url',
+      'http://127.0.0.1:9',
+      '--suite',
+      suite,
+      '--results-dir',
+      w.resultsDir,
+      '--test',
+      test,
+    ];
+    const none = await start(bundles.cli, args('no-such-step'), w.env(), w.dir).done;
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(
+      'Invalid --test: "no-such-step" selects none of the 7 expectations of suite boutique',
+    );
+    const bad = await start(bundles.cli, args('deny-(all'), w.env(), w.dir).done;
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Invalid --test: "deny-\(all" is not a regular expression/);
+    expect(w.transcript()).toEqual([]);
+    expect(existsSync(w.resultsDir)).toBe(false);
+  });
 
   it('cluster existing without an ingress URL is refused before anything runs (exit 2)', async () => {
     const w = await world();

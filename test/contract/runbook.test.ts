@@ -87,4 +87,43 @@ describe.runIf(upstreamAvailable())('runbook.sh runs by hand', () => {
     for (const t of plan.tools) expect(out).toContain(`${t.name} ${t.version}: verified (sha256 `);
     expect(plan.tools.map((t) => t.name)).toEqual(['kind', 'kubectl', 'istioctl']);
   });
+
+  it('local images and an image mirror: checked, loaded through the ctr fallback, mirrored before any pull', async () => {
+    const image = 'quay.io/calico/node:v3.32.1';
+    const world = await World.create({
+      localImages: [image],
+      containerdImageStore: true,
+      multiArchImages: [image],
+    });
+    worlds.push(world);
+    const dir = mkdtempSync(join(tmpdir(), 'cic-runbook-'));
+    plans.push(dir);
+    const flags = [
+      ...downloads.mirrors.flatMap((m) => ['--mirror', m]),
+      ...['--allow-insecure-mirrors', 'true', '--install', WITHOUT_CALICO],
+      ...['--image', image, '--image-mirror', 'docker.io=https://hub-mirror.example'],
+    ];
+    let err = '';
+    expect(
+      await runCli(['plan', '--out', dir, ...flags], { out: () => {}, err: (t) => (err += t) }),
+      err,
+    ).toBe(0);
+    await promisify(execFile)('bash', [join(dir, 'runbook.sh')], {
+      env: world.env(),
+      cwd: world.dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const calls = world.transcript().map((c) => ({ line: [c.tool, ...c.argv].join(' '), stdin: c.stdin }));
+    const at = (re: RegExp) => calls.findIndex((c) => re.test(c.line));
+    expect(at(/^docker image inspect .* quay\.io\/calico\/node:v3\.32\.1$/)).toBeLessThan(
+      at(/^kind create cluster/),
+    );
+    const imp = at(/^docker exec -i \S+-control-plane ctr -n k8s\.io images import -$/);
+    expect(at(/^kind load docker-image quay\.io\/calico\/node/)).toBeLessThan(imp);
+    // bash's pipe carried docker save's archive into ctr
+    expect(calls[imp]!.stdin).toContain(JSON.stringify({ images: [image] }));
+    expect(at(/^docker cp manifests\/containerd\/certs\.d\/\. /)).toBeLessThan(at(/crictl pull/));
+    expect(imp).toBeLessThan(at(/^istioctl install/));
+  });
 });

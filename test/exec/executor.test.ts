@@ -158,7 +158,8 @@ describe('executePlan: scheduling', () => {
     expect(statuses(rs)).toEqual({ one: 'passed', two: 'passed' });
     expect(await readFile(join(planDir, 'order'), 'utf8')).toBe('first:e\nsecond:e\nthird:e\n');
     expect(text()).toContain('── one — title one');
-    expect(rs[0]!.attempts).toBe(2);
+    // Two commands, no retry: one attempt (attempts count retries, not commands).
+    expect(rs[0]!.attempts).toBe(1);
     expect(rs[0]!.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
@@ -556,7 +557,7 @@ describe('executePlan: fetch built-in and masking', () => {
     ).rejects.toThrow('plan: step "get" pins https://example.invalid/m.yaml to "abc", not 64 hex digits');
     await expect(
       executePlan([step('get', [['fetch', 'ftp://x/m.yaml', 'm.yaml']])], options(), deps(runner, log)),
-    ).rejects.toThrow('fetches a non-http(s) URL');
+    ).rejects.toThrow('neither http(s) nor a local file:/// URL');
     expect(runner.calls).toHaveLength(0);
   });
 

@@ -118,3 +118,31 @@ export async function startDownloadServer(opts: ServerOptions) {
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
+
+/** A route of the feed server: a body (200), or a status with no body. */
+export type FeedRoute = string | Buffer | { readonly status: number };
+
+/**
+ * A local server imitating upstream release feeds (GitHub's releases and tags API, raw files, release
+ * downloads): the test gives each path its answer; every request is kept with its headers.
+ */
+export async function startFeedServer(routes: Readonly<Record<string, FeedRoute>>) {
+  const requests: { path: string; headers: Record<string, string | string[] | undefined> }[] = [];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
+    requests.push({ path, headers: { ...req.headers } });
+    const route = routes[path];
+    if (route === undefined)
+      return void res.writeHead(404, { 'content-type': 'text/plain' }).end('404: Not Found');
+    if (typeof route === 'object' && !Buffer.isBuffer(route)) return void res.writeHead(route.status).end();
+    const body = Buffer.isBuffer(route) ? route : Buffer.from(route);
+    res.writeHead(200, { 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    requests,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

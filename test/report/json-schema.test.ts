@@ -5,6 +5,7 @@ import { format, resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { loadResults } from '../../src/report/load-results.js';
 import { RESULTS_SCHEMA_PATH, resultsJsonSchemaText } from '../../src/report/json-schema.js';
+import { RESULTS_SCHEMA_URL } from '../../src/published.js';
 import { FIXTURES, REPO_ROOT, UPDATE } from './golden.js';
 
 const committedFile = join(REPO_ROOT, RESULTS_SCHEMA_PATH);
@@ -21,6 +22,12 @@ describe('published JSON Schema of results.json', () => {
       await writeFile(committedFile, fresh);
     }
     expect(await readFile(committedFile, 'utf8')).toBe(fresh);
+  });
+
+  it('carries its published URL as $id', async () => {
+    const schema = JSON.parse(await readFile(committedFile, 'utf8')) as { $id?: string };
+    expect(schema.$id).toBe(RESULTS_SCHEMA_URL);
+    expect(RESULTS_SCHEMA_URL.endsWith(`/${RESULTS_SCHEMA_PATH}`)).toBe(true);
   });
 
   it('accepts every valid fixture and refuses the invalid ones, as the zod schema does', async () => {

@@ -42,7 +42,7 @@ describe('loading results', () => {
     const out = await loadResults([dir], tmp);
     expect(out.results).toEqual([]);
     expect(out.invalid).toEqual([
-      { file: 'truncated/results.json', problems: [expect.stringMatching(/^not JSON: /)] },
+      { file: 'truncated/results.json', kind: 'schema', problems: [expect.stringMatching(/^not JSON: /)] },
     ]);
   });
 
@@ -138,12 +138,56 @@ describe('the matrix', async () => {
     expect(c.note).toMatch(/2 results disagree/);
   });
 
-  it('also flags agreeing duplicates as a conflict', async () => {
+  it('counts identical copies of one run once: byte-identical or only re-formatted', async () => {
     const dir = join(tmp, 'same');
     await mkdir(join(dir, 'a'), { recursive: true });
     await cp(join(FIXTURES, 'pass/results.json'), join(dir, 'a/results.json'));
     await cp(join(FIXTURES, 'pass/results.json'), join(dir, 'b.json'));
-    const l = await loadResults([dir, join(dir, 'b.json')], tmp);
+    // The same content, keys in another order and no indentation.
+    const raw = JSON.parse(await readFile(join(FIXTURES, 'pass/results.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const reordered = Object.fromEntries(Object.entries(raw).reverse());
+    await writeFile(join(dir, 'c.json'), JSON.stringify(reordered));
+    const l = await loadResults([dir, join(dir, 'b.json'), join(dir, 'c.json')], tmp);
+    expect(l.results).toHaveLength(3);
+    const m = buildMatrix({ results: l.results, generator: GENERATOR, generatedAt: 'x' });
+    expect(m.cells[0]!.status).toBe('pass');
+    expect(m.cells[0]!.runs).toHaveLength(1);
+    expect(m.cells[0]!.runs[0]!.copies).toEqual(['same/b.json', 'same/c.json']);
+    expect(m.cells[0]!.note).toMatch(
+      /identical copies counted once: same\/a\/results.json; same\/b.json; same\/c.json/,
+    );
+    expect(m.summary).toMatchObject({ pass: 1, conflict: 0 });
+    // JUnit too: one cell's cases, not three.
+    const one = await writeReport({
+      inputs: [join(FIXTURES, 'pass')],
+      outDir: join(tmp, 'one'),
+      cwd: tmp,
+      generator: GENERATOR,
+      now: FIXED_NOW,
+    });
+    const three = await writeReport({
+      inputs: [dir, join(dir, 'c.json')],
+      outDir: join(tmp, 'three'),
+      cwd: tmp,
+      generator: GENERATOR,
+      now: FIXED_NOW,
+    });
+    const tests = async (f: string) => /<testsuites [^>]*tests="(\d+)"/.exec(await readFile(f, 'utf8'))?.[1];
+    expect(await tests(three.files.junit)).toBe(await tests(one.files.junit));
+  });
+
+  it('two different runs of one cell still conflict, even when both pass', async () => {
+    const dir = join(tmp, 'two-runs');
+    await mkdir(dir, { recursive: true });
+    const raw = JSON.parse(await readFile(join(FIXTURES, 'pass/results.json'), 'utf8')) as {
+      finishedAt: string;
+    };
+    await writeFile(join(dir, 'a.json'), JSON.stringify(raw));
+    await writeFile(join(dir, 'b.json'), JSON.stringify({ ...raw, finishedAt: '2030-01-01T00:00:00.000Z' }));
+    const l = await loadResults([join(dir, 'a.json'), join(dir, 'b.json')], tmp);
     const m = buildMatrix({ results: l.results, generator: GENERATOR, generatedAt: 'x' });
     expect(m.cells[0]!.status).toBe('conflict');
     expect(m.cells[0]!.note).toMatch(/2 results for one cell .*none is chosen/);

@@ -31,6 +31,8 @@ async function night(n: number, historyNights = 30): Promise<string> {
   const file = join(artifacts, 'results-pass', 'results.json');
   const r = JSON.parse(await readFile(file, 'utf8'));
   r.verdict = VERDICTS[n];
+  // A failing night carries its evidence: the report refuses a verdict its own checks contradict.
+  if (r.verdict === 'fail') r.checks[0].status = 'fail';
   await writeFile(file, JSON.stringify(r));
   const site = join(tmp, `site-${n}-${historyNights}`);
   const previous = n > 0 ? join(tmp, `site-${n - 1}-${historyNights}`) : undefined;

@@ -80,3 +80,71 @@ describe('size limit', () => {
     expect(out).toMatch(/Truncated:.*matrix\.json/);
   });
 });
+
+describe('tool labels', () => {
+  it('says a tool from PATH was version-checked, and claims no checksum for it', () => {
+    const r: CellResult = structuredClone(pass);
+    r.tools = [
+      { name: 'kind', version: 'v0.32.0', source: 'path' },
+      { name: 'kubectl', version: 'v1.34.8', source: 'download', sha256: 'a'.repeat(64) },
+      { name: 'istioctl', version: '1.28.1', source: 'cache', sha256: 'b'.repeat(64) },
+    ];
+    const tools = cellSummaryMarkdown(r)
+      .split('\n')
+      .find((l) => l.includes('Tools:'))!;
+    expect(tools).toContain('kind v0.32.0 (from PATH, version-checked)');
+    expect(tools).toContain('kubectl v1.34.8 (downloaded, sha256-verified)');
+    expect(tools).toContain('istioctl 1.28.1 (from the tool cache, sha256-verified when downloaded)');
+    expect(tools.match(/sha256-verified/g)).toHaveLength(2);
+  });
+});
+
+describe('builds the catalog does not pin or know', () => {
+  it('says plainly what is not pinned, which facts were inherited, and whose builds ran', () => {
+    const r: CellResult = structuredClone(pass);
+    r.support = [
+      {
+        component: 'calico',
+        version: 'v3.33.0-0.dev',
+        status: 'unknown',
+        inheritedFrom: '3.32',
+        pinned: false,
+        detail: 'Calico build v3.33.0-0.dev: facts inherited from 3.32',
+      },
+      { ...r.support[1]!, version: '1.28.11', pinned: false },
+    ];
+    r.provenance = {
+      calico: {
+        version: 'v3.33.0-0.dev',
+        standing: 'label',
+        factsFrom: '3.32',
+        pinned: false,
+        manifests: { source: 'directory', location: '/src/calico/manifests' },
+        images: {
+          dikastes: 'quay.io/me/dikastes:dev',
+          dikastesSource: 'user',
+          registry: 'registry.example/',
+        },
+      },
+      istio: {
+        version: '1.28.11',
+        standing: 'newer-patch',
+        factsFrom: '1.28',
+        istioctl: { source: 'path', location: '/src/istio/out/istioctl', sha256: 'a'.repeat(64) },
+      },
+    };
+    const out = cellSummaryMarkdown(r);
+    expect(out).toContain(
+      '**Calico v3.33.0-0.dev: facts inherited from 3.32**, support unknown, not pinned.',
+    );
+    expect(out).toContain('**Istio 1.28.11 is not pinned**');
+    expect(out).toContain('**Calico manifests not pinned**: from the directory /src/calico/manifests');
+    expect(out).toContain('Dikastes quay.io/me/dikastes:dev');
+    expect(out).toContain('istioctl /src/istio/out/istioctl');
+    expect(out).toContain('❔');
+  });
+
+  it('adds nothing for a catalog release', () => {
+    expect(cellSummaryMarkdown(pass)).not.toContain('not pinned');
+  });
+});

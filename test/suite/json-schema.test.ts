@@ -4,6 +4,12 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { load } from 'js-yaml';
 import { format, resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
+import {
+  PUBLISHED_REPOSITORY,
+  PUBLISHED_TAG,
+  SUITE_SCHEMA_PATH,
+  SUITE_SCHEMA_URL,
+} from '../../src/published.js';
 import { defaultSuiteFile, suiteJsonSchema } from '../../src/suite/index.js';
 
 const SCHEMA_FILE = resolve(import.meta.dirname, '../../schemas/suite.schema.json');
@@ -37,5 +43,35 @@ describe('schemas/suite.schema.json', () => {
     };
     expect(validate(broken)).toBe(false);
     expect(validate.errors?.some((e) => e.instancePath === '/steps/0/expect/0/verdict')).toBe(true);
+  });
+});
+
+describe('the published schema URL', () => {
+  const ROOT = resolve(import.meta.dirname, '../..');
+  const MODELINE = /^# yaml-language-server: \$schema=(\S+)$/m;
+
+  it("is the committed schema's $id: a raw URL of this repository at the tag users put in `uses:`", async () => {
+    const schema = JSON.parse(await readFile(SCHEMA_FILE, 'utf8')) as { $id?: string };
+    expect(schema.$id).toBe(SUITE_SCHEMA_URL);
+    const readme = await readFile(resolve(ROOT, 'README.md'), 'utf8');
+    // The action's own usage line names the same repository and tag the URL is built from.
+    expect(readme).toContain(`uses: ${PUBLISHED_REPOSITORY}@${PUBLISHED_TAG}`);
+    expect(SUITE_SCHEMA_URL).toBe(
+      `https://raw.githubusercontent.com/${PUBLISHED_REPOSITORY}/${PUBLISHED_TAG}/${SUITE_SCHEMA_PATH}`,
+    );
+  });
+
+  it("every shipped suite and the README's example carry the modeline naming that $id", async () => {
+    const schema = JSON.parse(await readFile(SCHEMA_FILE, 'utf8')) as { $id: string };
+    const suites = [defaultSuiteFile(), resolve(import.meta.dirname, 'fixtures/user-suite/suite.yaml')];
+    for (const file of suites) {
+      const first = (await readFile(file, 'utf8')).split('\n')[0]!;
+      expect(MODELINE.exec(first)?.[1], file).toBe(schema.$id);
+    }
+    const readme = await readFile(resolve(ROOT, 'README.md'), 'utf8');
+    const example = /```yaml\n(# yaml-language-server[^\n]*)\napiVersion: calico-istio-conformance\/v1/.exec(
+      readme,
+    );
+    expect(MODELINE.exec(example?.[1] ?? '')?.[1]).toBe(schema.$id);
   });
 });

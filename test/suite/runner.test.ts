@@ -350,3 +350,116 @@ describe('a user suite end to end', () => {
     expect(h.ops()).toEqual([]);
   });
 });
+
+describe('--test selection in the runner', () => {
+  it('an unselected earlier step still applies its manifests and waits for them; only the selected expectations count', async () => {
+    const h = await harness({ propagationMs: 100 });
+    const r = valid(await fast(h)(h.request({ tests: ['allow-homepage/GET /(static|product)'] })));
+    expect(r.status).toBe('pass');
+    expect(r.steps.map((s) => [s.name, s.status, s.skippedBy])).toEqual([
+      ['baseline', 'skipped', 'selection'],
+      ['deny-all', 'skipped', 'selection'],
+      ['allow-homepage', 'pass', undefined],
+    ]);
+    // deny-all's policy is applied: allow-homepage's rules only mean something on top of it.
+    expect(r.steps[1]?.applied).toEqual(['frontend-deny.yaml']);
+    expect(r.steps[1]?.message).toMatch(
+      /^not selected by --test .*: its manifests were applied and probed only to wait/,
+    );
+    // Probed as a barrier (else allow-homepage could agree with the state before deny-all and flap).
+    expect(r.steps[1]?.expectations[0]).toMatchObject({ status: 'skipped', skippedBy: 'selection' });
+    expect(r.steps[1]?.expectations[0]?.probes).toBeGreaterThan(0);
+    // A step that changes nothing is not probed at all.
+    expect(r.steps[0]?.expectations[0]).toMatchObject({ status: 'skipped', probes: 0 });
+    const allow = r.steps[2]!.expectations;
+    expect(allow.map((e) => [e.request.path, e.status])).toEqual([
+      ['/', 'skipped'],
+      ['/static/favicon.ico', 'pass'],
+      ['/product/OLJCESPC7Z', 'pass'],
+      ['/cart', 'skipped'],
+      ['/cart', 'skipped'],
+    ]);
+    expect(allow[0]).toMatchObject({ skippedBy: 'selection', probes: 0 });
+    expect(r.selection).toEqual({
+      filters: ['allow-homepage/GET /(static|product)'],
+      selectedSteps: 1,
+      selectedExpectations: 2,
+      totalExpectations: 7,
+    });
+    // The unselected requests never reached the gateway.
+    expect(h.gatewayLog.some((l) => l.includes('/cart'))).toBe(false);
+    expect(h.ops()).toEqual([
+      'apply frontend-deny.yaml',
+      'apply frontend-allow-homepage.yaml',
+      'delete frontend-allow-homepage.yaml',
+      'delete frontend-deny.yaml',
+    ]);
+  });
+
+  it('an exclusion skips the matching step; steps after the last selected one apply nothing', async () => {
+    const h = await harness();
+    const r = valid(await fast(h)(h.request({ tests: ['!allow-homepage'] })));
+    expect(r.status).toBe('pass');
+    expect(r.steps.map((s) => s.status)).toEqual(['pass', 'pass', 'skipped']);
+    expect(r.steps[2]).toMatchObject({ skippedBy: 'selection', applied: [] });
+    expect(r.steps[2]?.message).toMatch(/no later step is selected, so nothing was applied/);
+    expect(h.ops()).toEqual(['apply frontend-deny.yaml', 'delete frontend-deny.yaml']);
+  });
+
+  it('an unselected step whose policy never takes effect fails: later steps would run on an unknown state', async () => {
+    const h = await harness();
+    await cp(resolve(defaultSuiteFile(), '../frontend-deny.yaml'), join(h.dir, 'frontend-deny.yaml'));
+    const suiteFile = join(h.dir, 'suite.yaml');
+    await writeFile(
+      suiteFile,
+      [
+        'apiVersion: calico-istio-conformance/v1',
+        'kind: Suite',
+        'name: wrong-barrier',
+        'target: { namespace: boutique }',
+        'steps:',
+        '  - name: mistaken',
+        '    apply: [frontend-deny.yaml]',
+        '    expect: [{ request: { path: / }, verdict: allow }]',
+        '  - name: wanted',
+        '    expect: [{ request: { path: / }, verdict: deny }]',
+      ].join('\n'),
+    );
+    const r = valid(
+      await h.runner({ timing: { ...FAST, timeoutMs: 400 } })(h.request({ suiteFile, tests: ['wanted'] })),
+    );
+    expect(r.status).toBe('fail');
+    expect(r.steps.map((s) => [s.status, s.skippedBy])).toEqual([
+      ['fail', undefined],
+      ['skipped', undefined],
+    ]);
+    expect(r.steps[0]?.message).toMatch(
+      /not selected by --test wanted, but probed because later selected steps build on its policy state/,
+    );
+    expect(r.steps[0]?.expectations[0]?.status).toBe('fail');
+  });
+
+  it('a failure in a selected step still stops later steps, which say why rather than "not selected"', async () => {
+    const h = await harness({ dikastes: 'deny-all' });
+    const r = valid(
+      await h.runner({ timing: { ...FAST, timeoutMs: 400 } })(h.request({ tests: ['baseline', 'allow'] })),
+    );
+    expect(r.status).toBe('fail');
+    expect(r.steps.map((s) => [s.status, s.skippedBy])).toEqual([
+      ['fail', undefined],
+      ['skipped', undefined],
+      ['skipped', undefined],
+    ]);
+  });
+
+  it('a selection of nothing, or a bad regex, is a suite error before any side effect', async () => {
+    const h = await harness();
+    const none = valid(await fast(h)(h.request({ tests: ['no-such-step'] })));
+    expect(none.status).toBe('error');
+    expect(none.diagnosis).toMatch(/--test no-such-step selects no expectation of suite boutique/);
+    const bad = valid(await fast(h)(h.request({ tests: ['('] })));
+    expect(bad.diagnosis).toMatch(/^--test "\(" is not a regular expression/);
+    expect(h.ops()).toEqual([]);
+    expect(h.gatewayLog).toEqual([]);
+  });
+});

@@ -10,8 +10,8 @@ const files = workflows.map((w) => w.file);
 const byFile = (f: string) => workflows.find((w) => w.file === f)!;
 
 describe('workflows', () => {
-  it('has CI, e2e, the nightly and the reusable conformance workflow', () => {
-    expect(files).toEqual(['ci.yml', 'conformance.yml', 'e2e.yml', 'nightly.yml']);
+  it('has CI, e2e, the nightly, the reusable conformance workflow and the upstream check', () => {
+    expect(files).toEqual(['check-upstream.yml', 'ci.yml', 'conformance.yml', 'e2e.yml', 'nightly.yml']);
   });
 
   it.each(files)('%s passes actionlint 1.7', async (f) => {
@@ -146,5 +146,35 @@ describe('the reusable conformance workflow', () => {
     });
     expect(job.permissions).toEqual({ contents: 'read', pages: 'write', 'id-token': 'write' });
     for (const k of Object.keys(job.with!)) expect(Object.keys(call.inputs)).toContain(k);
+  });
+});
+
+describe('the upstream check', () => {
+  const { wf } = byFile('check-upstream.yml');
+  const job = wf.jobs.check!;
+  const steps = job.steps!;
+
+  it('runs on a schedule (and by hand) with only what opening a pull request needs', () => {
+    expect(wf.on.schedule).toEqual([{ cron: expect.stringMatching(/^\S+ \S+ \S+ \S+ \S+$/) }]);
+    expect(wf.on).toHaveProperty('workflow_dispatch');
+    expect(job.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    expect(steps[0]!.with).toMatchObject({ 'persist-credentials': false });
+  });
+
+  it('runs versions --check-upstream with the token in the environment, never on a command line', () => {
+    const check = steps.find((s) => s.id === 'check')! as { run: string; env: Record<string, string> };
+    expect(check.run).toMatch(
+      /node dist\/cli\.js versions --check-upstream --json > catalog-updates\/upstream-check\.json/,
+    );
+    expect(check.env.GITHUB_TOKEN).toBe('${{ github.token }}');
+    for (const s of steps) expect(s.run ?? '', s.name).not.toMatch(/\$\{\{\s*(github\.token|secrets\.)/);
+  });
+
+  it('opens the pull request only when something is new, with the patch file and the report', () => {
+    const pr = steps.at(-1)! as { if: string; run: string };
+    expect(pr.if).toBe("steps.check.outputs.updates == 'true'");
+    expect(pr.run).toContain('git add catalog-updates/upstream-check.json');
+    expect(pr.run).toMatch(/gh pr create .*--body-file body\.md/);
+    expect(pr.run).toContain('gh pr edit');
   });
 });

@@ -40,13 +40,27 @@ async function dockerInfo(run: CellRun): Promise<{ info: DockerInfo } | { why: s
   }
 }
 
+/** The user's images that this runner's Docker does not hold (`docker image inspect` exits non-zero). */
+async function missingImages(run: CellRun, images: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const image of images) {
+    const r = await run.deps.runner.run(['docker', 'image', 'inspect', '--format', '{{.Id}}', image], {
+      timeoutMs: run.bounds.dockerInfoMs,
+      signal: run.signal,
+    });
+    if (r.exitCode !== 0 || r.timedOut || r.cancelled) missing.push(image);
+  }
+  return missing;
+}
+
 const mib = (bytes: number) => Math.floor(bytes / (1024 * 1024));
 
 /**
  * Phase `preflight` (kind clusters): before any download or cluster, a Docker engine must answer,
  * an arm64 host cannot run amd64-only images (the cell is `unsupported`), and the host must hold the
  * plan's summed requests: a kind node's allocatable is the Docker host's CPUs and memory (kind sets
- * no reservations), so pods that do not fit would stay Pending until the rollout times out.
+ * no reservations), so pods that do not fit would stay Pending until the rollout times out. The
+ * user's local images must be in Docker before a cluster is made to load them into.
  */
 export const preflightPhase: CellPhase = {
   name: 'preflight',
@@ -103,5 +117,13 @@ export const preflightPhase: CellPhase = {
     run.log.info(
       `Capacity: requests ${need.cpuMillis}m CPU / ${need.memoryMiB} MiB fit ${host.cpus ?? '?'} CPUs / ${host.memoryMiB ?? '?'} MiB`,
     );
+    const missingLocal = await missingImages(run, facts.localImages ?? []);
+    if (missingLocal.length) {
+      run.stop = {
+        verdict: 'error',
+        reason: `images names ${missingLocal.length === 1 ? 'an image' : 'images'} this runner's Docker does not have: ${missingLocal.join(', ')}. Build or pull ${missingLocal.length === 1 ? 'it' : 'them'} first (docker image inspect must find ${missingLocal.length === 1 ? 'it' : 'each'}), or drop ${missingLocal.length === 1 ? 'it' : 'them'} from images.`,
+      };
+      return;
+    }
   },
 };

@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { InputError, type CellConfig } from '../../config/cell-config.js';
 import type { InputNaming } from '../../config/inputs.js';
+import { withKindConfig } from '../../config/kind-config.js';
 import { privateKubeconfigPath } from '../../exec/secrets.js';
 import { buildPlan } from '../../plan/build.js';
 import { planEnv } from '../plan-env.js';
 import { writePlan } from '../../plan/write.js';
-import { isSupported, resolveCell } from '../../resolve/cell.js';
+import { checkLocalSources } from '../../plan/local-sources.js';
+import { resolveCell } from '../../resolve/cell.js';
 import type { SuiteTarget } from '../../suite/contract.js';
 import { defaultSuiteFile } from '../../suite/default-suite.js';
 import {
@@ -36,6 +38,22 @@ export function osFreePort(): Promise<number> {
   });
 }
 
+/** Host ports the user's kind config maps: kind binds them too, so the gateway's port must differ. */
+function userHostPorts(config: CellConfig): Set<number> {
+  const nodes = config.kindConfig?.nodes ?? [];
+  return new Set(
+    nodes.flatMap((n) => (n.extraPortMappings ?? []).flatMap((m) => (m.hostPort ? [m.hostPort] : []))),
+  );
+}
+
+/** A free port none of the user's mappings claims (a few draws; the OS rarely hands out the same one). */
+async function freeHostPort(draw: () => Promise<number>, taken: ReadonlySet<number>): Promise<number> {
+  for (let i = 0; ; i++) {
+    const port = await draw();
+    if (!taken.has(port) || i >= 8) return port;
+  }
+}
+
 /** The deadline and what the main phases may use of it (the rest is reserved for diagnostics, cleanup, record). */
 export function deadlines(startedMs: number, timeoutMinutes: number): { at: number; mainAt: number } {
   const total = timeoutMinutes * 60_000;
@@ -54,7 +72,7 @@ async function exists(p: string): Promise<boolean> {
 
 const refuse = (
   naming: InputNaming,
-  input: 'ingress-url' | 'suite',
+  input: 'ingress-url' | 'suite' | 'test',
   value: string,
   why: string,
   accepted: string,
@@ -87,8 +105,9 @@ export async function checkRunInputs(
       'a path to a suite YAML file',
     );
   }
+  let target: SuiteTarget;
   try {
-    return { suiteFile, target: await deps.loadSuiteTarget(suiteFile) };
+    target = await deps.loadSuiteTarget(suiteFile, config.test);
   } catch (e) {
     throw refuse(
       naming,
@@ -98,6 +117,17 @@ export async function checkRunInputs(
       'a suite YAML file (apiVersion calico-istio-conformance/v1, kind Suite)',
     );
   }
+  // A selection that selects nothing would be a green run that tested nothing.
+  if (target.selection?.expectations === 0) {
+    throw refuse(
+      naming,
+      'test',
+      config.test.join(','),
+      `selects none of the ${target.selection.total} expectations of suite ${target.name}`,
+      'regexes matching at least one `step/expectation` name of the suite (`!regex` excludes)',
+    );
+  }
+  return { suiteFile, target };
 }
 
 /**
@@ -105,20 +135,23 @@ export async function checkRunInputs(
  * build and write its plan, and say what the catalog knows about it.
  */
 export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepared> {
-  const { config, naming } = req;
-  const resultsDir = isAbsolute(config.resultsDir) ? config.resultsDir : resolve(deps.cwd, config.resultsDir);
+  const { naming } = req;
+  const given = req.config;
+  const resultsDir = isAbsolute(given.resultsDir) ? given.resultsDir : resolve(deps.cwd, given.resultsDir);
   // Even a refused run must not leave an earlier run's results to be read as its own.
   await clearOwnedResults(resultsDir);
-  const { suiteFile, target } = await checkRunInputs(config, naming, deps);
+  const { suiteFile, target } = await checkRunInputs(given, naming, deps);
+  const config = await withKindConfig(given, deps.cwd, naming);
   const cell = resolveCell(config);
   const startedMs = deps.now();
   const { at: deadlineMs, mainAt: mainDeadlineMs } = deadlines(startedMs, config.timeoutMinutes);
   const runId = (deps.runId ?? (() => randomBytes(3).toString('hex')))();
   const kind = config.cluster === 'kind';
   // Runs share a Docker host: each maps the gateway to its own free port (even when probes go elsewhere).
-  const hostPort = kind ? await (deps.freePort ?? osFreePort)() : undefined;
+  const hostPort = kind ? await freeHostPort(deps.freePort ?? osFreePort, userHostPorts(config)) : undefined;
   const rendered = buildPlan(cell, { runId, ...(hostPort ? { hostPort } : {}) });
   const { plan } = rendered;
+  await checkLocalSources(plan, naming);
   const planDir = join(resultsDir, 'plan');
   await mkdir(resultsDir, { recursive: true });
   await writePlan(planDir, rendered);
@@ -134,12 +167,15 @@ export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepar
     else log.warn(line);
   }
   for (const note of plan.facts.notes) log.info(`Note: ${note}`);
+  if (config.kindConfigFile && plan.facts.nodes)
+    log.info(
+      `kind config ${config.kindConfigFile} merged into ${join(planDir, 'manifests/kind-config.yaml')}: ${plan.facts.nodes.length} node(s), ${plan.facts.nodes.join(', ')}`,
+    );
+  // `unknown` (a build the user asked for, on inherited facts) is run, never skipped by policy.
+  const skipped = cell.support.filter((s) => s.status === 'outside-window' || s.status === 'known-defect');
   const skip =
-    !isSupported(cell) && config.onUnsupported === 'skip'
-      ? cell.support
-          .filter((s) => s.status !== 'supported')
-          .map((s) => `${s.component} ${s.version} ${s.status} (${s.detail})`)
-          .join('; ')
+    skipped.length > 0 && config.onUnsupported === 'skip'
+      ? skipped.map((s) => `${s.component} ${s.version} ${s.status} (${s.detail})`).join('; ')
       : undefined;
   return {
     cell,

@@ -50,6 +50,7 @@ export const suitePhase: CellPhase = {
             connectTimeoutMs: facts.route.connectTimeoutMs,
           },
           defaultProbeTimeoutMs: facts.route.probeTimeoutMs,
+          tests: run.req.config.test,
           oracle: {
             semantics,
             readTarget: (signal) => readPodIdentity(k, target.namespace, target.selector, signal),

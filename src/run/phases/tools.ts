@@ -32,6 +32,7 @@ export const toolsPhase: CellPhase = {
           if (!planned) throw new Error(`the plan names no ${tool}`);
           return planned.downloads[arch];
         },
+        givenOf: (tool) => run.plan.tools.find((t) => t.name === tool)?.given,
         fetcher: deps.fetcher,
         runner: deps.runner,
         log: run.log,
