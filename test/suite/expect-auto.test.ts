@@ -67,6 +67,7 @@ async function run(
   answers: Record<string, Observation['verdict']>,
   binding: SuiteOracleBinding | null = { semantics: V3321, readTarget: async () => TARGET },
   extraPolicy?: string,
+  tests?: string[],
 ) {
   const dir = await mkdtemp(join(tmp, 's-'));
   await copyFile(
@@ -103,6 +104,7 @@ async function run(
     dikastesReady: { ready: true, evidence: 'test' },
     policies: { apply: async (f) => void applied.push(f), delete: async () => undefined },
     ...(binding ? { oracle: binding } : {}),
+    ...(tests ? { tests } : {}),
     signal: new AbortController().signal,
     log: (l) => lines.push(l),
   });
@@ -156,6 +158,20 @@ describe('the suite runner with expect: auto', () => {
     expect(result.finding).toMatchObject({ kind: 'step-failed' });
     expect(result.diagnosis).toContain('Calico disagrees with the oracle');
     expect(lines.some((l) => l.startsWith('    Calico disagrees with the oracle'))).toBe(true);
+  });
+
+  it('with --test, the selected expectations are probed against the oracle; the others are not tested', async () => {
+    const { result } = await run(
+      AUTO,
+      { 'GET /': 'allowed', 'GET /cart': 'allowed' },
+      { semantics: V3321, readTarget: async () => TARGET },
+      undefined,
+      ['homepage/GET /$'],
+    );
+    expect(result.status).toBe('pass');
+    const [home, cart] = result.steps[0]!.expectations;
+    expect([home!.status, home!.oracle?.agrees]).toEqual(['pass', true]);
+    expect([cart!.status, cart!.oracle?.agrees ?? null]).toEqual(['skipped', null]);
   });
 
   it('no verdict observed is not a disagreement: agrees is null', async () => {
