@@ -552,7 +552,7 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       images: [...(operatorImage ? [operatorImage] : []), ...componentImages],
       dikastesLog: calico.release.dikastesLog,
       httpPaths,
-      dikastesChecksNegations: compareVersions(calico.version, DIKASTES_NEGATIONS_FROM) >= 0,
+      dikastesChecksNegations: compareVersions(calico.factsVersion, DIKASTES_NEGATIONS_FROM) >= 0,
       ...(defect ? { defect } : {}),
     },
     istio: {
