@@ -8,7 +8,7 @@ export const ACTION_INPUTS = [
     name: 'mode',
     default: 'run',
     description:
-      '`run`: plan and run the cell. `plan`: only render the plan into results-dir/plan. `report`: build the matrix, reports and badge from `results`.',
+      "`run`: plan and run the cell. `plan`: only render the plan into results-dir/plan. `report`: build the matrix, reports and badge from `results`. `check`: evaluate the suite's expectations with the policy oracle for `calico-version`, no cluster (fails when one disagrees).",
   },
   {
     name: ReportInputs.Results,
@@ -46,7 +46,7 @@ export const ACTION_INPUTS = [
   },
 ] as const;
 
-const MODES = ['run', 'plan', 'report'] as const;
+const MODES = ['run', 'plan', 'report', 'check'] as const;
 export type ActionMode = (typeof MODES)[number];
 
 export function readCellInputs(): RawInputs {

@@ -50,6 +50,8 @@ export async function main(): Promise<void> {
   const mode = readMode();
   // Report mode reads results, not a cell: no cell inputs to validate, nothing for post to clean.
   if (mode === 'report') return reportMode();
+  // Check mode evaluates the suite offline: no cluster, nothing for post to clean.
+  if (mode === 'check') return (await import('./check-mode.js')).checkMode();
   const raw = readCellInputs();
   let config: CellConfig;
   try {

@@ -52,3 +52,22 @@ export const BOUTIQUE = {
   /** Our lowered CPU request per kept container: the default cell fits a 2-vCPU runner (UPSTREAM.md §6 "Capacity"). */
   loweredCpuMillis: 25,
 } as const;
+
+/**
+ * Who each kept Deployment's pods are, as release/kubernetes-manifests.yaml v0.10.6 declares them
+ * (template labels, serviceAccountName, the app container's first port): the policy oracle's target
+ * when `suite check` runs without a cluster.
+ */
+export const BOUTIQUE_PODS = [
+  { labels: { app: 'frontend' }, serviceAccount: 'frontend', port: 8080 },
+  { labels: { app: 'adservice' }, serviceAccount: 'adservice', port: 9555 },
+  { labels: { app: 'currencyservice' }, serviceAccount: 'currencyservice', port: 7000 },
+  { labels: { app: 'cartservice' }, serviceAccount: 'cartservice', port: 7070 },
+  { labels: { app: 'redis-cart' }, serviceAccount: 'default', port: 6379 },
+  { labels: { app: 'recommendationservice' }, serviceAccount: 'recommendationservice', port: 8080 },
+  { labels: { app: 'checkoutservice' }, serviceAccount: 'checkoutservice', port: 5050 },
+  { labels: { app: 'emailservice' }, serviceAccount: 'emailservice', port: 8080 },
+  { labels: { app: 'paymentservice' }, serviceAccount: 'paymentservice', port: 50051 },
+  { labels: { app: 'shippingservice' }, serviceAccount: 'shippingservice', port: 50051 },
+  { labels: { app: 'productcatalogservice' }, serviceAccount: 'productcatalogservice', port: 3550 },
+] as const;

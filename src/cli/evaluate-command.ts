@@ -1,27 +1,8 @@
 import { CommanderError, type Command } from 'commander';
-import { resolveCalicoSemantics } from '../resolve/cell.js';
-import type { OracleSemantics } from '../oracle/model.js';
+import { oracleSemanticsFor } from '../resolve/oracle-semantics.js';
 import type { CliIo } from './index.js';
 
-/** A Calico version spec → the facts the oracle applies (from the catalog, through src/resolve). */
-export function oracleSemanticsFor(
-  spec: string | undefined,
-): { ok: true; sem: OracleSemantics } | { ok: false; why: string; known: readonly string[] } {
-  const found = resolveCalicoSemantics(spec);
-  if (!found.ok) return found;
-  const d = found.defect;
-  return {
-    ok: true,
-    sem: {
-      calico: found.version,
-      httpPaths: found.httpPaths,
-      dikastesChecksNegations: found.dikastesChecksNegations,
-      ...(d?.symptom === 'deny-all'
-        ? { denyAllDefect: { id: d.id, issue: d.issue, diagnosis: d.diagnosis } }
-        : {}),
-    },
-  };
-}
+export { oracleSemanticsFor };
 
 interface EvaluateOptions {
   readonly calico?: string;

@@ -6,6 +6,7 @@ import { neutralise } from '../exec/untrusted.js';
 import { VERSION } from '../version.js';
 import { addCellOptions, rawInputs } from './cell-options.js';
 import { registerEvaluateCommand } from './evaluate-command.js';
+import { registerSuiteCommand } from './suite-command.js';
 import { registerProbeCommand } from './probe-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -116,6 +117,7 @@ export function buildProgram(io: CliIo): Command {
 
   registerReportCommand(program, io);
   registerEvaluateCommand(program, io);
+  registerSuiteCommand(program, io);
 
   return program;
 }
@@ -128,8 +130,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // `evaluate` exits 1 when a case disagrees; every other commander error is bad usage.
-      if (e.code === 'evaluate.disagree') return 1;
+      // `evaluate` and `suite check` exit 1 when a case disagrees; every other commander error is bad usage.
+      if (e.code === 'evaluate.disagree' || e.code === 'suite.disagree') return 1;
       return e.exitCode === 0 ? 0 : 2;
     }
     // Refusals carry their own sentence; their classes are named, not imported, so the CLI starts light.

@@ -14,7 +14,7 @@ import type {
   World,
 } from './model.js';
 import { inCidr } from './objects.js';
-import { matchHttp } from './paths.js';
+import { envoyBaseNormalise, matchHttp } from './paths.js';
 import { evaluate, parseSelector, prefixLabels, type Labels, type SelectorNode } from './selector.js';
 
 /** A case the policies cannot be evaluated for (a rule needs a fact the case does not give). */
@@ -59,7 +59,23 @@ function namespaceLabels(ns: string, world: World): Labels {
 }
 
 /** rules.go: the namespace selector over `pcns.` labels, all() → any namespaced endpoint, global() → none. */
+/** Parsed and rewritten selectors, by text: a world evaluates the same few selectors many times. */
+const rewritten = new Map<string, SelectorNode>();
+function memo(key: string, make: () => SelectorNode): SelectorNode {
+  let node = rewritten.get(key);
+  if (!node) {
+    if (rewritten.size > 10_000) rewritten.clear();
+    node = make();
+    rewritten.set(key, node);
+  }
+  return node;
+}
+
 function namespaceSelectorNode(text: string): SelectorNode {
+  return memo(`ns\u0000${text}`, () => namespaceSelectorNodeOf(text));
+}
+
+function namespaceSelectorNodeOf(text: string): SelectorNode {
   const swap = (n: SelectorNode): SelectorNode => {
     switch (n.op) {
       case 'all':
@@ -79,8 +95,10 @@ function namespaceSelectorNode(text: string): SelectorNode {
 }
 
 const sel = (text: string, labels: Labels, prefix = '') => {
-  const node = parseSelector(text);
-  return evaluate(prefix ? prefixLabels(node, prefix) : node, labels);
+  const node = prefix
+    ? memo(`${prefix}\u0000${text}`, () => prefixLabels(parseSelector(text), prefix))
+    : parseSelector(text);
+  return evaluate(node, labels);
 };
 
 /**
@@ -230,6 +248,32 @@ export function sortPolicies(policies: readonly Policy[]): Policy[] {
   });
 }
 
+/** A world's policies for one direction, by tier in order and in order within each tier (built once per world). */
+interface TierPolicies {
+  /** The tier, or its name when no Tier defines it (an error once a policy of it applies). */
+  readonly tier: Tier | string;
+  readonly policies: readonly Policy[];
+}
+const ordering = new WeakMap<World, Partial<Record<Direction, readonly TierPolicies[]>>>();
+
+function orderedPolicies(world: World, dir: Direction): readonly TierPolicies[] {
+  let byDir = ordering.get(world);
+  if (!byDir) ordering.set(world, (byDir = {}));
+  const hit = byDir[dir];
+  if (hit) return hit;
+  const withDir = world.policies.filter((p) => p.types.includes(dir));
+  const names = [...new Set(withDir.map((p) => p.tier))];
+  const known = names.filter((n) => n === 'default' || world.tiers.has(n));
+  const out: TierPolicies[] = sortTiers(world, known).map((tier) => ({
+    tier,
+    policies: sortPolicies(withDir.filter((p) => p.tier === tier.name)),
+  }));
+  for (const n of names.filter((x) => !known.includes(x)))
+    out.push({ tier: n, policies: withDir.filter((p) => p.tier === n) });
+  byDir[dir] = out;
+  return out;
+}
+
 const policyName = (p: Policy) => (p.namespace !== undefined ? `${p.namespace}/${p.name}` : p.name);
 
 /**
@@ -240,14 +284,16 @@ const policyName = (p: Policy) => (p.namespace !== undefined ? `${p.namespace}/$
  * checkTiers; conversion.go NamespaceToProfile; all v3.32.1, check.go the same in v3.29.7).
  */
 function runTiers(world: World, ep: Endpoint, labels: Labels, dir: Direction, match: RuleMatcher): Decision {
-  const applying = world.policies.filter((p) => p.types.includes(dir) && selects(p, labels));
   const notes: string[] = [];
-  if (applying.length === 0) notes.push(`no ${dir} policy selects it`);
-  for (const tier of sortTiers(
-    world,
-    applying.map((p) => p.tier),
-  )) {
-    const inTier = sortPolicies(applying.filter((p) => p.tier === tier.name));
+  let any = false;
+  for (const { tier, policies } of orderedPolicies(world, dir)) {
+    const inTier = policies.filter((p) => selects(p, labels));
+    if (inTier.length === 0) continue;
+    if (typeof tier === 'string') {
+      sortTiers(world, [tier]); // throws: no Tier defines it
+      continue;
+    }
+    any = true;
     let passed = false;
     outer: for (const p of inTier) {
       const rules = dir === 'ingress' ? p.ingress : p.egress;
@@ -305,6 +351,7 @@ function runTiers(world: World, ep: Endpoint, labels: Labels, dir: Direction, ma
       notes,
     };
   }
+  if (!any) notes.push(`no ${dir} policy selects it`);
   notes.push(`profile kns.${ep.namespace} allows`);
   return {
     action: 'Allow',
@@ -427,7 +474,9 @@ export function evaluateCase(c: Case, index: number, world: World, sem: OracleSe
     });
   }
 
-  const seen = c.request.path;
+  // The client's path reaches Dikastes after the sidecar's normalize_path (paths.ts envoyBaseNormalise).
+  const seen = envoyBaseNormalise(c.request.path);
+  if (seen !== c.request.path) lines.push(`Envoy normalises ${c.request.path} to ${seen} before ext_authz.`);
   const dikastesMatch: RuleMatcher = (r, p) => {
     // v3.29.7's Dikastes skips notNets and notPorts (match.go matchSource/matchDestination).
     if (!l4Matches(r, p.namespace, flow, sem.dikastesChecksNegations)) return { matched: false };
@@ -459,7 +508,7 @@ export interface Summary {
   readonly unchecked: number;
 }
 
-export function summarise(results: readonly CaseResult[]): Summary {
+export function summarise(results: readonly { readonly agrees: boolean | null }[]): Summary {
   return {
     cases: results.length,
     agree: results.filter((r) => r.agrees === true).length,

@@ -1,4 +1,5 @@
 import { CaseInputError, evaluateCase, summarise, type Summary } from './evaluate.js';
+export { summarise, type Summary } from './evaluate.js';
 import { formatField, OracleInputError, type LoadedCases } from './load.js';
 import type { CaseResult, OracleSemantics } from './model.js';
 
@@ -33,9 +34,18 @@ export function evaluateCases(loaded: LoadedCases, sem: OracleSemantics): Oracle
   return { calico: sem.calico, cases: results, summary: summarise(results) };
 }
 
+/** How a version's semantics read in a truth table's header. */
+export function semanticsText(sem: OracleSemantics): string {
+  const paths =
+    sem.httpPaths === 'normalised' ? 'normalised paths, segment-boundary prefixes' : 'raw path prefixes';
+  const defect = sem.denyAllDefect ? `, known defect ${sem.denyAllDefect.id}` : '';
+  return `Calico ${sem.calico} (${paths}${defect})`;
+}
+
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
-function who(r: CaseResult): string {
+/** Who decided, in a few words: the truth table's last column. */
+export function decidedByText(r: Pick<CaseResult, 'decidedBy'>): string {
   const d = r.decidedBy;
   if (d.kind === 'defect') return 'dikastes: known defect';
   if (d.kind === 'profile') return `${d.enforcement}: profile ${d.policy ?? ''}`.trimEnd();
@@ -45,23 +55,41 @@ function who(r: CaseResult): string {
   return `${d.enforcement}: ${d.tier}/${policy} rule ${d.rule} ${d.action}`;
 }
 
-/** The truth table: one line per case (name, verdict, expected, agreement, who decided), then a summary. */
-export function truthTable(report: OracleReport, header: string): string {
-  const w = Math.min(40, Math.max(4, ...report.cases.map((c) => c.name.length)));
+/** One line of a truth table: a case of `evaluate`, an expectation of `suite check`. */
+export interface TruthRow {
+  readonly name: string;
+  readonly verdict: CaseResult['verdict'];
+  /** As written: a verdict, or `denied` (either layer); null when nothing was expected. */
+  readonly expected: string | null;
+  readonly agrees: boolean | null;
+  readonly decidedBy: CaseResult['decidedBy'];
+  readonly explanation: string;
+}
+
+/** The table's column header and one line per row (name, verdict, expected, agreement, who decided). */
+export function truthTableLines(rows: readonly TruthRow[], width?: number): string[] {
+  const w = width ?? Math.min(40, Math.max(4, ...rows.map((c) => c.name.length)));
   const lines = [
-    header,
     `${pad('CASE', w)}  ${pad('VERDICT', 9)}  ${pad('EXPECTED', 9)}  ${pad('RESULT', 9)}  DECIDED BY`,
   ];
-  for (const r of report.cases) {
+  for (const r of rows) {
     const result = r.agrees === null ? 'unchecked' : r.agrees ? 'agree' : 'DISAGREE';
     lines.push(
-      `${pad(r.name, w)}  ${pad(r.verdict, 9)}  ${pad(r.expected ?? '-', 9)}  ${pad(result, 9)}  ${who(r)}`,
+      `${pad(r.name, w)}  ${pad(r.verdict, 9)}  ${pad(r.expected ?? '-', 9)}  ${pad(result, 9)}  ${decidedByText(r)}`,
     );
   }
-  const s = report.summary;
-  lines.push(`${s.cases} case(s): ${s.agree} agree, ${s.disagree} disagree, ${s.unchecked} unchecked`);
-  const wrong = report.cases.filter((r) => r.agrees === false);
-  for (const r of wrong)
+  return lines;
+}
+
+/** The summary line and, for each disagreement, the oracle's explanation. */
+export function truthTableTail(rows: readonly TruthRow[], s: Summary): string[] {
+  const lines = [`${s.cases} case(s): ${s.agree} agree, ${s.disagree} disagree, ${s.unchecked} unchecked`];
+  for (const r of rows.filter((x) => x.agrees === false))
     lines.push('', `✗ ${r.name}: expected ${r.expected}, the oracle says ${r.verdict}`, `  ${r.explanation}`);
-  return `${lines.join('\n')}\n`;
+  return lines;
+}
+
+/** The truth table: one line per case (name, verdict, expected, agreement, who decided), then a summary. */
+export function truthTable(report: OracleReport, header: string): string {
+  return `${[header, ...truthTableLines(report.cases), ...truthTableTail(report.cases, report.summary)].join('\n')}\n`;
 }

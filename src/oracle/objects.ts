@@ -491,6 +491,13 @@ export function inCidr(address: string, net: string): boolean {
 }
 
 /** Reads one object; problems carry paths inside it. */
+/** Whether a document is a kind the oracle reads (any other kind in a suite's manifests is skipped). */
+export function isOracleKind(doc: unknown): boolean {
+  if (!isObj(doc) || typeof doc.kind !== 'string') return false;
+  if (doc.kind === 'NetworkPolicy' && doc.apiVersion === KNP_API) return true;
+  return KINDS[doc.kind] !== undefined && KINDS[doc.kind] === doc.apiVersion;
+}
+
 export function parseObject(
   doc: unknown,
   source: string,

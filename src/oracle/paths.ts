@@ -1,27 +1,47 @@
 import type { HttpMatch, OracleSemantics } from './model.js';
 
+/** Characters Envoy's path canonicaliser decodes from `%XX` (kPathCharLookup UNESCAPE: unreserved). */
+const ENVOY_UNESCAPE = /^[A-Za-z0-9._~-]$/;
+/** Characters it percent-encodes (kPathCharLookup ESCAPE): controls, space, `"#<>^\`{|}`, DEL and non-ASCII. */
+const envoyEscapes = (ch: string) => ch <= ' ' || ch >= '\x7f' || '"#<>^`{|}'.includes(ch);
+
 /**
  * The path the target's sidecar hands to ext_authz. Istio 1.28.1 sets `normalize_path: true`,
  * `merge_slashes: false` and `path_with_escaped_slashes_action: KEEP_UNCHANGED` for the mesh default
  * pathNormalization (DEFAULT = BASE) on every HTTP connection manager, the sidecar's inbound one
  * included (istio pilot/pkg/networking/core/listener_builder.go, listener_inbound.go, 1.28.1).
- * Envoy's normalize_path is RFC 3986 dot-segment removal on the path before the query. Modelled here:
- * `.`/`..` segments (also spelt `%2e`, as Envoy's Chromium-derived canonicaliser treats them — not
- * confirmed against Envoy source); duplicate slashes, `%2F` and other escapes are left alone.
+ * Envoy's normalize_path is Chromium's path canonicaliser on the path before `?` (envoy
+ * source/common/http/path_utility.cc canonicalPath; source/common/chromium_url/url_canon_path.cc
+ * DoPartialPath, kPathCharLookup, IsDot): `\` becomes `/`; `%XX` of an unreserved character is
+ * decoded (`%73` → `s`, `%2e` → `.`), other escapes (`%2F`) are kept as written; characters
+ * outside the path set are encoded; `.`/`..` segments are resolved; duplicate slashes stay.
+ * Istio 1.28.1 (istio.deps) builds istio/proxy 94128943, which pins Envoy 3bce179f; its
+ * canonicalizePath uses googleurl's url::CanonicalizePath (remove_forked_chromium_url) or the fork
+ * above, which share these rules; the file at that exact Envoy commit was not read.
  */
 export function envoyBaseNormalise(raw: string): string {
-  const q = raw.search(/[?]/);
+  const q = raw.indexOf('?');
   const path = q === -1 ? raw : raw.slice(0, q);
   const query = q === -1 ? '' : raw.slice(q);
-  const segments = path.split('/').slice(1);
+  let canon = '';
+  for (let i = 0; i < path.length; i++) {
+    const ch = path[i]!;
+    if (ch === '%' && /^[0-9a-fA-F]{2}$/.test(path.slice(i + 1, i + 3))) {
+      const c = String.fromCharCode(parseInt(path.slice(i + 1, i + 3), 16));
+      canon += ENVOY_UNESCAPE.test(c) ? c : path.slice(i, i + 3);
+      i += 2;
+    } else if (ch === '\\') canon += '/';
+    else if (envoyEscapes(ch))
+      for (const b of Buffer.from(ch, 'utf8')) canon += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    else canon += ch;
+  }
+  const segments = canon.split('/').slice(1);
   const out: string[] = [];
-  const isDot = (s: string) => /^(\.|%2e)$/i.test(s);
-  const isDotDot = (s: string) => /^(\.|%2e)(\.|%2e)$/i.test(s);
   for (const [i, s] of segments.entries()) {
     const last = i === segments.length - 1;
-    if (isDot(s)) {
+    if (s === '.') {
       if (last) out.push('');
-    } else if (isDotDot(s)) {
+    } else if (s === '..') {
       out.pop();
       if (last) out.push('');
     } else out.push(s);

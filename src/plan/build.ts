@@ -731,6 +731,8 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort
             },
     },
     ...(cell.calico.defect ? { knownDefect: cell.calico.defect } : {}),
+    policyOracle: policyOracle(cell),
+    gatewayPods: { namespace: ISTIO_NAMESPACE, selector: 'istio=ingressgateway' },
     notes: cell.notes,
     amd64Only: cell.amd64Only,
     ...(clusterName ? { clusterName, hostPort, cellLabel: { key: CELL_LABEL, value: cell.id } } : {}),
@@ -835,5 +837,18 @@ export function buildPlan(cell: ResolvedCell, opts: BuildOptions = {}): Rendered
       cleanup,
     },
     files: b.files,
+  };
+}
+
+/** The Calico version's semantics as the policy oracle takes them. */
+function policyOracle(cell: ResolvedCell): PlanFacts['policyOracle'] {
+  const d = cell.calico.defect;
+  return {
+    calico: cell.calico.version,
+    httpPaths: cell.calico.httpPaths,
+    dikastesChecksNegations: cell.calico.dikastesChecksNegations,
+    ...(d?.symptom === 'deny-all'
+      ? { denyAllDefect: { id: d.id, issue: d.issue, diagnosis: d.diagnosis } }
+      : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { OracleSemantics } from '../oracle/model.js';
 import type { DikastesLogLines, KnownDefect } from '../resolve/cell.js';
 
 /** Catalog records the plan carries; later stages take their shape from here, not from the catalog. */
@@ -172,6 +173,10 @@ export interface PlanFacts {
   readonly envoyStats: { readonly container: string; readonly command: readonly string[] };
   /** The catalog's known defect for this Calico version, as a record the suite and verdict read. */
   readonly knownDefect?: KnownDefect;
+  /** What the policy oracle applies for this Calico version (a suite's `expect: auto`). */
+  readonly policyOracle: OracleSemantics;
+  /** The ingress gateway's pods: the default source of a suite's requests. */
+  readonly gatewayPods: { readonly namespace: string; readonly selector: string };
   /** Catalog facts the user should see (printed with the plan and the run, kept in results). */
   readonly notes: readonly string[];
   /** Components whose images exist for amd64 only. */

@@ -76,3 +76,75 @@ export function nextStep(result: CellResult): string {
     : 'rerun with keep-cluster: on-failure to inspect the cluster';
   return where;
 }
+
+/** One row of a step's truth table: what was expected (by whom), what was observed, whether they agree. */
+export interface TruthRow {
+  readonly name: string;
+  readonly request: string;
+  readonly expected: string;
+  /** `oracle` for `expect: auto`, `suite` for a written verdict. */
+  readonly by: 'oracle' | 'suite';
+  readonly observed: string;
+  readonly result: 'agree' | 'disagree' | 'no verdict';
+  /** Which rule the oracle says decided, for `expect: auto`. */
+  readonly decidedBy?: string;
+}
+
+export interface TruthStep {
+  readonly step: string;
+  readonly rows: readonly TruthRow[];
+  readonly agree: number;
+  readonly disagree: number;
+  readonly noVerdict: number;
+  /** Rows whose expectation the oracle computed. */
+  readonly oracle: number;
+}
+
+const expectedText = (e: ExpectationResult) =>
+  e.oracle?.verdict ?? (e.expected === 'allow' ? 'allowed' : e.layer ? `denied-${e.layer}` : 'denied');
+
+/** The oracle's decidedBy in a few words: "dikastes: default/p rule 0 Allow", "felix: end of tier default". */
+export function decidedByWords(d: NonNullable<ExpectationResult['oracle']>['decidedBy']): string {
+  if (d.kind === 'defect') return `${d.enforcement}: known defect`;
+  if (d.kind === 'profile') return `${d.enforcement}: profile ${d.policy ?? ''}`.trimEnd();
+  const policy = d.namespace ? `${d.namespace}/${d.policy}` : d.policy;
+  if (d.kind === 'tier-default')
+    return `${d.enforcement}: end of tier ${d.tier} (${d.action}) after ${policy}`;
+  return `${d.enforcement}: ${d.tier}/${policy} rule ${d.rule} ${d.action}`;
+}
+
+/** The suite as Cyclonus shows a run: per step, expected against observed, agree or disagree. */
+export function truthTableOf(result: CellResult): TruthStep[] {
+  return (result.suite?.steps ?? [])
+    .filter((s) => s.expectations.some((e) => e.status !== 'skipped'))
+    .map((s) => {
+      // Expectations `--test` left out were not tested: they are not in the table.
+      const rows: TruthRow[] = s.expectations
+        .filter((e) => e.status !== 'skipped')
+        .map((e) => ({
+          name: e.name,
+          request: `${e.request.method} ${e.request.path}`,
+          expected: expectedText(e),
+          by: e.oracle ? 'oracle' : 'suite',
+          observed: e.observed?.verdict ?? 'nothing',
+          result: e.status === 'pass' ? 'agree' : e.status === 'fail' ? 'disagree' : 'no verdict',
+          ...(e.oracle ? { decidedBy: decidedByWords(e.oracle.decidedBy) } : {}),
+        }));
+      const count = (r: TruthRow['result']) => rows.filter((x) => x.result === r).length;
+      return {
+        step: s.name,
+        rows,
+        agree: count('agree'),
+        disagree: count('disagree'),
+        noVerdict: count('no verdict'),
+        oracle: rows.filter((r) => r.by === 'oracle').length,
+      };
+    });
+}
+
+/** "3 agree, 1 disagree (2 by the oracle)": one step's line. */
+export function truthLine(t: Pick<TruthStep, 'agree' | 'disagree' | 'noVerdict' | 'oracle'>): string {
+  const parts = [`${t.agree} agree`, `${t.disagree} disagree`];
+  if (t.noVerdict) parts.push(`${t.noVerdict} no verdict`);
+  return `${parts.join(', ')}${t.oracle ? ` (${t.oracle} expected by the oracle)` : ''}`;
+}

@@ -1,7 +1,15 @@
 import type { CellResult } from '../result/schema.js';
 import { toolProvenance } from '../result/tool-label.js';
 import { BoundedLines, SUMMARY_LIMIT_BYTES } from './bounded-text.js';
-import { expectationsOf, formatMs, median, percentile, propagationsOf } from './cell-facts.js';
+import {
+  expectationsOf,
+  formatMs,
+  median,
+  percentile,
+  propagationsOf,
+  truthLine,
+  truthTableOf,
+} from './cell-facts.js';
 import { linkTo, md, mdShort } from './escape.js';
 
 /** Status marks shared by the summary and the matrix. */
@@ -171,6 +179,26 @@ export function cellSummaryMarkdown(result: CellResult, limitBytes = SUMMARY_LIM
         );
       }
       out.add('');
+    }
+    // Cyclonus-style: per step, expected against observed; the oracle's rule where it set the expectation.
+    const truth = truthTableOf(result);
+    if (truth.length > 0) {
+      out.add('#### Truth table', '');
+      for (const t of truth) {
+        out.add(`**${md(t.step)}**: ${truthLine(t)}`, '');
+        out.add(...header(['', 'Request', 'Expected', 'Observed', 'Decided by (oracle)']));
+        for (const r of t.rows)
+          out.add(
+            row([
+              r.result === 'agree' ? '✅' : r.result === 'disagree' ? '❌' : '⚠️',
+              md(r.request),
+              `${md(r.expected)}${r.by === 'oracle' ? ' (oracle)' : ''}`,
+              md(r.observed),
+              r.decidedBy ? md(r.decidedBy) : '–',
+            ]),
+          );
+        out.add('');
+      }
     }
     const brokenSteps = result.suite.steps.filter((s) => s.status === 'error' && s.message);
     for (const s of brokenSteps) out.add(`- ⚠️ step ${md(s.name)}: ${mdShort(s.message ?? '', 400)}`);

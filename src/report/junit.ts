@@ -1,5 +1,5 @@
 import type { CellResult, ExpectationResult, SuiteStepResult } from '../result/schema.js';
-import { describeExpectation, expectationsOf, failedPhases, nextStep } from './cell-facts.js';
+import { decidedByWords, describeExpectation, expectationsOf, failedPhases, nextStep } from './cell-facts.js';
 
 /**
  * JUnit XML that dorny/test-reporter, mikepenz/action-junit-report and Jenkins read right, valid
@@ -130,7 +130,10 @@ function suiteCases(result: CellResult, help: string): JunitCase[] {
     const text = [
       `cell: ${id}`,
       `request: ${e.request.method} ${e.request.path}`,
-      `expected: ${e.expected}${e.layer ? ` (${e.layer})` : ''}`,
+      `expected: ${e.expected}${e.layer ? ` (${e.layer})` : ''}${e.oracle ? ' (computed by the policy oracle)' : ''}`,
+      e.oracle
+        ? `oracle: ${e.oracle.verdict}, ${decidedByWords(e.oracle.decidedBy)}; ${e.oracle.explanation}`
+        : undefined,
       e.observed
         ? `observed: ${e.observed.verdict}${e.observed.status !== undefined ? ` HTTP ${e.observed.status}` : ''} in ${e.observed.latencyMs} ms`
         : 'observed: nothing',

@@ -1,4 +1,4 @@
-import { formatMs } from './cell-facts.js';
+import { formatMs, truthLine } from './cell-facts.js';
 import { html, safeUrl } from './escape.js';
 import {
   STATUS_LABEL,
@@ -111,6 +111,22 @@ function detail(c: MatrixCell, h: CellHistory | undefined): string {
       );
     }
     parts.push('</tbody></table></div>');
+    // Cyclonus-style truth table per step: agree / disagree, and what disagreed.
+    for (const r of c.runs.filter((x) => x.truth?.length)) {
+      parts.push(`<p>Truth table of ${html(r.file)}:</p><ul class="truth">`);
+      for (const t of r.truth ?? []) {
+        const wrong = t.disagreements
+          .map(
+            (d) =>
+              `<li>${html(d.request)}: expected ${html(d.expected)}${d.by === 'oracle' ? ' (oracle)' : ''}, observed ${html(d.observed)}${d.decidedBy ? ` — ${html(d.decidedBy)}` : ''}</li>`,
+          )
+          .join('');
+        parts.push(
+          `<li>${t.disagree ? '❌' : t.noVerdict ? '⚠️' : '✅'} ${html(t.step)}: ${html(truthLine(t))}${wrong ? `<ul>${wrong}</ul>` : ''}</li>`,
+        );
+      }
+      parts.push('</ul>');
+    }
   }
   parts.push('</section>');
   return parts.join('\n');

@@ -1,5 +1,5 @@
 import { BoundedLines, SUMMARY_LIMIT_BYTES } from './bounded-text.js';
-import { formatMs } from './cell-facts.js';
+import { formatMs, truthLine } from './cell-facts.js';
 import { linkTo, md, mdShort } from './escape.js';
 import {
   STATUS_LABEL,
@@ -142,6 +142,18 @@ export function matrixMarkdown(report: MatrixReport, limitBytes = SUMMARY_LIMIT_
         );
       }
       out.add('');
+      // Cyclonus-style truth table per step: agree / disagree, and what disagreed.
+      for (const r of c.runs.filter((x) => x.truth?.length)) {
+        out.add(`Truth table of ${md(r.file)}:`, '');
+        for (const t of r.truth ?? []) {
+          out.add(`- ${t.disagree ? '❌' : t.noVerdict ? '⚠️' : '✅'} ${md(t.step)}: ${truthLine(t)}`);
+          for (const d of t.disagreements)
+            out.add(
+              `  - ${md(d.request)}: expected ${md(d.expected)}${d.by === 'oracle' ? ' (oracle)' : ''}, observed ${md(d.observed)}${d.decidedBy ? ` — ${md(d.decidedBy)}` : ''}`,
+            );
+        }
+        out.add('');
+      }
     }
   }
   return out.toString();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CellResult } from '../result/schema.js';
 import { compareVersions, parseVersion } from '../util/version.js';
 import { capText } from './bounded-text.js';
-import { median, propagationsOf } from './cell-facts.js';
+import { median, propagationsOf, truthTableOf } from './cell-facts.js';
 import { anchorFor, safeUrl } from './escape.js';
 import { fingerprintOf, type InvalidResult, type LoadedResult } from './load-results.js';
 
@@ -39,6 +39,23 @@ export interface MatrixRun {
   readonly diagnostics?: string;
   /** Other files with the same content (one run uploaded twice): counted once, named here. */
   readonly copies?: readonly string[];
+  /** The suite's truth table per step (counts), with the rows that disagree. */
+  readonly truth?: readonly MatrixTruthStep[];
+}
+
+export interface MatrixTruthStep {
+  readonly step: string;
+  readonly agree: number;
+  readonly disagree: number;
+  readonly noVerdict: number;
+  readonly oracle: number;
+  readonly disagreements: readonly {
+    readonly request: string;
+    readonly expected: string;
+    readonly by: 'oracle' | 'suite';
+    readonly observed: string;
+    readonly decidedBy?: string;
+  }[];
 }
 
 export interface MatrixCell {
@@ -191,6 +208,22 @@ function toRun(l: LoadedResult): MatrixRun {
   // Expectations `--test` left out were not tested: they count neither way.
   const exps = (r.suite?.steps ?? []).flatMap((s) => s.expectations).filter((e) => e.status !== 'skipped');
   const med = median(propagationsOf(r));
+  const truth: MatrixTruthStep[] = truthTableOf(r).map((t) => ({
+    step: t.step,
+    agree: t.agree,
+    disagree: t.disagree,
+    noVerdict: t.noVerdict,
+    oracle: t.oracle,
+    disagreements: t.rows
+      .filter((x) => x.result === 'disagree')
+      .map(({ request, expected, by, observed, decidedBy }) => ({
+        request,
+        expected,
+        by,
+        observed,
+        ...(decidedBy ? { decidedBy } : {}),
+      })),
+  }));
   const runUrl = safeUrl(r.runner.githubRunUrl);
   const diag = r.diagnostics
     ? (r.diagnostics.artifact ?? r.diagnostics.archive ?? r.diagnostics.dir)
@@ -207,6 +240,7 @@ function toRun(l: LoadedResult): MatrixRun {
     finishedAt: r.finishedAt,
     ...(runUrl ? { runUrl } : {}),
     ...(diag ? { diagnostics: diag } : {}),
+    ...(truth.length ? { truth } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import {
   BOUTIQUE,
+  BOUTIQUE_PODS,
   CALICO_MANIFESTS_URL,
   CALICO_COMPONENT_IMAGES,
   DEFAULT_CALICO,
@@ -160,6 +161,8 @@ export interface ResolvedCell {
     readonly dikastesLog: DikastesLogLines;
     /** How Dikastes matches HTTP paths in this version (UPSTREAM.md §1 "Policy semantics"). */
     readonly httpPaths: 'normalised' | 'raw-prefix';
+    /** Whether Dikastes checks a rule's notNets and notPorts (the policy oracle reads it). */
+    readonly dikastesChecksNegations: boolean;
     readonly defect?: KnownDefect;
   };
   readonly istio: {
@@ -549,6 +552,7 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       images: [...(operatorImage ? [operatorImage] : []), ...componentImages],
       dikastesLog: calico.release.dikastesLog,
       httpPaths,
+      dikastesChecksNegations: compareVersions(calico.factsVersion, DIKASTES_NEGATIONS_FROM) >= 0,
       ...(defect ? { defect } : {}),
     },
     istio: {
@@ -688,4 +692,17 @@ export function resolveCalicoSemantics(spec: string | undefined): CalicoSemantic
     dikastesChecksNegations: compareVersions(version, DIKASTES_NEGATIONS_FROM) >= 0,
     ...(defect ? { defect } : {}),
   };
+}
+
+/** The pinned Online Boutique's pods (labels, service account, port): `suite check`'s offline targets. */
+export function resolveBoutiquePods(): {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly serviceAccount: string;
+  readonly port: number;
+  readonly source: string;
+}[] {
+  return BOUTIQUE_PODS.map((p) => ({
+    ...p,
+    source: `Online Boutique ${BOUTIQUE.version} release/kubernetes-manifests.yaml (catalog)`,
+  }));
 }

@@ -95,6 +95,26 @@ export const ObservationSchema = z.object({
   at: z.string().optional(),
 });
 
+/**
+ * What the policy oracle computed for an `expect: auto` expectation: its verdict (which set
+ * `expected`/`layer`), whether the cluster agreed, which rule decided and why.
+ */
+export const OracleVerdictSchema = z.object({
+  verdict: z.enum(['allowed', 'denied-l4', 'denied-l7']),
+  /** Whether what was observed agrees; null when no verdict was observed (unavailable). */
+  agrees: z.boolean().nullable(),
+  decidedBy: z.object({
+    kind: z.enum(['rule', 'tier-default', 'profile', 'defect']),
+    enforcement: z.enum(['felix', 'dikastes']),
+    tier: z.string().nullable(),
+    policy: z.string().nullable(),
+    namespace: z.string().nullable(),
+    rule: z.number().int().nullable(),
+    action: z.enum(['Allow', 'Deny', 'Pass']),
+  }),
+  explanation: z.string(),
+});
+
 export const ExpectationResultSchema = z.object({
   name: z.string(),
   request: z.object({
@@ -116,6 +136,8 @@ export const ExpectationResultSchema = z.object({
   durationMs: z.number().nonnegative().optional(),
   message: z.string().optional(),
   envoy: EnvoyEvidenceSchema.optional(),
+  /** Set for `expect: auto`: the oracle's verdict beside what was observed. */
+  oracle: OracleVerdictSchema.optional(),
 });
 
 export const SuiteStepResultSchema = z.object({

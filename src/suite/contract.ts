@@ -1,3 +1,5 @@
+import type { OracleSemantics } from '../oracle/model.js';
+import type { Identity, TargetIdentity } from '../oracle/suite-oracle.js';
 import type { ClassifyContext } from '../probe/classify.js';
 import type { SuiteResult } from '../result/schema.js';
 import type { KnownDefectInCell } from './diagnosis.js';
@@ -30,6 +32,15 @@ export interface SuiteTarget {
   readonly selection?: { readonly expectations: number; readonly total: number };
 }
 
+/** What `expect: auto` needs from the run: the Calico version's semantics and who the pods are. */
+export interface SuiteOracleBinding {
+  readonly semantics: OracleSemantics;
+  /** The target workload as the cluster shows it (a pod's labels, namespace, service account, IP). */
+  readonly readTarget: (signal: AbortSignal) => Promise<TargetIdentity>;
+  /** The default source (the ingress gateway pod as the cluster shows it); absent: its usual identity. */
+  readonly readSource?: (signal: AbortSignal) => Promise<Identity>;
+}
+
 export interface SuiteRunRequest {
   /** Path of the suite YAML; manifests are relative to it. */
   readonly suiteFile: string;
@@ -49,6 +60,8 @@ export interface SuiteRunRequest {
   readonly defaultProbeTimeoutMs?: number;
   /** `--test` filters (regexes on `step/expectation`, `!` excludes); empty or absent, everything runs. */
   readonly tests?: readonly string[];
+  /** For `expect: auto`; a suite that uses it without a binding ends in a step error. */
+  readonly oracle?: SuiteOracleBinding;
   readonly policies: PolicyApplier;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;

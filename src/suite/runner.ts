@@ -23,14 +23,9 @@ import { diagnose, suiteError, type DiagnosedStep } from './diagnosis.js';
 import { judgeWithCounters, type StatsSnapshot } from './envoy-evidence.js';
 import { loadSuite, type LoadedSuite } from './load.js';
 import { parseDuration, type StepSpec, type TimingSpec } from './schema.js';
-import {
-  compileTestFilters,
-  describeFilters,
-  expectationName,
-  selectSuite,
-  type SuiteSelection,
-} from './selection.js';
+import { compileTestFilters, describeFilters, selectSuite, type SuiteSelection } from './selection.js';
 import { gateObservation } from './trust-gate.js';
+import { hasAuto, judgeStep, toExpectations, withOracle, type OracleCache } from './oracle-step.js';
 
 export interface Timing extends EventualOptions {
   readonly probeTimeoutMs: number;
@@ -81,17 +76,9 @@ export function resolveTiming(
   };
 }
 
+/** A suite expectation as written (an `expect: auto` one before the oracle has answered). */
 function toExpectation(e: StepSpec['expect'][number]): Expectation {
-  return {
-    name: expectationName(e),
-    request: {
-      method: e.request.method,
-      path: e.request.path,
-      ...(e.request.headers ? { headers: e.request.headers } : {}),
-    },
-    expected: e.verdict,
-    ...(e.layer ? { layer: e.layer } : {}),
-  };
+  return toExpectations({ expect: [e] }, undefined)[0]!;
 }
 
 /** An expectation `--test` did not select: recorded, never probed. */
@@ -154,6 +141,7 @@ function logExpectation(log: (l: string) => void, r: ExpectationResult): void {
   const seen = r.observed ? describeObservation(r.observed) : 'nothing';
   const tail = r.propagationMs !== undefined ? `, propagation ${r.propagationMs} ms` : '';
   log(`  ${r.status.toUpperCase()} ${r.name}: expected ${want}, saw ${seen} (${r.probes} probes${tail})`);
+  if (r.oracle?.agrees === false && r.message) log(`    ${r.message}`);
   const e = r.envoy;
   if (e && e.status !== 'confirmed' && r.observed?.verdict === 'denied-l7')
     log(`    envoy: ${e.note ?? e.status}`);
@@ -245,6 +233,7 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
       );
 
     const live: string[] = [];
+    const oracleCache: OracleCache = { docs: new Map() };
     const steps: DiagnosedStep[] = [];
     let everApplied = false;
     let skipReason: string | undefined;
@@ -302,10 +291,14 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
           if (was !== trust.ready || !trust.ready)
             log(`  trust gate: ${trust.ready ? 'ready' : 'not ready'} (${trust.evidence})`);
         }
+        const oracle = hasAuto(step)
+          ? await judgeStep(step, live, suite, req.oracle, oracleCache, signal)
+          : undefined;
+        if (typeof oracle === 'string') return done({ status: 'error', expectations: [], message: oracle });
         const before = await readStats(req, signal);
         const appliedAt = clock.now();
         const timing = resolveTiming(spec.timing, step.timing, deps.timing, req.defaultProbeTimeoutMs);
-        const all = step.expect.map(toExpectation);
+        const all = toExpectations(step, oracle);
         // An unselected step that changed policy is still probed, as a barrier: without it the next
         // selected step could agree with the state before this change and then flap as it lands.
         const probed = await awaitExpectations(
@@ -319,10 +312,15 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
           const j = judgeWithCounters(r, before, after);
           return { ...j.result, envoy: j.evidence };
         });
-        for (const r of judged) logExpectation(log, r);
-        if (!probing) return barrierResult(judged, done, filters);
-        // Back in the suite's order, the unselected ones in their place.
-        const results = all.map((e, i) => (selected[i] ? judged.shift()! : notSelected(e, filters)));
+        if (!probing) {
+          const barrier = oracle ? withOracle(judged, oracle) : judged;
+          for (const r of barrier) logExpectation(log, r);
+          return barrierResult(barrier, done, filters);
+        }
+        // Back in the suite's order, the unselected ones in their place; then the oracle's view beside each.
+        const ordered = all.map((e, i) => (selected[i] ? judged.shift()! : notSelected(e, filters)));
+        const results = oracle ? withOracle(ordered, oracle) : ordered;
+        results.forEach((r, i) => selected[i] && logExpectation(log, r));
         return done({ status: stepStatus(results), expectations: results });
       } catch (e) {
         if (signal.aborted) {

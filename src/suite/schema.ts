@@ -111,15 +111,28 @@ export const ExpectSchema = z
   .strictObject({
     name: z.string().regex(NAME_RE, 'must be 1–100 letters, digits, spaces or ._:/()-').optional(),
     request: RequestSchema,
-    verdict: z.enum(['allow', 'deny']).describe('allow: the app answers; deny: denied at L7 (403) or L4.'),
+    verdict: z
+      .enum(['allow', 'deny'])
+      .optional()
+      .describe('allow: the app answers; deny: denied at L7 (403) or L4. Required unless expect is auto.'),
     layer: z
       .enum(['l7', 'l4'])
       .optional()
       .describe('With verdict deny: require this layer (l7 = ext_authz 403, l4 = connect failure).'),
+    expect: z
+      .literal('auto')
+      .optional()
+      .describe(
+        "auto: the policy oracle computes the verdict and layer from the suite's policies at this step (instead of verdict).",
+      ),
   })
   .refine((e) => e.layer === undefined || e.verdict === 'deny', {
     message: 'layer is only allowed with verdict deny',
     path: ['layer'],
+  })
+  .refine((e) => (e.verdict === undefined) !== (e.expect === undefined), {
+    message: 'write either verdict (allow or deny) or expect: auto, not both and not neither',
+    path: ['verdict'],
   });
 
 export const StepSchema = z.strictObject({

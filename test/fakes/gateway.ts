@@ -25,6 +25,7 @@ interface Rule {
   http?: HttpMatch;
 }
 interface Policy {
+  metadata?: { name?: string };
   spec?: { order?: number; selector?: string; ingress?: Rule[] };
 }
 interface FakeState {
@@ -46,19 +47,107 @@ export type Answer = {
   counted?: keyof Counters;
 };
 
-function matches(http: HttpMatch | undefined, method: string, path: string): boolean {
+/**
+ * Envoy's normalize_path, which Istio turns on for the mesh default (pathNormalization BASE): Chromium's
+ * DoPartialPath on the path before `?` (envoy source/common/chromium_url/url_canon_path.cc): `%2e`
+ * counts as a dot, `.`/`..` segments resolve, `\` becomes `/`, unreserved escapes are decoded, other
+ * escapes kept, characters outside the path set encoded; duplicate slashes stay.
+ */
+export function envoyCanonicalPath(raw: string): string {
+  const q = raw.indexOf('?');
+  const path = q === -1 ? raw : raw.slice(0, q);
+  const query = q === -1 ? '' : raw.slice(q);
+  const dotAt = (i: number) => (path[i] === '.' ? 1 : /^%2e$/i.test(path.slice(i, i + 3)) ? 3 : 0);
+  const slashAt = (i: number) => path[i] === '/' || path[i] === '\\';
+  let out = '';
+  for (let i = 0; i < path.length; i++) {
+    const dot = dotAt(i);
+    if (dot && out.endsWith('/')) {
+      const after = i + dot;
+      if (after === path.length || slashAt(after)) {
+        i = after === path.length ? after - 1 : after;
+        continue;
+      }
+      const dot2 = dotAt(after);
+      const after2 = after + dot2;
+      if (dot2 && (after2 === path.length || slashAt(after2))) {
+        // BackUpToPreviousSlash: never above the first slash.
+        const prev = out.slice(0, -1).lastIndexOf('/');
+        out = prev === -1 ? '/' : out.slice(0, prev + 1);
+        i = after2 === path.length ? after2 - 1 : after2;
+        continue;
+      }
+    }
+    if (dot) {
+      out += '.';
+      i += dot - 1;
+      continue;
+    }
+    const ch = path[i]!;
+    if (ch === '\\') out += '/';
+    else if (ch === '%' && /^[0-9a-fA-F]{2}$/.test(path.slice(i + 1, i + 3))) {
+      const c = String.fromCharCode(parseInt(path.slice(i + 1, i + 3), 16));
+      out += /[A-Za-z0-9_~-]/.test(c) ? c : path.slice(i, i + 3);
+      i += 2;
+    } else if (ch <= ' ' || ch >= '\x7f' || '"#<>^`{|}'.includes(ch))
+      out += [...Buffer.from(ch)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+    else out += ch;
+  }
+  return out + query;
+}
+
+const versionAtLeast = (v: string, min: string) => {
+  const n = (x: string) => x.replace(/^v/, '').split('.').map(Number);
+  const [a, b] = [n(v), n(min)];
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+};
+
+/**
+ * Dikastes' path view (calico app-policy/checker/match.go normalizeHTTPPath, v3.31.6 and v3.32.1):
+ * query cut, one decode (Go url.PathUnescape; a bad escape refuses), surviving %2e/%2f/%5c or NUL
+ * refuse, `\` folds to `/`, `;` parameters stripped per segment, then path.Clean. undefined = refused.
+ */
+function dikastesPath(p: string): string | undefined {
+  const cut = p.search(/[?#]/);
+  const raw = cut === -1 ? p : p.slice(0, cut);
+  if (/%(?![0-9a-fA-F]{2})/.test(raw)) return undefined;
+  const decoded = Buffer.from(
+    raw.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+    'latin1',
+  ).toString('latin1');
+  if (/%(2e|2f|5c)/i.test(decoded) || decoded.includes('\0')) return undefined;
+  const slashed = decoded.replace(/\\/g, '/');
+  if (!slashed.startsWith('/')) return undefined;
+  const parts: string[] = [];
+  for (const seg of slashed.split('/').map((x) => x.split(';')[0]!)) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') parts.pop();
+    else parts.push(seg);
+  }
+  return `/${parts.join('/')}`;
+}
+
+/** Does a rule's http clause match? Before v3.31.6 Dikastes compares the raw path (query and fragment cut). */
+function matches(http: HttpMatch | undefined, method: string, path: string, calico: string): boolean {
   if (!http) return true;
-  const m = !http.methods?.length || http.methods.includes(method);
-  const clean = path.split('?')[0] ?? path;
-  const p =
-    !http.paths?.length ||
-    http.paths.some((x) =>
-      x.exact !== undefined
-        ? clean === x.exact
-        : x.prefix !== undefined &&
-          (clean === x.prefix || clean.startsWith(x.prefix.endsWith('/') ? x.prefix : `${x.prefix}/`)),
+  const m = !http.methods?.length || http.methods.some((x) => x === '*' || x === method);
+  if (!m) return false;
+  if (!http.paths?.length) return true;
+  if (!versionAtLeast(calico, 'v3.31.6')) {
+    const clean = path.split('?')[0]!.split('#')[0]!;
+    return http.paths.some((x) =>
+      x.exact !== undefined ? clean === x.exact : x.prefix !== undefined && clean.startsWith(x.prefix),
     );
-  return m && p;
+  }
+  const req = dikastesPath(path);
+  if (req === undefined) return false;
+  return http.paths.some((x) => {
+    const rule = dikastesPath(x.exact ?? x.prefix ?? '');
+    if (rule === undefined) return false;
+    if (x.exact !== undefined) return req === rule;
+    return rule === '/' || req === rule || req.startsWith(`${rule}/`);
+  });
 }
 
 const seconds = (d: string | undefined, fallback: number) => {
@@ -88,11 +177,20 @@ export function decide(
   const timeScale = Number(scenario.timeScale ?? 0.001);
   const routes = state.routes ?? {};
   const oneRequestPerConnection = routes.maxRequestsPerConnection === 1;
+  // Calico orders a tier's policies by order (unset last), then name (felix/calc/policy_sorter.go).
   const policies = Object.values(state.policies ?? {})
     .filter((p) => String(p.spec?.selector ?? '').includes("'frontend'"))
-    .sort((a, b) => (a.spec?.order ?? 1e9) - (b.spec?.order ?? 1e9));
-  const l4Drop =
-    policies.length > 0 && !policies.some((p) => (p.spec?.ingress ?? []).some((r) => r.action === 'Allow'));
+    .sort(
+      (a, b) =>
+        (a.spec?.order ?? Infinity) - (b.spec?.order ?? Infinity) ||
+        String(a.metadata?.name ?? '').localeCompare(String(b.metadata?.name ?? '')),
+    );
+  // Felix ignores http: the first rule that is not Log decides the connection; none ends the tier in a drop.
+  const felix = policies.flatMap((p) => p.spec?.ingress ?? []).find((r) => r.action !== 'Log');
+  const l4Drop = policies.length > 0 && felix?.action !== 'Allow';
+  const calico = String(scenario.calicoRunning ?? 'v3.32.1');
+  // calico#11857: every tag v3.30.0 … v3.31.7 answers every Check with UNKNOWN, Envoy denies (UPSTREAM.md §1).
+  const defect = versionAtLeast(calico, 'v3.30.0') && !versionAtLeast(calico, 'v3.32.0');
   const reusing = memory.pooled && !oneRequestPerConnection;
   if (l4Drop && !reusing) {
     const retries = routes.retries ?? 2;
@@ -114,7 +212,9 @@ export function decide(
     (typeof unreachableWith === 'string' && state.policies?.[unreachableWith])
   )
     return { ...denied, counted: 'error' };
-  if (scenario.denyAll) return { ...denied, counted: 'denied' };
+  if (scenario.denyAll || defect) return { ...denied, counted: 'denied' };
+  // The sidecar normalises the path (Istio's mesh default BASE) before ext_authz.
+  const seen = envoyCanonicalPath(path);
   const page = {
     status: 200,
     body: '<html><title>Online Boutique</title></html>',
@@ -124,7 +224,7 @@ export function decide(
   if (policies.length === 0) return page;
   for (const p of policies) {
     for (const r of p.spec?.ingress ?? []) {
-      if (!matches(r.http, method, path)) continue;
+      if (r.action === 'Log' || !matches(r.http, method, seen, calico)) continue;
       if (r.action === 'Allow') return page;
       if (r.action === 'Deny') return { ...denied, counted: 'denied' };
     }

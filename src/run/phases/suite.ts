@@ -1,4 +1,6 @@
 import { kubectlEnvoyStats } from '../../kube/envoy-stats.js';
+import { readPodIdentity, readSourceIdentity } from '../../kube/pod-identity.js';
+import { oracleSemanticsFor } from '../../resolve/oracle-semantics.js';
 import { suiteError } from '../../suite/diagnosis.js';
 import { readTrust } from '../../verify/collect-checks.js';
 import type { CellPhase } from '../phase-runner.js';
@@ -26,6 +28,11 @@ export const suitePhase: CellPhase = {
       container: facts.envoyStats.container,
       command: facts.envoyStats.command,
     });
+    // An existing cluster may run another Calico than requested: expect: auto follows what it runs.
+    const running = run.detected?.calico;
+    const detected =
+      running && running !== facts.policyOracle.calico ? oracleSemanticsFor(running) : undefined;
+    const semantics = detected?.ok ? detected.sem : facts.policyOracle;
     // The suite ends by the main deadline too: the reserved share stays for diagnostics and cleanup.
     const deadline = AbortSignal.timeout(Math.max(1, run.mainRemainingMs()));
     const signal = AbortSignal.any([run.signal, deadline]);
@@ -44,6 +51,12 @@ export const suitePhase: CellPhase = {
           },
           defaultProbeTimeoutMs: facts.route.probeTimeoutMs,
           tests: run.req.config.test,
+          oracle: {
+            semantics,
+            readTarget: (signal) => readPodIdentity(k, target.namespace, target.selector, signal),
+            readSource: (signal) =>
+              readSourceIdentity(k, facts.gatewayPods.namespace, facts.gatewayPods.selector, signal),
+          },
           policies: run.deps.policyApplier(kubectl, env),
           signal,
           log: (line) => run.log.info(line),
