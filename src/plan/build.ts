@@ -217,6 +217,8 @@ export function preloadImages(cell: ResolvedCell): string[] {
     ...(install.has('calico') ? cell.calico.images : []),
     ...(install.has('istio') ? [`docker.io/istio/pilot:${istio}`, `docker.io/istio/proxyv2:${istio}`] : []),
     ...(install.has('workload') ? [cell.calico.dikastesImage, ...cell.boutique.images] : []),
+    // A suite's probe client (the proxy image: already listed when Istio is installed).
+    ...(install.has('workload') && !install.has('istio') ? [cell.probeClient.image] : []),
   ];
 }
 
@@ -541,6 +543,7 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort
     route: routeFacts(workload),
     istioFlavour: profile.flavour,
     envoyStats: { container: 'istio-proxy', command: ['pilot-agent', 'request', 'GET', 'stats'] },
+    probeClient: cell.probeClient,
     checks: {
       namespaceLabel: profile.namespaceLabel,
       templatesAnnotation: cell.istio.templatesAnnotation,

@@ -11,6 +11,7 @@ import {
   lookupCalico,
   lookupIstio,
   lookupNodeImage,
+  PROBE_CLIENT,
   nodeImageKubernetes,
   TEMPLATES_ANNOTATION,
   toolSource,
@@ -70,6 +71,18 @@ export interface BoutiqueWorkload {
   readonly tcpProbePort?: number;
 }
 
+export interface ProbeClient {
+  readonly image: string;
+  /** False: the reference is a tag; `pinNote` says why. */
+  readonly pinned: boolean;
+  readonly pinNote: string;
+  readonly container: string;
+  readonly command: readonly string[];
+  readonly runAsUser: number;
+  readonly http: { readonly binary: string; readonly timeoutExit: number };
+  readonly resources: { readonly cpu: string; readonly memory: string };
+}
+
 /**
  * A cell with every version exact and every quirk decided: the only place the catalog is consulted.
  * Downstream (render, plan, run, verify, suite) reads these decisions, never the catalog.
@@ -115,6 +128,8 @@ export interface ResolvedCell {
     /** Moving image tags of the release file → the pinned reference the kustomization substitutes. */
     readonly pinnedImages: Readonly<Record<string, string>>;
   };
+  /** The client a suite deploys as a source inside the mesh (image, how it idles, how it asks). */
+  readonly probeClient: ProbeClient;
   /** Requests the cluster must hold before any add-on (kind's control plane). */
   readonly controlPlaneRequests?: { readonly cpuMillis: number; readonly memoryMiB: number };
   /** kind, kubectl and istioctl: the version each must have, and where each is published per arch. */
@@ -285,6 +300,16 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       drop: BOUTIQUE.drop,
       workloads,
       pinnedImages: BOUTIQUE.pinnedImages,
+    },
+    probeClient: {
+      image: PROBE_CLIENT.imageTemplate.replace('{istio}', istio.version),
+      pinned: PROBE_CLIENT.pinned,
+      pinNote: PROBE_CLIENT.pinNote,
+      container: PROBE_CLIENT.container,
+      command: PROBE_CLIENT.command,
+      runAsUser: PROBE_CLIENT.runAsUser,
+      http: PROBE_CLIENT.http,
+      resources: PROBE_CLIENT.resources,
     },
     ...(config.cluster === 'kind' ? { controlPlaneRequests: KIND_CONTROL_PLANE_REQUESTS } : {}),
     amd64Only,

@@ -24,6 +24,8 @@ import { judgeWithCounters, type StatsSnapshot } from './envoy-evidence.js';
 import { loadSuite, type LoadedSuite } from './load.js';
 import { parseDuration, type StepSpec, type TimingSpec } from './schema.js';
 import { gateObservation } from './trust-gate.js';
+import { routeKey, SourceSession } from './source-session.js';
+import type { Route } from './sources.js';
 
 export interface Timing extends EventualOptions {
   readonly probeTimeoutMs: number;
@@ -74,8 +76,8 @@ export function resolveTiming(
   };
 }
 
-function toExpectations(step: StepSpec): Expectation[] {
-  return step.expect.map((e) => ({
+function toExpectations(step: StepSpec, routes: readonly (Route | undefined)[] = []): Expectation[] {
+  return step.expect.map((e, j) => ({
     name: e.name ?? `${e.request.method} ${e.request.path}`,
     request: {
       method: e.request.method,
@@ -84,6 +86,7 @@ function toExpectations(step: StepSpec): Expectation[] {
     },
     expected: e.verdict,
     ...(e.layer ? { layer: e.layer } : {}),
+    ...(routes[j] ? { via: routeKey(routes[j]) } : {}),
   }));
 }
 
@@ -105,15 +108,18 @@ function logExpectation(log: (l: string) => void, r: ExpectationResult): void {
     log(`    envoy: ${e.note ?? e.status}`);
 }
 
-/** Deletes what the suite applied, newest first, under its own bound (the run's signal may be aborted). */
+/**
+ * Deletes what the suite applied, newest first, then the probe clients it deployed, each under its
+ * own bound (the run's signal may be aborted).
+ */
 async function cleanup(
   applied: readonly string[],
   suite: LoadedSuite,
   policies: PolicyApplier,
+  sources: SourceSession,
   timeoutMs: number,
   log: (line: string) => void,
 ): Promise<NonNullable<SuiteResult['cleanup']>> {
-  if (applied.length === 0) return { status: 'nothing' };
   const signal = AbortSignal.timeout(timeoutMs);
   const failures: string[] = [];
   for (const rel of [...applied].reverse()) {
@@ -124,8 +130,14 @@ async function cleanup(
       failures.push(`${rel}: ${errText(e)}`);
     }
   }
+  const clients = await sources.close(timeoutMs, log);
+  failures.push(...clients.failed);
   if (failures.length) return { status: 'failed', detail: failures.join('; ') };
-  return { status: 'done', detail: `deleted ${[...applied].reverse().join(', ')}` };
+  const done = [
+    ...(applied.length ? [`deleted ${[...applied].reverse().join(', ')}`] : []),
+    ...(clients.removed.length ? [`removed probe clients ${clients.removed.join(', ')}`] : []),
+  ];
+  return done.length ? { status: 'done', detail: done.join('; ') } : { status: 'nothing' };
 }
 
 /** The counters before or after a step; a read that fails is a note, never a failed step. */
@@ -162,9 +174,25 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
       ...(spec.target.host ? { host: spec.target.host } : {}),
       ...(req.classify ? { classify: req.classify } : {}),
     });
+    const sources = new SourceSession(spec, req.sources, {
+      probeTimeoutMs: suiteTiming.probeTimeoutMs,
+      // The route's connect timeout is the gateway's; a source's route to a Service has its own.
+      ...(req.classify ? { classify: { denyAction: req.classify.denyAction } } : {}),
+    });
+    if (sources.needed && !req.sources) {
+      await prober.close();
+      return suiteError(
+        spec.name,
+        req.suiteFile,
+        'the suite names sources inside the mesh (from:), and this run has no cluster access to reach them',
+      );
+    }
     let trust = req.dikastesReady;
-    const probe: (r: Expectation['request'], s: AbortSignal) => ReturnType<Prober['probe']> = async (r, s) =>
-      gateObservation(await prober.probe(r, s), trust);
+    const probe = async (r: Expectation['request'], s: AbortSignal, e: Expectation) => {
+      const p = e.via ? sources.prober(e.via) : prober;
+      if (!p) throw new Error(`no prober for the source of ${e.name}: its setup did not run`);
+      return gateObservation(await p.probe(r, s), trust);
+    };
 
     log(
       `suite ${spec.name}: ${spec.steps.length} steps against ${req.ingressUrl}${spec.target.host ? ` (Host ${spec.target.host})` : ''}`,
@@ -181,7 +209,10 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
     let skipReason: string | undefined;
     let cancelled: string | undefined;
 
-    const runStep = async (step: StepSpec): Promise<SuiteStepResult> => {
+    const runStep = async (
+      step: StepSpec,
+      routes: readonly (Route | undefined)[],
+    ): Promise<SuiteStepResult> => {
       const t0 = clock.now();
       const applied: string[] = [];
       const deleted: string[] = [];
@@ -217,7 +248,7 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
         const before = await readStats(req, signal);
         const appliedAt = clock.now();
         const timing = resolveTiming(spec.timing, step.timing, deps.timing, req.defaultProbeTimeoutMs);
-        const probed = await awaitExpectations(toExpectations(step), appliedAt, timing, {
+        const probed = await awaitExpectations(toExpectations(step, routes), appliedAt, timing, {
           probe,
           clock,
           sleep,
@@ -226,7 +257,18 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
           changed: step.apply.length + step.delete.length > 0,
         });
         const after = await readStats(req, signal);
-        const results = probed.map((r) => {
+        const results = probed.map((r, j) => {
+          const route = routes[j];
+          // The counters are the suite target's pods'; a Service target's sidecar is not read.
+          if (route)
+            return {
+              ...r,
+              ...sources.describe(route),
+              envoy: {
+                status: 'unread' as const,
+                note: `not confirmed by Envoy: counters are read from the suite target's pods, not ${route.to.service}`,
+              },
+            };
           const judged = judgeWithCounters(r, before, after);
           return { ...judged.result, envoy: judged.evidence };
         });
@@ -242,10 +284,21 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
     };
 
     let cleanupResult: SuiteResult['cleanup'];
+    let setupFailed: string | undefined;
     try {
-      for (const step of spec.steps) {
-        if (skipReason || cancelled) {
-          const message = cancelled ? 'not run: the run was cancelled' : `not run: ${skipReason}`;
+      try {
+        await sources.open(signal, log);
+      } catch (e) {
+        if (signal.aborted) cancelled = errText(signal.reason);
+        else setupFailed = errText(e);
+      }
+      for (const [i, step] of spec.steps.entries()) {
+        if (setupFailed || skipReason || cancelled) {
+          const message = cancelled
+            ? 'not run: the run was cancelled'
+            : setupFailed
+              ? `not run: ${setupFailed}`
+              : `not run: ${skipReason}`;
           steps.push({
             result: {
               name: step.name,
@@ -260,7 +313,7 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
           });
           continue;
         }
-        const result = await runStep(step);
+        const result = await runStep(step, sources.routes[i] ?? []);
         steps.push({ result, beforeAnyPolicy: !everApplied });
         log(`step ${step.name}: ${result.status}`);
         if (result.status !== 'pass' && !spec.continueAfterFailure) {
@@ -273,12 +326,22 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
         live,
         suite,
         policies,
+        sources,
         deps.cleanupTimeoutMs ?? DEFAULT_CLEANUP_TIMEOUT_MS,
         log,
       );
     }
 
     const results = steps.map((s) => s.result);
+    if (setupFailed) {
+      const note = cleanupResult.status === 'failed' ? `; cleanup failed: ${cleanupResult.detail ?? ''}` : '';
+      return {
+        ...suiteError(spec.name, req.suiteFile, setupFailed),
+        diagnosis: `${setupFailed}${note}`,
+        steps: results,
+        cleanup: cleanupResult,
+      };
+    }
     const status: SuiteResult['status'] = results.some((r) => r.status === 'error')
       ? 'error'
       : results.every((r) => r.status === 'pass')

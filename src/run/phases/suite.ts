@@ -1,5 +1,6 @@
 import { kubectlEnvoyStats } from '../../kube/envoy-stats.js';
 import { suiteError } from '../../suite/diagnosis.js';
+import { kubectlSources } from '../../suite/kubectl-sources.js';
 import { readTrust } from '../../verify/collect-checks.js';
 import type { CellPhase } from '../phase-runner.js';
 import { setupOk } from './checks.js';
@@ -44,6 +45,7 @@ export const suitePhase: CellPhase = {
           },
           defaultProbeTimeoutMs: facts.route.probeTimeoutMs,
           policies: run.deps.policyApplier(kubectl, env),
+          sources: kubectlSources(k, facts.probeClient),
           signal,
           log: (line) => run.log.info(line),
         });
