@@ -21,7 +21,11 @@ export function selects(selector, labels) {
     m = /^([\w./-]+)\s*(==|!=)\s*['"]([^'"]*)['"]$/.exec(part);
     if (m) return m[2] === '==' ? labels[m[1]] === m[3] : labels[m[1]] !== m[3];
     m = /^([\w./-]+)\s+in\s+\{([^}]*)\}$/.exec(part);
-    if (m) return m[2].split(',').map((v) => v.trim().replace(/^['"]|['"]$/g, '')).includes(labels[m[1]]);
+    if (m)
+      return m[2]
+        .split(',')
+        .map((v) => v.trim().replace(/^['"]|['"]$/g, ''))
+        .includes(labels[m[1]]);
     if (part === 'all()') return true;
     throw new Error(`fake mesh: selector ${part} not understood`);
   });
@@ -50,14 +54,16 @@ function httpMatches(http, method, path) {
   const p =
     !http.paths?.length ||
     http.paths.some((x) =>
-      x.exact !== undefined ? clean === x.exact : clean === x.prefix || clean.startsWith(`${x.prefix.replace(/\/$/, '')}/`),
+      x.exact !== undefined
+        ? clean === x.exact
+        : clean === x.prefix || clean.startsWith(`${x.prefix.replace(/\/$/, '')}/`),
     );
   return m && p;
 }
 
 function policiesFor(state, target) {
   return Object.values(state.policies ?? {})
-    .filter((p) => (p.kind === 'GlobalNetworkPolicy' || p.metadata?.namespace === target.namespace))
+    .filter((p) => p.kind === 'GlobalNetworkPolicy' || p.metadata?.namespace === target.namespace)
     .filter((p) => selects(p.spec?.selector, target.labels))
     .sort((a, b) => (a.spec?.order ?? 1e9) - (b.spec?.order ?? 1e9));
 }
@@ -131,9 +137,13 @@ export function curlOutput(c, answer, seconds) {
     .replace('%{http_code}', code)
     .replace('%{time_total}', seconds.toFixed(6));
   if (!answer) return tail;
-  const reason = { 403: 'Forbidden', 415: 'Unsupported Media Type', 503: 'Service Unavailable' }[answer.status] ?? 'OK';
+  const reason =
+    { 403: 'Forbidden', 415: 'Unsupported Media Type', 503: 'Service Unavailable' }[answer.status] ?? 'OK';
   const head = c.include
-    ? `HTTP/1.1 ${answer.status} ${reason}\r\n${Object.entries({ 'content-length': String(Buffer.byteLength(answer.body)), ...answer.headers })
+    ? `HTTP/1.1 ${answer.status} ${reason}\r\n${Object.entries({
+        'content-length': String(Buffer.byteLength(answer.body)),
+        ...answer.headers,
+      })
         .map(([k, v]) => `${k}: ${v}`)
         .join('\r\n')}\r\n\r\n`
     : '';
