@@ -1,6 +1,6 @@
 import type { CellResult } from '../result/schema.js';
 import { BoundedLines, SUMMARY_LIMIT_BYTES } from './bounded-text.js';
-import { expectationsOf, formatMs, median, percentile, propagationsOf } from './cell-facts.js';
+import { describeRoute, expectationsOf, formatMs, median, percentile, propagationsOf } from './cell-facts.js';
 import { linkTo, md, mdShort } from './escape.js';
 
 /** Status marks shared by the summary and the matrix. */
@@ -113,7 +113,7 @@ export function cellSummaryMarkdown(result: CellResult, limitBytes = SUMMARY_LIM
             mark(e.status),
             md(step.name),
             e.message && e.status !== 'pass' ? `${md(e.name)}: ${mdShort(e.message, 240)}` : md(e.name),
-            `${md(e.request.method)} ${md(e.request.path)}`,
+            `${md(e.request.method)} ${md(e.request.path)}${describeRoute(e) ? ` ${md(describeRoute(e))}` : ''}`,
             `${md(e.expected)}${e.layer ? ` (${md(e.layer)})` : ''}`,
             observed,
             String(e.probes),

@@ -1,5 +1,5 @@
 import type { CellResult, ExpectationResult, SuiteStepResult } from '../result/schema.js';
-import { describeExpectation, expectationsOf, failedPhases, nextStep } from './cell-facts.js';
+import { describeExpectation, describeRoute, expectationsOf, failedPhases, nextStep } from './cell-facts.js';
 
 /**
  * JUnit XML that dorny/test-reporter, mikepenz/action-junit-report and Jenkins read right, valid
@@ -128,7 +128,7 @@ function suiteCases(result: CellResult, help: string): JunitCase[] {
     const body = e.observed?.bodyExcerpt;
     const text = [
       `cell: ${id}`,
-      `request: ${e.request.method} ${e.request.path}`,
+      `request: ${e.request.method} ${e.request.path}${describeRoute(e) ? ` ${describeRoute(e)}` : ''}`,
       `expected: ${e.expected}${e.layer ? ` (${e.layer})` : ''}`,
       e.observed
         ? `observed: ${e.observed.verdict}${e.observed.status !== undefined ? ` HTTP ${e.observed.status}` : ''} in ${e.observed.latencyMs} ms`
