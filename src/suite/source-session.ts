@@ -81,7 +81,7 @@ export class SourceSession {
         }
       } catch (e) {
         if (signal.aborted) throw e;
-        throw new Error(`source ${what}: ${errText(e)}`);
+        throw new Error(`source ${what}: ${errText(e)}`, { cause: e });
       }
     }
   }
