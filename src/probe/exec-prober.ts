@@ -65,7 +65,7 @@ export function curlArgv(binary: string, url: string, req: ProbeRequest, timeout
     req.method,
     ...headers,
     '--write-out',
-    `\\n${MARKER} %{http_code} %{time_total}\\n`,
+    `\\n${MARKER}:%{http_code}:%{time_total}\\n`,
     '--url',
     url,
   ];
@@ -80,12 +80,12 @@ interface Parsed {
 
 /** `--include` output with the write-out trailer → status, headers (lower-case), body; undefined without the trailer. */
 export function parseCurlOutput(stdout: string): Parsed | undefined {
-  const at = stdout.lastIndexOf(`\n${MARKER} `);
+  const at = stdout.lastIndexOf(`\n${MARKER}:`);
   if (at < 0) return undefined;
   const [code, time] = stdout
     .slice(at + MARKER.length + 2)
     .trim()
-    .split(/\s+/);
+    .split(':');
   let rest = stdout.slice(0, at);
   let headers: Record<string, string> = {};
   // Interim 1xx blocks come first; the last header block before the body is the answer's.

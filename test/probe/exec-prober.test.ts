@@ -9,7 +9,7 @@ import {
 } from '../../src/probe/exec-prober.js';
 
 const CLIENT = { binary: 'curl', timeoutExit: 28 };
-const trailer = (code: string, t = '0.012') => `\n__cic_probe__ ${code} ${t}\n`;
+const trailer = (code: string, t = '0.012') => `\n__cic_probe__:${code}:${t}\n`;
 const http = (status: string, headers: string[], body: string) =>
   `HTTP/1.1 ${status}\r\n${headers.join('\r\n')}\r\n\r\n${body}`;
 const ok = (stdout: string, exitCode = 0): ExecOutcome => ({ exitCode, stdout, stderr: '', timedOut: false });
@@ -38,7 +38,7 @@ describe('curl from a source, read like a gateway answer', () => {
       '--header',
       'x-y: a b; $(rm -rf /)',
       '--write-out',
-      '\\n__cic_probe__ %{http_code} %{time_total}\\n',
+      '\\n__cic_probe__:%{http_code}:%{time_total}\\n',
       '--url',
       'http://svc.ns.svc.cluster.local:80/a?b=1',
     ]);
