@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { resolveCell } from '../resolve/cell.js';
 import { parseCellConfig, type CellConfig } from '../config/cell-config.js';
 import { actionNaming, INPUTS } from '../config/inputs.js';
+import { withKindConfig } from '../config/kind-config.js';
 import { clearAfterRefusal } from '../run/owned-results.js';
 import { homedir } from 'node:os';
 import { actionsLog } from '../exec/log.js';
@@ -21,8 +22,9 @@ import { reportMode } from './report-mode.js';
 import { Outputs, State } from './state.js';
 
 /** `mode: plan`: render the plan, touch no cluster. */
-async function planOnly(config: CellConfig): Promise<void> {
-  await validateSuiteInput(config.suite, process.cwd(), actionNaming);
+async function planOnly(given: CellConfig): Promise<void> {
+  await validateSuiteInput(given.suite, process.cwd(), actionNaming);
+  const config = await withKindConfig(given, process.cwd(), actionNaming);
   const cell = resolveCell(config);
   const rendered = buildPlan(cell);
   const planDir = join(config.resultsDir, 'plan');
@@ -86,6 +88,7 @@ export async function main(): Promise<void> {
             core.saveState(State.KeepCluster, keep);
             core.saveState(State.PlanDir, planDir);
             core.saveState(State.Kubeconfig, kubeconfig);
+            core.setOutput(Outputs.ClusterName, name);
           },
           onClusterMayExist: ({ kind }) => {
             core.saveState(State.KindPath, kind);
@@ -113,6 +116,8 @@ export async function main(): Promise<void> {
       await core.summary.addRaw(outcome.reports.summaryMarkdown, true).write();
     }
     if (outcome.diagnosticsArchive) core.setOutput(Outputs.Diagnostics, outcome.diagnosticsArchive);
+    // A kept cluster's kubeconfig stays (private dir in RUNNER_TEMP) for later steps; post removes it.
+    if (outcome.kubeconfig) core.setOutput(Outputs.Kubeconfig, outcome.kubeconfig);
     if (failsTheRun(result.verdict, config.failOnKnownDefect)) {
       core.setFailed(`${result.verdict}: ${result.reason}`);
     } else if (result.verdict === 'known-defect') {

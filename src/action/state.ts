@@ -25,6 +25,8 @@ export const Outputs = {
   ResultsFile: 'results-file',
   JunitFile: 'junit-file',
   Diagnostics: 'diagnostics',
+  ClusterName: 'cluster-name',
+  Kubeconfig: 'kubeconfig',
 } as const;
 
 export const isPost = (): boolean => core.getState(State.IsPost) === 'true';

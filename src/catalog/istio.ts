@@ -75,6 +75,11 @@ export interface IstioRelease {
   readonly amd64Only?: boolean;
   /** A fact the user should see with every run of this release (plan, log, results). */
   readonly note?: string;
+  /**
+   * Values `istioctl manifest generate` needs (a GitOps bundle) beyond extraValues: without a cluster
+   * the release renders for Helm's default Kubernetes v1.20.0, not the cell's.
+   */
+  readonly offlineRenderValues?: Readonly<Record<string, unknown>>;
 }
 
 /** Native sidecars are off by default before 1.27 and `auto` after: Calico's template needs them on. */
@@ -118,6 +123,15 @@ export const ISTIO_RELEASES: readonly IstioRelease[] = [
     profile: legacyProfile('legacy-1.15', 'istio-inject-configmap-1.15.yaml'),
     rewritesGrpcProbes: true,
     extraValues: {},
+    // `manifest generate` passes no cluster (operator/cmd/mesh/manifest-generate.go @ 1.15.7), so Helm's
+    // default KubeVersion v1.20.0 (helm v3.9.4 pkg/chartutil/capabilities.go) picks policy/v1beta1 PDBs
+    // and autoscaling/v2beta2 HPAs (manifests/charts/*/templates/{poddisruptionbudget,autoscale}.yaml
+    // @ 1.15.7), both gone from Kubernetes 1.25/1.26: leave them out, as 1.10 does always.
+    offlineRenderValues: {
+      global: { defaultPodDisruptionBudget: { enabled: false } },
+      pilot: { autoscaleEnabled: false },
+      gateways: { 'istio-ingressgateway': { autoscaleEnabled: false } },
+    },
   },
   templates('1.22', '1.22.8', { min: '1.27', max: '1.30' }),
   templates('1.23', '1.23.6', { min: '1.27', max: '1.30' }),

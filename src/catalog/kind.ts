@@ -53,3 +53,10 @@ export function nodeImageKubernetes(image: string): string | undefined {
  * UPSTREAM.md §6 "Capacity" — about 850m).
  */
 export const KIND_CONTROL_PLANE_REQUESTS = { cpuMillis: 850, memoryMiB: 240 } as const;
+
+/**
+ * What each further control-plane node adds (an HA kind cluster): its own apiserver, controller-manager,
+ * scheduler and etcd; CoreDNS runs once per cluster. Workers add no requests of their own (kube-proxy
+ * and calico-node set none).
+ */
+export const KIND_EXTRA_CONTROL_PLANE_REQUESTS = { cpuMillis: 650, memoryMiB: 100 } as const;

@@ -33,11 +33,16 @@ export function buildProgram(io: CliIo): Command {
     program
       .command('plan')
       .description('Render the cell offline: plan.json, manifests/ and runbook.sh')
-      .option('--out <dir>', 'output directory', 'plan'),
+      .option('--out <dir>', 'output directory', 'plan')
+      .option(
+        '--bundle',
+        'a GitOps bundle in --out instead: every manifest fetched and verified now, Istio rendered by istioctl, one kustomization per stage, a runbook that downloads nothing and ends with the verdict',
+      ),
   ).action(async (opts: Record<string, unknown>) => {
     // Loaded when the command runs: other commands (and --help) start without the schemas.
     const [
       { parseCellConfig },
+      { withKindConfig },
       { validateSuiteInput },
       { checkOutputDir },
       { resolveCell },
@@ -45,22 +50,29 @@ export function buildProgram(io: CliIo): Command {
       { writePlan },
     ] = await Promise.all([
       import('../config/cell-config.js'),
+      import('../config/kind-config.js'),
       import('../suite/load.js'),
       import('../util/output-dir.js'),
       import('../resolve/cell.js'),
       import('../plan/build.js'),
       import('../plan/write.js'),
     ]);
-    const config = parseCellConfig(rawInputs(opts), cliNaming);
-    await validateSuiteInput(config.suite, process.cwd(), cliNaming);
+    const given = parseCellConfig(rawInputs(opts), cliNaming);
+    await validateSuiteInput(given.suite, process.cwd(), cliNaming);
+    const config = await withKindConfig(given, process.cwd(), cliNaming);
     const dir = resolvePath(String(opts.out));
     await checkOutputDir(dir, '--out');
+    if (opts.bundle) return (await import('./plan-bundle.js')).planBundle(config, dir, io);
     const cell = resolveCell(config);
     const rendered = buildPlan(cell);
     const files = await writePlan(dir, rendered);
     io.out(`Planned cell ${cell.id}: ${rendered.plan.steps.length} steps, ${files.length} files in ${dir}\n`);
     for (const s of cell.support) io.out(`  ${s.component} ${s.version}: ${s.status} — ${s.detail}\n`);
     for (const note of rendered.plan.facts.notes) io.out(`  note: ${note}\n`);
+    if (config.kindConfigFile && rendered.plan.facts.nodes)
+      io.out(
+        `  kind config ${config.kindConfigFile} merged into manifests/kind-config.yaml: ${rendered.plan.facts.nodes.join(', ')}\n`,
+      );
   });
 
   registerRunCommand(program, io);
@@ -99,7 +111,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       return e.exitCode === 0 ? 0 : 2;
     }
     // Refusals carry their own sentence; their classes are named, not imported, so the CLI starts light.
-    if (e instanceof Error && ['InputError', 'OutputPathError', 'PlanDirError'].includes(e.name)) {
+    if (
+      e instanceof Error &&
+      ['InputError', 'OutputPathError', 'PlanDirError', 'BundleRefusedError'].includes(e.name)
+    ) {
       io.err(`${e.message}\n`);
       return 2;
     }

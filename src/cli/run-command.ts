@@ -82,6 +82,9 @@ export function registerRunCommand(
       io.out(`results: ${outcome.resultsFile}\n`);
       if (outcome.reports) io.out(`junit: ${outcome.reports.junitFile}\n`);
       if (outcome.diagnosticsArchive) io.out(`diagnostics: ${outcome.diagnosticsArchive}\n`);
+      // The path only, never the contents (it holds the cluster's client key); yours to remove.
+      if (outcome.kubeconfig)
+        io.out(`kept kind cluster ${outcome.clusterName ?? ''}: KUBECONFIG=${outcome.kubeconfig}\n`);
       if (result.cleanup?.status === 'failed')
         io.err(`warning: cleanup failed: ${result.cleanup.detail ?? ''}\n`);
       if (failsTheRun(result.verdict, config.failOnKnownDefect)) {

@@ -12,6 +12,7 @@ import {
 import { compareVersions, parseVersion, minorOf } from '../util/version.js';
 import { INPUTS, type InputName, type InputNaming, type RawInputs } from './inputs.js';
 import { parseMirrorRules } from '../util/mirror.js';
+import type { UserKindConfig } from './kind-config.js';
 
 export const COMPONENTS = ['calico', 'istio', 'alp', 'workload'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -33,6 +34,10 @@ export interface CellConfig {
   readonly strictMtls: boolean;
   readonly suite?: string;
   readonly cluster: ClusterMode;
+  /** The `kind-config` file as given; `withKindConfig` reads and checks it into `kindConfig`. */
+  readonly kindConfigFile?: string;
+  /** The user's kind config, validated: merged with the harness's needs when the plan is built. */
+  readonly kindConfig?: UserKindConfig;
   readonly keepCluster: KeepCluster;
   readonly install: readonly Component[];
   readonly resultsDir: string;
@@ -254,6 +259,16 @@ const schema = raw.transform((r, ctx): CellConfig => {
   if (suite !== undefined && (suite.includes('\0') || suite.includes('\n'))) {
     refuse(ctx, 'suite', suite, 'contains a control character', 'a path to a suite YAML file');
   }
+  const kindConfigFile = r['kind-config'].trim() || undefined;
+  if (kindConfigFile !== undefined && /[\0\n]/.test(kindConfigFile)) {
+    refuse(
+      ctx,
+      'kind-config',
+      kindConfigFile,
+      'contains a control character',
+      'a path to a kind config YAML file',
+    );
+  }
   const resultsDir = r['results-dir'].trim();
   if (!resultsDir || resultsDir.includes('\0') || resultsDir.includes('\n')) {
     refuse(ctx, 'results-dir', resultsDir, 'is empty or contains a control character', 'a directory path');
@@ -309,6 +324,7 @@ const schema = raw.transform((r, ctx): CellConfig => {
     strictMtls: strict ?? true,
     ...(suite ? { suite } : {}),
     cluster,
+    ...(kindConfigFile ? { kindConfigFile } : {}),
     keepCluster,
     install,
     resultsDir,

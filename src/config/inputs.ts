@@ -67,6 +67,14 @@ export const INPUTS = [
     description: 'Probe suite file (YAML). Empty, the built-in Online Boutique deny-then-allow suite.',
   },
   {
+    name: 'kind-config',
+    flag: 'kind-config',
+    arg: 'file',
+    default: '',
+    description:
+      'Your kind config (YAML, `kind.x-k8s.io/v1alpha4` Cluster): extra nodes, mounts, containerd patches, feature gates, merged with what the cell needs. Settings that would break it (default CNI, another pod subnet, the ingress port mapping) are refused.',
+  },
+  {
     name: 'cluster',
     flag: 'cluster',
     arg: 'kind|existing',

@@ -63,6 +63,7 @@ interface CommandOutcome {
 type StopReason = 'cancelled' | 'timed-out' | 'drained' | 'finished';
 
 class StepRun {
+  /** 1 + the retries the step took (0 until its first command runs), not the number of commands. */
   attempts = 0;
   private readonly timeout: AbortSignal;
   readonly signal: AbortSignal;
@@ -258,9 +259,10 @@ async function runStep(
   }
   const policy = step.retry;
   const maxAttempts = Math.max(1, policy?.attempts ?? 1);
+  run.attempts = step.commands.length > 0 ? 1 : 0;
   for (const command of step.commands) {
     for (let attempt = 1; ; attempt++) {
-      run.attempts++;
+      if (attempt > 1) run.attempts++;
       const o = await run.command(command, tools);
       if (o.ok) break;
       const why = run.stopReason();

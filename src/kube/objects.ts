@@ -24,6 +24,8 @@ export interface Pod {
     readonly serviceAccountName?: string;
     readonly containers?: readonly ContainerSpec[];
     readonly initContainers?: readonly ContainerSpec[];
+    /** The node the scheduler put it on. */
+    readonly nodeName?: string;
   };
   readonly status?: {
     readonly phase?: string;
@@ -120,4 +122,15 @@ export function firstLine(text: string, max = 300): string {
       .map((l) => l.trim())
       .find((l) => l) ?? '';
   return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+/** Node names of a `kubectl get nodes -o json` answer. */
+export function nodeNamesOf(v: unknown): string[] {
+  const items = asObject(v)?.items;
+  return Array.isArray(items)
+    ? items.flatMap((n) => {
+        const name = asObject(asObject(n)?.metadata)?.name;
+        return typeof name === 'string' ? [name] : [];
+      })
+    : [];
 }

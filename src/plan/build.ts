@@ -17,7 +17,7 @@ import {
 } from '../render/constants.js';
 import { renderFelixConfiguration } from '../render/felix.js';
 import { renderIstioOperator } from '../render/istio-operator.js';
-import { renderKindConfig } from '../render/kind-config.js';
+import { kindNodeNames, renderKindConfig } from '../render/kind-config.js';
 import { renderBoutiqueKustomization } from '../render/boutique.js';
 import {
   renderFrontendDestinationRule,
@@ -139,15 +139,25 @@ class PlanBuilder {
   }
 }
 
-function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort: number): void {
-  const config = b.file(
-    'manifests/kind-config.yaml',
-    renderKindConfig({
-      hostPort,
-      labels: { [CELL_LABEL]: cell.id },
-      maxParallelImagePulls: PARALLEL_PULLS,
-    }),
-  );
+/** The kind config this plan creates the cluster with: the user's (when given) merged with the cell's needs. */
+function kindConfig(cell: ResolvedCell, hostPort: number) {
+  const { kindConfigFile, kindConfig: user } = cell.config;
+  // The file is read (and refused) before planning: a plan without it would silently drop the user's nodes.
+  if (kindConfigFile && !user)
+    throw new Error(`kind-config ${kindConfigFile} was not loaded before planning (a bug)`);
+  return renderKindConfig({
+    hostPort,
+    labels: { [CELL_LABEL]: cell.id },
+    maxParallelImagePulls: PARALLEL_PULLS,
+    ...(user ? { user } : {}),
+  });
+}
+
+/** Returns the names of the kind nodes the cluster will have. */
+function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort: number): string[] {
+  const rendered = kindConfig(cell, hostPort);
+  const nodes = kindNodeNames(name, rendered.nodes);
+  const config = b.file('manifests/kind-config.yaml', rendered);
   b.step({
     id: 'cluster-create',
     title: 'Create the kind cluster (nodes stay NotReady until Calico is in)',
@@ -177,7 +187,8 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort
       beforeRetry: [exec('kind', 'delete', 'cluster', '--name', name)],
     },
   });
-  preloadSteps(b, cell, `${name}-control-plane`);
+  preloadSteps(b, cell, nodes);
+  return nodes;
 }
 
 /**
@@ -186,17 +197,19 @@ function clusterSteps(b: PlanBuilder, cell: ResolvedCell, name: string, hostPort
  * images (kubernetes-sigs/kind#3795, #4066; UPSTREAM.md §6). Each image is its own optional background
  * step: a failure stays local, and nothing waits on them (the kubelet pulls whatever is missing).
  */
-function preloadSteps(b: PlanBuilder, cell: ResolvedCell, node: string): void {
+function preloadSteps(b: PlanBuilder, cell: ResolvedCell, nodes: readonly string[]): void {
   const images = preloadImages(cell);
+  // Every node pulls every image: calico-node runs on each, and any pod may land on any node.
+  const pulls = nodes.flatMap((node) => images.map((image) => ({ node, image })));
   const lanes: (string | undefined)[] = Array.from({ length: PRELOAD_LANES }, () => b.current);
-  images.forEach((image, i) => {
+  pulls.forEach(({ node, image }, i) => {
     const lane = i % PRELOAD_LANES;
     const id = `preload-${String(i + 1).padStart(2, '0')}`;
     const after = lanes[lane];
     b.sideStep(
       {
         id,
-        title: `Pull ${image} inside the node`,
+        title: nodes.length > 1 ? `Pull ${image} inside node ${node}` : `Pull ${image} inside the node`,
         phase: 'cluster',
         commands: [exec('docker', 'exec', node, 'crictl', 'pull', image)],
         timeoutSeconds: 300,
@@ -495,7 +508,13 @@ const mem = (v: string) => Number(/^(\d+)Mi$/.exec(v)?.[1] ?? 0);
 function capacity(cell: ResolvedCell): PlanFacts['capacity'] {
   const install = new Set(cell.config.install);
   const parts: { what: string; cpuMillis: number; memoryMiB: number }[] = [];
-  if (cell.controlPlaneRequests) parts.push({ what: 'kind control plane', ...cell.controlPlaneRequests });
+  const cp = cell.controlPlaneRequests;
+  if (cp)
+    parts.push({
+      what: cp.nodes > 1 ? `kind control plane (${cp.nodes} nodes, one Docker host)` : 'kind control plane',
+      cpuMillis: cp.cpuMillis,
+      memoryMiB: cp.memoryMiB,
+    });
   if (install.has('istio')) {
     const { istiod, gateway } = RESOURCES;
     parts.push({ what: 'istiod', cpuMillis: cpu(istiod.cpu), memoryMiB: mem(istiod.memory) });
@@ -555,6 +574,8 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort
       },
       dikastes: { container: 'dikastes', log: cell.calico.dikastesLog },
       csiDriver: { namespace: 'calico-system', selector: 'k8s-app=csi-node-driver' },
+      // tigera/operator pkg/render/node.go (v1.32.12 … v1.42.3): calico-node pods carry k8s-app: calico-node.
+      calicoNode: { namespace: 'calico-system', selector: 'k8s-app=calico-node' },
       policySyncPrefix: POLICY_SYNC_PREFIX,
       canaryLabels: { app: GATEWAY_CANARY },
       canary:
@@ -608,7 +629,7 @@ export function buildPlan(cell: ResolvedCell, opts: BuildOptions = {}): Rendered
   const name = kind ? clusterName(cell, opts.runId) : undefined;
   const hostPort = opts.hostPort ?? INGRESS_HOST_PORT;
   const install = new Set(cell.config.install);
-  if (name) clusterSteps(b, cell, name, hostPort);
+  const nodes = name ? clusterSteps(b, cell, name, hostPort) : undefined;
   if (install.has('calico')) calicoSteps(b, cell);
   if (install.has('istio')) istioSteps(b, cell);
   if (install.has('alp')) alpSteps(b, cell);
@@ -649,7 +670,7 @@ export function buildPlan(cell: ResolvedCell, opts: BuildOptions = {}): Rendered
       },
       tools: planTools(cell),
       support: cell.support,
-      facts: planFacts(cell, name, hostPort),
+      facts: { ...planFacts(cell, name, hostPort), ...(nodes ? { nodes } : {}) },
       // kind writes its context here, not into the user's kubeconfig.
       env: kind ? { KUBECONFIG: 'kubeconfig' } : {},
       steps: b.steps,

@@ -102,6 +102,8 @@ export interface CheckFacts {
   };
   readonly dikastes: { readonly container: string; readonly log: DikastesLogLines };
   readonly csiDriver: { readonly namespace: string; readonly selector: string };
+  /** Calico's per-node DaemonSet pods: one Ready on every node. */
+  readonly calicoNode: { readonly namespace: string; readonly selector: string };
   readonly policySyncPrefix: string;
   readonly canary: CanaryFacts;
   /** The harness's own canary's labels, so a canary left on an existing cluster is never a workload pod. */
@@ -144,6 +146,8 @@ export interface PlanFacts {
   readonly amd64Only: readonly string[];
   /** The kind cluster this plan creates and deletes (kind clusters only). */
   readonly clusterName?: string;
+  /** The kind node containers, as kind names them from the plan's kind config (kind clusters). */
+  readonly nodes?: readonly string[];
   /** Host port the gateway is mapped to (kind clusters). */
   readonly hostPort?: number;
   /** The node label carrying the cell id (kind clusters). */

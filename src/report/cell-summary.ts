@@ -1,4 +1,5 @@
 import type { CellResult } from '../result/schema.js';
+import { toolProvenance } from '../result/tool-label.js';
 import { BoundedLines, SUMMARY_LIMIT_BYTES } from './bounded-text.js';
 import { describeRoute, expectationsOf, formatMs, median, percentile, propagationsOf } from './cell-facts.js';
 import { linkTo, md, mdShort } from './escape.js';
@@ -154,7 +155,7 @@ export function cellSummaryMarkdown(result: CellResult, limitBytes = SUMMARY_LIM
   );
   if (result.tools.length > 0) {
     foot.push(
-      `Tools: ${result.tools.map((t) => `${md(t.name)} ${md(t.version)} (${md(t.source)})`).join(', ')}`,
+      `Tools: ${result.tools.map((t) => `${md(t.name)} ${md(t.version)} (${md(toolProvenance(t))})`).join(', ')}`,
     );
   }
   out.add(...foot.map((l) => `<sub>${l}</sub><br>`));

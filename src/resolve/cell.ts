@@ -7,6 +7,7 @@ import {
   defectFor,
   describeWindow,
   KIND_CONTROL_PLANE_REQUESTS,
+  KIND_EXTRA_CONTROL_PLANE_REQUESTS,
   knownKindVersions,
   lookupCalico,
   lookupIstio,
@@ -117,6 +118,8 @@ export interface ResolvedCell {
     /** Calico's legacy injector patch, for patch flavours. */
     readonly legacyInjectorPatch?: UpstreamFile;
     readonly extraValues: Readonly<Record<string, unknown>>;
+    /** Values only a render without a cluster (`istioctl manifest generate`, the GitOps bundle) needs. */
+    readonly offlineRenderValues?: Readonly<Record<string, unknown>>;
   };
   readonly boutique: {
     readonly version: string;
@@ -131,7 +134,12 @@ export interface ResolvedCell {
   /** The client a suite deploys as a source inside the mesh (image, how it idles, how it asks). */
   readonly probeClient: ProbeClient;
   /** Requests the cluster must hold before any add-on (kind's control plane). */
-  readonly controlPlaneRequests?: { readonly cpuMillis: number; readonly memoryMiB: number };
+  readonly controlPlaneRequests?: {
+    readonly cpuMillis: number;
+    readonly memoryMiB: number;
+    /** kind nodes sharing the Docker host (each node's allocatable is the whole host). */
+    readonly nodes: number;
+  };
   /** kind, kubectl and istioctl: the version each must have, and where each is published per arch. */
   readonly tools: readonly ToolChoice[];
   /** Components whose images exist for amd64 only. */
@@ -180,6 +188,18 @@ function calicoFile(version: string, release: CalicoRelease, file: string): Upst
     file,
     url: `${CALICO_MANIFESTS_URL.replace('{version}', version)}/${file}`,
     ...(sha256 ? { sha256 } : {}),
+  };
+}
+
+/** kind's control plane, once per control-plane node of the user's kind config (one by default). */
+function controlPlaneRequests(config: CellConfig): NonNullable<ResolvedCell['controlPlaneRequests']> {
+  const nodes = config.kindConfig?.nodes ?? [];
+  const count = Math.max(1, nodes.filter((n) => (n.role ?? 'control-plane') === 'control-plane').length);
+  const extra = count - 1;
+  return {
+    cpuMillis: KIND_CONTROL_PLANE_REQUESTS.cpuMillis + extra * KIND_EXTRA_CONTROL_PLANE_REQUESTS.cpuMillis,
+    memoryMiB: KIND_CONTROL_PLANE_REQUESTS.memoryMiB + extra * KIND_EXTRA_CONTROL_PLANE_REQUESTS.memoryMiB,
+    nodes: nodes.length || 1,
   };
 }
 
@@ -289,6 +309,9 @@ export function resolveCell(config: CellConfig): ResolvedCell {
           }
         : {}),
       extraValues: istio.release.extraValues,
+      ...(istio.release.offlineRenderValues
+        ? { offlineRenderValues: istio.release.offlineRenderValues }
+        : {}),
     },
     boutique: {
       version: BOUTIQUE.version,
@@ -311,7 +334,7 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       http: PROBE_CLIENT.http,
       resources: PROBE_CLIENT.resources,
     },
-    ...(config.cluster === 'kind' ? { controlPlaneRequests: KIND_CONTROL_PLANE_REQUESTS } : {}),
+    ...(config.cluster === 'kind' ? { controlPlaneRequests: controlPlaneRequests(config) } : {}),
     amd64Only,
     support: [calicoEntry, istioEntry],
     notes,

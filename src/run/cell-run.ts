@@ -109,6 +109,10 @@ export interface RunOutcome {
   readonly resultsFile: string;
   readonly reports?: CellReportFiles;
   readonly diagnosticsArchive?: string;
+  /** The kind cluster this run created (kind clusters). */
+  readonly clusterName?: string;
+  /** Its kubeconfig, set only when the cluster was kept: in a private temp dir, never in results-dir. */
+  readonly kubeconfig?: string;
 }
 
 /** What must run to the end whatever happened (diagnostics, cleanup) runs under this: never aborted. */

@@ -2,6 +2,7 @@ import type { ResolvedCell } from '../resolve/cell.js';
 import type { PhaseResult } from '../result/schema.js';
 import type { InstallOptions, ToolName, ToolResult } from '../tools/install.js';
 import { installTool as realInstallTool } from '../tools/install.js';
+import { toolProvenance } from '../result/tool-label.js';
 
 export type InstallToolFn = typeof realInstallTool;
 
@@ -73,7 +74,8 @@ export class ToolSet {
       const o = e.outcome;
       return {
         id: `tool-${tool}`,
-        title: `Install ${tool} ${version} (sha256-verified)`,
+        // Labelled by what actually happened: a PATH binary is version-checked, not checksum-verified.
+        title: `Install ${tool} ${version}${o?.result ? ` (${toolProvenance(o.result)})` : ''}`,
         phase: 'tools',
         status: !o ? 'cancelled' : o.error ? 'failed' : 'passed',
         startedAt: new Date(e.startedAt).toISOString(),

@@ -157,7 +157,7 @@ async function fromPath(tool: ToolName, version: string, opts: InstallOptions): 
   });
   const found = r.exitCode === 0 ? check.parse(r.stdout) : undefined;
   if (found && check.accepts(found, version)) {
-    opts.log.info(`${tool}: using ${path} (${found}) from PATH`);
+    opts.log.info(`${tool}: using ${path} (${found}) from PATH: version-checked, not checksum-verified`);
     return path;
   }
   opts.log.info(

@@ -7,6 +7,7 @@ import {
   firstLine,
   hasContainer,
   livePods,
+  nodeNamesOf,
   podReady,
   podsOf,
   readiness,
@@ -26,6 +27,7 @@ export const CHECK_IDS = [
   'injector-templates',
   'dikastes-containers',
   'dikastes-policy-sync',
+  'calico-node',
   'csi-driver',
   'felix-policy-sync',
   'gateway-dikastes',
@@ -40,7 +42,8 @@ export const CHECK_TITLES: Record<CheckId, string> = {
   'injector-templates': 'istio-sidecar-injector has the Dikastes templates',
   'dikastes-containers': 'Every workload pod has a dikastes container and all containers ready',
   'dikastes-policy-sync': 'Every Dikastes log shows the Policy Sync stream open and no sync failure',
-  'csi-driver': 'Calico CSI driver pods are Running',
+  'calico-node': 'calico-node is Ready on every node',
+  'csi-driver': 'A Calico CSI driver pod is Running on every node',
   'felix-policy-sync': 'FelixConfiguration default has policySyncPathPrefix /var/run/nodeagent',
   'gateway-dikastes':
     'The gateway canary has a root dikastes container and is Ready (the dikastes-gateway template injects and syncs; ext_authz applies to sidecars only)',
@@ -258,26 +261,74 @@ export function checkDikastesLogs(ns: string, logs: readonly PodLog[], lines: Di
   );
 }
 
-export function checkCsiDriver(pods: Fetched): CheckResult {
-  const title = 'Calico CSI driver pods (calico-system, k8s-app=csi-node-driver) are Running';
-  if (!pods.ok) return result('csi-driver', title, false, couldNotRead('the CSI driver pods', pods));
-  const all = podsOf(pods.value);
-  if (all.length === 0)
-    return result(
-      'csi-driver',
-      title,
-      false,
-      'no csi-node-driver pods: Dikastes cannot reach the Policy Sync socket',
-    );
-  const bad = all.filter((p) => p.status?.phase !== 'Running');
-  return result(
-    'csi-driver',
-    title,
-    bad.length === 0,
-    bad.length === 0
-      ? `${all.length}/${all.length} csi-node-driver pods Running`
-      : `not Running: ${list(bad.map((p) => `${p.metadata.name} ${p.status?.phase ?? 'unknown'}`))}`,
+/**
+ * A DaemonSet's pods, node by node: every node must have one that is `healthy`. A node without its pod
+ * is named, so a fault on one worker reads as that worker's, not as the cluster's.
+ */
+function perNode(
+  nodes: Fetched,
+  pods: Fetched,
+  what: string,
+  healthy: (p: Pod) => boolean,
+  state: (p: Pod) => string,
+): { ok: boolean; evidence: string } {
+  if (!pods.ok) return { ok: false, evidence: couldNotRead(`the ${what} pods`, pods) };
+  const all = livePods(podsOf(pods.value));
+  const names = nodes.ok ? nodeNamesOf(nodes.value) : [];
+  if (names.length === 0) {
+    // Nodes unreadable: judge the pods alone, and say so.
+    const bad = all.filter((p) => !healthy(p));
+    const note = nodes.ok ? '' : ` (${couldNotRead('the nodes', nodes)}: pods judged without them)`;
+    if (all.length === 0) return { ok: false, evidence: `no ${what} pods${note}` };
+    return bad.length === 0
+      ? { ok: true, evidence: `${all.length}/${all.length} ${what} pods ${state(all[0]!)}${note}` }
+      : { ok: false, evidence: `${list(bad.map((p) => `${p.metadata.name} ${state(p)}`))}${note}` };
+  }
+  const problems: string[] = [];
+  for (const node of names) {
+    const mine = all.filter((p) => p.spec?.nodeName === node);
+    if (mine.length === 0) problems.push(`node ${node}: no ${what} pod`);
+    else if (!mine.some(healthy))
+      problems.push(`node ${node}: ${mine.map((p) => `${p.metadata.name} ${state(p)}`).join(', ')}`);
+  }
+  return problems.length === 0
+    ? {
+        ok: true,
+        evidence: `${names.length}/${names.length} nodes: ${what} ${state(all[0]!)} (${list(names)})`,
+      }
+    : { ok: false, evidence: `${problems.length}/${names.length} nodes not right: ${list(problems, 4)}` };
+}
+
+/** The operator's calico-node DaemonSet (pods `k8s-app: calico-node`, tigera/operator pkg/render/node.go @ v1.42.3). */
+export function checkCalicoNode(nodes: Fetched, pods: Fetched): CheckResult {
+  const title = 'calico-node (calico-system, k8s-app=calico-node) is Ready on every node';
+  // The pod's Ready condition, as the kubelet reports it from calico-node's readiness probe.
+  const ready = (p: Pod) =>
+    (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  const r = perNode(nodes, pods, 'calico-node', ready, (p) =>
+    ready(p) ? 'Ready' : `not ready (${p.status?.phase ?? 'unknown'})`,
   );
+  return result('calico-node', title, r.ok, r.evidence);
+}
+
+/** Dikastes on a node reaches Felix only through that node's CSI driver pod (UPSTREAM.md §1 "CSI driver"). */
+export function checkCsiDriver(
+  pods: Fetched,
+  nodes: Fetched = { ok: true, value: { items: [] } },
+): CheckResult {
+  const title = 'A Calico CSI driver pod (calico-system, k8s-app=csi-node-driver) is Running on every node';
+  const r = perNode(
+    nodes,
+    pods,
+    'csi-node-driver',
+    (p) => p.status?.phase === 'Running',
+    (p) => p.status?.phase ?? 'unknown',
+  );
+  const evidence =
+    !r.ok && /no csi-node-driver pod/.test(r.evidence)
+      ? `${r.evidence}: Dikastes there cannot reach the Policy Sync socket`
+      : r.evidence;
+  return result('csi-driver', title, r.ok, evidence);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { CheckFacts } from '../plan/types.js';
 import type { CheckResult } from '../result/schema.js';
 import type { SuiteTarget } from '../suite/contract.js';
 import {
+  checkCalicoNode,
   checkCsiDriver,
   checkDikastesContainers,
   checkDikastesLogs,
@@ -86,7 +87,8 @@ export async function collectChecks(deps: CheckDeps, opts: CheckOptions): Promis
   const { injector, csiDriver, dikastes } = facts;
 
   const selector = opts.target.selector;
-  const [namespace, podsAll, injectorCm, csi, felix, targetPods] = await Promise.all([
+  const { calicoNode } = facts;
+  const [namespace, podsAll, injectorCm, csi, felix, targetPods, nodes, calicoNodes] = await Promise.all([
     get(['get', 'namespace', ns]),
     get(['get', 'pods', '-n', ns]),
     get(['get', 'configmap', injector.configMap, '-n', injector.namespace]),
@@ -95,6 +97,9 @@ export async function collectChecks(deps: CheckDeps, opts: CheckOptions): Promis
     selector && !parseEqualitySelector(selector)
       ? get(['get', 'pods', '-n', ns, '-l', selector])
       : Promise.resolve(undefined),
+    // Every node must carry Calico's per-node pods (several kind nodes: a worker's fault is named).
+    get(['get', 'nodes']),
+    get(['get', 'pods', '-n', calicoNode.namespace, '-l', calicoNode.selector]),
   ]);
 
   // The canary is ours and carries the gateway template: it is checked on its own, never as a workload
@@ -130,7 +135,8 @@ export async function collectChecks(deps: CheckDeps, opts: CheckOptions): Promis
     checkInjectorTemplates(injectorCm, injector.expect),
     checkDikastesContainers(ns, workload),
     checkDikastesLogs(ns, workloadLogs, dikastes.log),
-    checkCsiDriver(csi),
+    checkCalicoNode(nodes, calicoNodes),
+    checkCsiDriver(csi, nodes),
     checkFelixPolicySync(felix, facts.policySyncPrefix),
     canaryFacts.deployed
       ? checkGatewayDikastes(canaryFacts.name, canary)

@@ -78,6 +78,9 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       expect(run.exit.stderr).toBe('');
       expect(run.outputs.verdict, run.exit.stdout.slice(-3000)).toBe('pass');
       expect(run.exit.code).toBe(0);
+      // The cluster's name for later steps; no kubeconfig: the cluster is gone.
+      expect(run.outputs['cluster-name']).toBe(createdCluster(w.transcript()));
+      expect(run.outputs.kubeconfig).toBeUndefined();
       expect(run.outputs['results-file']).toBe(join(w.resultsDir, 'results.json'));
       expect(existsSync(run.outputs['junit-file']!)).toBe(true);
       expect(run.outputs.diagnostics).toBeUndefined();
@@ -92,6 +95,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
         ['injector-templates', 'pass'],
         ['dikastes-containers', 'pass'],
         ['dikastes-policy-sync', 'pass'],
+        ['calico-node', 'pass'],
         ['csi-driver', 'pass'],
         ['felix-policy-sync', 'pass'],
         ['gateway-dikastes', 'pass'],
@@ -218,7 +222,7 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       const rollout = result.phases.find((p) => p.id === 'rollout')!;
       expect(rollout.status).toBe('failed');
       expect(rollout.error).toContain('timed out waiting for the condition');
-      expect(result.checks).toHaveLength(9);
+      expect(result.checks).toHaveLength(10);
       expect(result.checks.find((c) => c.id === 'dikastes-containers')).toMatchObject({ status: 'fail' });
       expect(result.checks.find((c) => c.id === 'dikastes-containers')!.evidence).toContain(
         'CrashLoopBackOff',
@@ -279,6 +283,22 @@ describe.runIf(upstreamAvailable())('action bundle against fake cluster tools', 
       expect(result.cleanup?.status).toBe('kept');
       expect(existsSync(join(w.resultsDir, 'plan/kubeconfig'))).toBe(false);
       expect(existsSync(run.state.kubeconfig!)).toBe(true);
+      // Outputs for later steps: the kept cluster's name and its kubeconfig (path only, never printed).
+      expect(run.outputs['cluster-name']).toBe(createdCluster(w.transcript()));
+      expect(run.outputs.kubeconfig).toBe(run.state.kubeconfig);
+      // Registered as a secret with the runner, never printed.
+      const printed = run.exit.stdout.replace(/^::add-mask::.*$/gm, '');
+      expect(printed).not.toContain('ZmFrZS1rZXk=');
+      // A later step's kubectl reaches the kept cluster with it.
+      const nodes = JSON.parse(
+        execFileSync('kubectl', ['get', 'nodes', '-o', 'json'], {
+          env: w.env({ KUBECONFIG: run.outputs.kubeconfig! }),
+          encoding: 'utf8',
+        }),
+      );
+      expect(nodes.items.map((n: any) => n.metadata.name)).toEqual([
+        `${run.outputs['cluster-name']}-control-plane`,
+      ]);
       expect(w.transcript().some(is('kind', 'delete'))).toBe(false);
       expect(run.state).toMatchObject({
         clusterCreated: 'true',

@@ -158,7 +158,8 @@ describe('executePlan: scheduling', () => {
     expect(statuses(rs)).toEqual({ one: 'passed', two: 'passed' });
     expect(await readFile(join(planDir, 'order'), 'utf8')).toBe('first:e\nsecond:e\nthird:e\n');
     expect(text()).toContain('── one — title one');
-    expect(rs[0]!.attempts).toBe(2);
+    // Two commands, no retry: one attempt (attempts count retries, not commands).
+    expect(rs[0]!.attempts).toBe(1);
     expect(rs[0]!.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 

@@ -107,3 +107,21 @@ describe('sources inside the mesh in the reports (issue 16)', () => {
     expect(cellSummaryMarkdown(pass)).not.toContain(' to productcatalogservice');
   });
 });
+
+describe('tool labels', () => {
+  it('says a tool from PATH was version-checked, and claims no checksum for it', () => {
+    const r: CellResult = structuredClone(pass);
+    r.tools = [
+      { name: 'kind', version: 'v0.32.0', source: 'path' },
+      { name: 'kubectl', version: 'v1.34.8', source: 'download', sha256: 'a'.repeat(64) },
+      { name: 'istioctl', version: '1.28.1', source: 'cache', sha256: 'b'.repeat(64) },
+    ];
+    const tools = cellSummaryMarkdown(r)
+      .split('\n')
+      .find((l) => l.includes('Tools:'))!;
+    expect(tools).toContain('kind v0.32.0 (from PATH, version-checked)');
+    expect(tools).toContain('kubectl v1.34.8 (downloaded, sha256-verified)');
+    expect(tools).toContain('istioctl 1.28.1 (from the tool cache, sha256-verified when downloaded)');
+    expect(tools.match(/sha256-verified/g)).toHaveLength(2);
+  });
+});

@@ -301,7 +301,8 @@ describe.runIf(upstreamAvailable())('a cell run against the fake tools', () => {
     const { result } = await done;
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(result.verdict).toBe('error');
-    const cut = result.phases.find((p) => p.status === 'timed-out')!;
+    // The step the verdict names: a background preload (optional) may be cut too on a loaded machine.
+    const cut = result.phases.find((p) => p.status === 'timed-out' && !p.id.startsWith('preload-'))!;
     expect(cut.error).toMatch(/its bound cut to what was left of the run's deadline \(timeout-minutes\)/);
     expect(result.reason).toContain(cut.id);
     expect(result.diagnostics?.archive).toBeDefined();

@@ -7,6 +7,7 @@ import { resolveCell } from '../../src/resolve/cell.js';
 import { parseCellConfig } from '../../src/config/cell-config.js';
 import { cliNaming } from '../../src/config/inputs.js';
 import {
+  checkCalicoNode,
   checkCsiDriver,
   checkDikastesContainers,
   checkDikastesLogs,
@@ -173,6 +174,59 @@ describe('verification checks (pure evaluators)', () => {
       'csi-Pending Pending',
     );
     expect(checkCsiDriver(fetchedOk({ items: [] })).status).toBe('fail');
+  });
+
+  describe('every node', () => {
+    const nodes = fetchedOk({
+      items: ['c-control-plane', 'c-worker'].map((name) => ({ metadata: { name } })),
+    });
+    const csi = (node: string, phase = 'Running') => ({
+      metadata: { name: `csi-${node}` },
+      spec: { nodeName: node },
+      status: { phase },
+    });
+    const calico = (node: string, ready = true) => ({
+      metadata: { name: `calico-node-${node}` },
+      spec: { nodeName: node },
+      status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+    });
+
+    it('passes when each node has its pod, and says how many nodes', () => {
+      const c = checkCsiDriver(fetchedOk({ items: [csi('c-control-plane'), csi('c-worker')] }), nodes);
+      expect(c).toMatchObject({
+        status: 'pass',
+        evidence: '2/2 nodes: csi-node-driver Running (c-control-plane, c-worker)',
+      });
+      const n = checkCalicoNode(nodes, fetchedOk({ items: [calico('c-control-plane'), calico('c-worker')] }));
+      expect(n.status).toBe('pass');
+    });
+
+    it('a pod missing or broken on the worker only fails, naming the worker', () => {
+      const c = checkCsiDriver(fetchedOk({ items: [csi('c-control-plane')] }), nodes);
+      expect(c.status).toBe('fail');
+      expect(c.evidence).toBe(
+        '1/2 nodes not right: node c-worker: no csi-node-driver pod: Dikastes there cannot reach the Policy Sync socket',
+      );
+      const n = checkCalicoNode(
+        nodes,
+        fetchedOk({ items: [calico('c-control-plane'), calico('c-worker', false)] }),
+      );
+      expect(n.status).toBe('fail');
+      expect(n.evidence).toContain('node c-worker: calico-node-c-worker not ready (Running)');
+      expect(n.evidence).not.toContain('c-control-plane:');
+      // Two healthy pods on one node do not cover the other.
+      const doubled = checkCalicoNode(
+        nodes,
+        fetchedOk({ items: [calico('c-control-plane'), calico('c-control-plane')] }),
+      );
+      expect(doubled.evidence).toContain('node c-worker: no calico-node pod');
+    });
+
+    it('unreadable nodes: the pods are judged alone, and the evidence says so', () => {
+      const c = checkCalicoNode(fetchedError('forbidden'), fetchedOk({ items: [calico('x')] }));
+      expect(c.status).toBe('pass');
+      expect(c.evidence).toContain('could not read the nodes: forbidden');
+    });
   });
 
   it('FelixConfiguration policySyncPathPrefix', () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { InputError, type CellConfig } from '../../config/cell-config.js';
 import type { InputNaming } from '../../config/inputs.js';
+import { withKindConfig } from '../../config/kind-config.js';
 import { privateKubeconfigPath } from '../../exec/secrets.js';
 import { buildPlan } from '../../plan/build.js';
 import { planEnv } from '../plan-env.js';
@@ -34,6 +35,22 @@ export function osFreePort(): Promise<number> {
       server.close(() => (port ? resolvePort(port) : reject(new Error('no free port on 127.0.0.1'))));
     });
   });
+}
+
+/** Host ports the user's kind config maps: kind binds them too, so the gateway's port must differ. */
+function userHostPorts(config: CellConfig): Set<number> {
+  const nodes = config.kindConfig?.nodes ?? [];
+  return new Set(
+    nodes.flatMap((n) => (n.extraPortMappings ?? []).flatMap((m) => (m.hostPort ? [m.hostPort] : []))),
+  );
+}
+
+/** A free port none of the user's mappings claims (a few draws; the OS rarely hands out the same one). */
+async function freeHostPort(draw: () => Promise<number>, taken: ReadonlySet<number>): Promise<number> {
+  for (let i = 0; ; i++) {
+    const port = await draw();
+    if (!taken.has(port) || i >= 8) return port;
+  }
 }
 
 /** The deadline and what the main phases may use of it (the rest is reserved for diagnostics, cleanup, record). */
@@ -105,18 +122,20 @@ export async function checkRunInputs(
  * build and write its plan, and say what the catalog knows about it.
  */
 export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepared> {
-  const { config, naming } = req;
-  const resultsDir = isAbsolute(config.resultsDir) ? config.resultsDir : resolve(deps.cwd, config.resultsDir);
+  const { naming } = req;
+  const given = req.config;
+  const resultsDir = isAbsolute(given.resultsDir) ? given.resultsDir : resolve(deps.cwd, given.resultsDir);
   // Even a refused run must not leave an earlier run's results to be read as its own.
   await clearOwnedResults(resultsDir);
-  const { suiteFile, target } = await checkRunInputs(config, naming, deps);
+  const { suiteFile, target } = await checkRunInputs(given, naming, deps);
+  const config = await withKindConfig(given, deps.cwd, naming);
   const cell = resolveCell(config);
   const startedMs = deps.now();
   const { at: deadlineMs, mainAt: mainDeadlineMs } = deadlines(startedMs, config.timeoutMinutes);
   const runId = (deps.runId ?? (() => randomBytes(3).toString('hex')))();
   const kind = config.cluster === 'kind';
   // Runs share a Docker host: each maps the gateway to its own free port (even when probes go elsewhere).
-  const hostPort = kind ? await (deps.freePort ?? osFreePort)() : undefined;
+  const hostPort = kind ? await freeHostPort(deps.freePort ?? osFreePort, userHostPorts(config)) : undefined;
   const rendered = buildPlan(cell, { runId, ...(hostPort ? { hostPort } : {}) });
   const { plan } = rendered;
   const planDir = join(resultsDir, 'plan');
@@ -134,6 +153,10 @@ export async function prepare(req: RunRequest, deps: EngineDeps): Promise<Prepar
     else log.warn(line);
   }
   for (const note of plan.facts.notes) log.info(`Note: ${note}`);
+  if (config.kindConfigFile && plan.facts.nodes)
+    log.info(
+      `kind config ${config.kindConfigFile} merged into ${join(planDir, 'manifests/kind-config.yaml')}: ${plan.facts.nodes.length} node(s), ${plan.facts.nodes.join(', ')}`,
+    );
   const skip =
     !isSupported(cell) && config.onUnsupported === 'skip'
       ? cell.support

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Plan } from '../../plan/types.js';
 import { cellId } from '../../resolve/cell.js';
@@ -101,6 +102,14 @@ export const recordPhase: CellPhase = {
       resultsFile: prepared.resultsFile,
       ...(reports ? { reports } : {}),
       ...(run.diagnosticsArchive ? { diagnosticsArchive: run.diagnosticsArchive } : {}),
+      ...(run.plan.facts.clusterName ? { clusterName: run.plan.facts.clusterName } : {}),
+      ...(keptKubeconfig(run) ? { kubeconfig: keptKubeconfig(run) } : {}),
     };
   },
 };
+
+/** The kubeconfig of a kept kind cluster, when kind wrote one: later steps reach the cluster with it. */
+function keptKubeconfig(run: CellRun): string | undefined {
+  const path = run.prepared.env.KUBECONFIG;
+  return run.cleanup?.status === 'kept' && path && existsSync(path) ? path : undefined;
+}
