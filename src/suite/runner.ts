@@ -175,7 +175,9 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
       ...(req.classify ? { classify: req.classify } : {}),
     });
     const sources = new SourceSession(spec, req.sources, {
-      probeTimeoutMs: suiteTiming.probeTimeoutMs,
+      // The plan's derived bound is for the gateway's own route; a Service's route is not the
+      // harness's, so Istio's defaults apply unless the suite says otherwise.
+      probeTimeoutMs: resolveTiming(spec.timing, undefined, deps.timing).probeTimeoutMs,
       // The route's connect timeout is the gateway's; a source's route to a Service has its own.
       ...(req.classify ? { classify: { denyAction: req.classify.denyAction } } : {}),
     });
