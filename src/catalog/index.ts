@@ -9,6 +9,7 @@ export * from './kind.js';
 export * from './types.js';
 export * from './tools.js';
 export { BOUTIQUE, BOUTIQUE_PODS } from './boutique.js';
+export { PROBE_CLIENT } from './probe-client.js';
 
 /** A lookup either finds one entry or says why not and what is known. */
 export type Lookup<T> = { ok: true; value: T } | { ok: false; why: string; known: readonly string[] };

@@ -55,11 +55,12 @@ export class Kubectl {
     return this.opts.path;
   }
 
-  async run(args: readonly string[], signal: AbortSignal, timeoutMs = this.opts.timeoutMs) {
+  async run(args: readonly string[], signal: AbortSignal, timeoutMs = this.opts.timeoutMs, input?: string) {
     const r = await this.opts.runner.run([this.opts.path, ...args], {
       timeoutMs,
       signal,
       ...(this.opts.env ? { env: this.opts.env } : {}),
+      ...(input !== undefined ? { input } : {}),
     });
     return { result: r, failure: classify(r, timeoutMs) };
   }
@@ -110,10 +111,10 @@ export class Kubectl {
     return this.read(['exec', pod, '-c', container, '-n', namespace, '--', ...argv], signal, false);
   }
 
-  private async write(args: readonly string[], signal: AbortSignal): Promise<void> {
+  private async write(args: readonly string[], signal: AbortSignal, input?: string): Promise<void> {
     signal.throwIfAborted();
     const shown = `kubectl ${args.join(' ')}`;
-    const { failure } = await this.run(args, signal);
+    const { failure } = await this.run(args, signal, this.opts.timeoutMs, input);
     if (!failure) return;
     switch (failure.kind) {
       case 'cancelled':
@@ -134,6 +135,16 @@ export class Kubectl {
 
   apply(file: string, signal: AbortSignal): Promise<void> {
     return this.write(['apply', '-f', file], signal);
+  }
+
+  /** `kubectl apply -f -` of one object the harness built (JSON on stdin, no file). */
+  applyObject(obj: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+    return this.write(['apply', '-f', '-'], signal, JSON.stringify(obj));
+  }
+
+  /** `kubectl delete <kind>/<name> -n <ns> --ignore-not-found`. */
+  deleteNamed(kind: string, name: string, namespace: string, signal: AbortSignal): Promise<void> {
+    return this.write(['delete', `${kind}/${name}`, '-n', namespace, '--ignore-not-found'], signal);
   }
 
   delete(file: string, signal: AbortSignal): Promise<void> {

@@ -21,6 +21,7 @@ export interface Pod {
     readonly deletionTimestamp?: string;
   };
   readonly spec?: {
+    readonly serviceAccountName?: string;
     readonly containers?: readonly ContainerSpec[];
     readonly initContainers?: readonly ContainerSpec[];
     /** The node the scheduler put it on. */

@@ -313,6 +313,8 @@ export function preloadImages(cell: ResolvedCell): string[] {
     ...(install.has('calico') ? cell.calico.images : []),
     ...(install.has('istio') ? cell.istio.images : []),
     ...(install.has('workload') ? [cell.calico.dikastesImage, ...cell.boutique.images] : []),
+    // A suite's probe client (the proxy image: already listed when Istio is installed).
+    ...(install.has('workload') && !install.has('istio') ? [cell.probeClient.image] : []),
   ];
 }
 
@@ -699,6 +701,7 @@ function planFacts(cell: ResolvedCell, clusterName: string | undefined, hostPort
     route: deployed || !workload ? route : { ...route, onCluster: routeOnCluster() },
     istioFlavour: profile.flavour,
     envoyStats: { container: 'istio-proxy', command: ['pilot-agent', 'request', 'GET', 'stats'] },
+    probeClient: cell.probeClient,
     checks: {
       namespaceLabel: profile.namespaceLabel,
       templatesAnnotation: cell.istio.templatesAnnotation,

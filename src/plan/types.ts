@@ -171,6 +171,8 @@ export interface PlanFacts {
   readonly checks: CheckFacts;
   /** Envoy's ext_authz counters: the inbound sidecar's container and how to read them. */
   readonly envoyStats: { readonly container: string; readonly command: readonly string[] };
+  /** The client a suite deploys as a source inside the mesh (from the catalog, through the resolution). */
+  readonly probeClient: ProbeClientFacts;
   /** The catalog's known defect for this Calico version, as a record the suite and verdict read. */
   readonly knownDefect?: KnownDefect;
   /** What the policy oracle applies for this Calico version (a suite's `expect: auto`). */
@@ -197,6 +199,18 @@ export interface PlanFacts {
   readonly localImages?: readonly string[];
   /** Registry → mirror the node's containerd tries first (kind clusters). */
   readonly imageMirrors?: readonly { readonly registry: string; readonly mirror: string }[];
+}
+
+export interface ProbeClientFacts {
+  readonly image: string;
+  /** False when the image is named by tag only; `pinNote` says so in words. */
+  readonly pinned: boolean;
+  readonly pinNote: string;
+  readonly container: string;
+  readonly command: readonly string[];
+  readonly runAsUser: number;
+  readonly http: { readonly binary: string; readonly timeoutExit: number };
+  readonly resources: { readonly cpu: string; readonly memory: string };
 }
 
 export interface CapacityFacts {

@@ -11,6 +11,8 @@ export interface Expectation {
   readonly expected: ExpectedVerdict;
   /** For `deny`: require this layer; absent, either layer satisfies. */
   readonly layer?: DenyLayer;
+  /** Which prober sends it (a source inside the mesh); absent, the gateway prober. */
+  readonly via?: string;
 }
 
 export interface Clock {
@@ -40,7 +42,7 @@ export const DEFAULT_EVENTUAL: EventualOptions = {
 };
 
 export interface EventualDeps {
-  readonly probe: (req: ProbeRequest, signal: AbortSignal) => Promise<Observation>;
+  readonly probe: (req: ProbeRequest, signal: AbortSignal, e: Expectation) => Promise<Observation>;
   readonly clock: Clock;
   readonly sleep: Sleep;
   readonly signal: AbortSignal;
@@ -171,7 +173,7 @@ export async function awaitExpectations(
   const deadline = appliedAt + opts.timeoutMs;
 
   const probeOne = async (t: Tracker): Promise<Observation> => {
-    const o = await deps.probe(t.e.request, signal);
+    const o = await deps.probe(t.e.request, signal, t.e);
     t.probes++;
     t.last = o;
     return o;

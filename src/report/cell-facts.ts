@@ -51,9 +51,29 @@ const PROBE_WORDS: Readonly<Record<string, string>> = {
   unavailable: 'unavailable',
 };
 
+/**
+ * Where a request started and went, for a source inside the mesh: `from boutique/sa:frontend
+ * {app=catalog-client} to productcatalogservice.boutique:3550`; empty through the ingress gateway.
+ */
+export function describeRoute(e: ExpectationResult): string {
+  if (!e.from || !e.to) return '';
+  const labels = Object.entries(e.from.labels)
+    .filter(
+      ([k]) =>
+        !/(^|\/)(pod-template-hash|tlsMode)$/.test(k) &&
+        !k.startsWith('service.istio.io/') &&
+        !k.startsWith('calico-istio-conformance/'),
+    )
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const who = e.from.kind === 'workload' ? `pod ${e.from.pod ?? e.from.selector ?? ''}, ` : '';
+  return `from ${e.from.namespace}/${who}sa:${e.from.serviceAccount}${labels ? ` {${labels}}` : ''} to ${e.to.service}.${e.to.namespace}:${e.to.port}`;
+}
+
 /** "GET /cart" expected allow, observed denied at L7 (HTTP 403) after 5 probes: message */
 export function describeExpectation(step: SuiteStepResult, e: ExpectationResult): string {
-  const req = `${e.request.method} ${e.request.path}`;
+  const route = describeRoute(e);
+  const req = `${e.request.method} ${e.request.path}${route ? ` ${route}` : ''}`;
   const obs = e.observed
     ? `${PROBE_WORDS[e.observed.verdict] ?? e.observed.verdict}${e.observed.status !== undefined ? ` (HTTP ${e.observed.status})` : ''}${e.observed.reason ? `, ${e.observed.reason}` : ''}`
     : 'nothing (no probe answered)';

@@ -2,6 +2,7 @@ import type { CellResult } from '../result/schema.js';
 import { toolProvenance } from '../result/tool-label.js';
 import { BoundedLines, SUMMARY_LIMIT_BYTES } from './bounded-text.js';
 import {
+  describeRoute,
   expectationsOf,
   formatMs,
   median,
@@ -170,7 +171,7 @@ export function cellSummaryMarkdown(result: CellResult, limitBytes = SUMMARY_LIM
             mark(e.status),
             md(step.name),
             e.message && e.status !== 'pass' ? `${md(e.name)}: ${mdShort(e.message, 240)}` : md(e.name),
-            `${md(e.request.method)} ${md(e.request.path)}`,
+            `${md(e.request.method)} ${md(e.request.path)}${describeRoute(e) ? ` ${md(describeRoute(e))}` : ''}`,
             `${md(e.expected)}${e.layer ? ` (${md(e.layer)})` : ''}`,
             observed,
             String(e.probes),

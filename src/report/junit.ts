@@ -1,5 +1,12 @@
 import type { CellResult, ExpectationResult, SuiteStepResult } from '../result/schema.js';
-import { decidedByWords, describeExpectation, expectationsOf, failedPhases, nextStep } from './cell-facts.js';
+import {
+  decidedByWords,
+  describeExpectation,
+  describeRoute,
+  expectationsOf,
+  failedPhases,
+  nextStep,
+} from './cell-facts.js';
 
 /**
  * JUnit XML that dorny/test-reporter, mikepenz/action-junit-report and Jenkins read right, valid
@@ -129,7 +136,7 @@ function suiteCases(result: CellResult, help: string): JunitCase[] {
     const body = e.observed?.bodyExcerpt;
     const text = [
       `cell: ${id}`,
-      `request: ${e.request.method} ${e.request.path}`,
+      `request: ${e.request.method} ${e.request.path}${describeRoute(e) ? ` ${describeRoute(e)}` : ''}`,
       `expected: ${e.expected}${e.layer ? ` (${e.layer})` : ''}${e.oracle ? ' (computed by the policy oracle)' : ''}`,
       e.oracle
         ? `oracle: ${e.oracle.verdict}, ${decidedByWords(e.oracle.decidedBy)}; ${e.oracle.explanation}`

@@ -15,6 +15,7 @@ import {
   lookupIstio,
   lookupIstioMinor,
   lookupNodeImage,
+  PROBE_CLIENT,
   nodeImageKubernetes,
   TEMPLATES_ANNOTATION,
   toolSource,
@@ -128,6 +129,18 @@ export interface BoutiqueWorkload {
   readonly tcpProbePort?: number;
 }
 
+export interface ProbeClient {
+  readonly image: string;
+  /** False: the reference is a tag; `pinNote` says why. */
+  readonly pinned: boolean;
+  readonly pinNote: string;
+  readonly container: string;
+  readonly command: readonly string[];
+  readonly runAsUser: number;
+  readonly http: { readonly binary: string; readonly timeoutExit: number };
+  readonly resources: { readonly cpu: string; readonly memory: string };
+}
+
 /**
  * A cell with every version exact and every quirk decided: the only place the catalog is consulted.
  * Downstream (render, plan, run, verify, suite) reads these decisions, never the catalog.
@@ -192,6 +205,8 @@ export interface ResolvedCell {
     /** Moving image tags of the release file → the pinned reference the kustomization substitutes. */
     readonly pinnedImages: Readonly<Record<string, string>>;
   };
+  /** The client a suite deploys as a source inside the mesh (image, how it idles, how it asks). */
+  readonly probeClient: ProbeClient;
   /** Requests the cluster must hold before any add-on (kind's control plane). */
   readonly controlPlaneRequests?: {
     readonly cpuMillis: number;
@@ -579,6 +594,16 @@ export function resolveCell(config: CellConfig): ResolvedCell {
       drop: BOUTIQUE.drop,
       workloads,
       pinnedImages: BOUTIQUE.pinnedImages,
+    },
+    probeClient: {
+      image: PROBE_CLIENT.imageTemplate.replace('{istio}', istio.version),
+      pinned: PROBE_CLIENT.pinned,
+      pinNote: PROBE_CLIENT.pinNote,
+      container: PROBE_CLIENT.container,
+      command: PROBE_CLIENT.command,
+      runAsUser: PROBE_CLIENT.runAsUser,
+      http: PROBE_CLIENT.http,
+      resources: PROBE_CLIENT.resources,
     },
     ...(config.cluster === 'kind' ? { controlPlaneRequests: controlPlaneRequests(config) } : {}),
     amd64Only,

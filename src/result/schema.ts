@@ -115,8 +115,24 @@ export const OracleVerdictSchema = z.object({
   explanation: z.string(),
 });
 
+/** Where a request started inside the mesh (issue 16): the identity a policy saw. */
+export const ProbeSourceResultSchema = z.object({
+  /** `client`: a probe client the harness deployed; `workload`: a pod of an existing workload. */
+  kind: z.enum(['client', 'workload']),
+  namespace: z.string(),
+  serviceAccount: z.string(),
+  labels: z.record(z.string(), z.string()),
+  pod: z.string().optional(),
+  /** For a workload: the selector the suite named. */
+  selector: z.string().optional(),
+});
+
 export const ExpectationResultSchema = z.object({
   name: z.string(),
+  /** Absent: the request entered through the ingress gateway. */
+  from: ProbeSourceResultSchema.optional(),
+  /** Absent: the ingress URL. */
+  to: z.object({ service: z.string(), namespace: z.string(), port: z.number().int() }).optional(),
   request: z.object({
     method: z.string(),
     path: z.string(),
@@ -346,6 +362,7 @@ export type SuiteFinding = NonNullable<SuiteResult['finding']>;
 export type SuiteStepResult = z.infer<typeof SuiteStepResultSchema>;
 export type ExpectationResult = z.infer<typeof ExpectationResultSchema>;
 export type Observation = z.infer<typeof ObservationSchema>;
+export type ProbeSourceResult = z.infer<typeof ProbeSourceResultSchema>;
 export type PhaseResult = z.infer<typeof PhaseResultSchema>;
 export type CheckResult = z.infer<typeof CheckResultSchema>;
 export type ProbeVerdictT = z.infer<typeof ProbeVerdict>;

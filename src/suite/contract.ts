@@ -4,6 +4,10 @@ import type { ClassifyContext } from '../probe/classify.js';
 import type { SuiteResult } from '../result/schema.js';
 import type { KnownDefectInCell } from './diagnosis.js';
 import type { EnvoyStatsReader } from './envoy-evidence.js';
+import type { ProbeClientFacts } from '../plan/types.js';
+import type { ExecOutcome } from '../probe/exec-prober.js';
+import type { SourceSpec } from './schema.js';
+import type { ProbeSource } from './sources.js';
 
 export interface DikastesReadiness {
   readonly ready: boolean;
@@ -19,6 +23,34 @@ export interface DikastesReadiness {
 export interface PolicyApplier {
   apply(file: string, signal: AbortSignal): Promise<void>;
   delete(file: string, signal: AbortSignal): Promise<void>;
+}
+
+/** The pod a source's requests start from: an existing workload's, or a probe client's. */
+export interface SourcePod {
+  readonly namespace: string;
+  readonly pod: string;
+  /** The container that runs the HTTP client. */
+  readonly container: string;
+  /** What a policy sees of the source (labels and service account as the pod has them). */
+  readonly identity: ProbeSource;
+}
+
+/**
+ * Sources inside the mesh (issue 16): finds workload pods, deploys and removes probe clients, runs one
+ * command in a source pod. Every call is bounded; a setup call that fails throws an Error saying
+ * which source and why.
+ */
+export interface SourceDriver {
+  /** The probe client: image (and whether it is pinned), container, HTTP client (plan facts). */
+  readonly client: ProbeClientFacts;
+  /** A Ready pod of the workload `source.selector` selects, with an Istio sidecar and curl in its container. */
+  findWorkload(source: SourceSpec, signal: AbortSignal): Promise<SourcePod>;
+  /** Checks the service account, applies the client Deployment `name`, waits for its pod to be Ready. */
+  deployClient(source: SourceSpec, name: string, signal: AbortSignal): Promise<SourcePod>;
+  /** Deletes the client Deployment `name` (absent is fine). */
+  removeClient(source: SourceSpec, name: string, signal: AbortSignal): Promise<void>;
+  /** `kubectl exec` of argv in the pod's container; rejects only when `signal` aborts. */
+  exec(pod: SourcePod, argv: readonly string[], timeoutMs: number, signal: AbortSignal): Promise<ExecOutcome>;
 }
 
 /** Where a suite points: read from the suite file before the run, for the trust gate. */
@@ -63,6 +95,8 @@ export interface SuiteRunRequest {
   /** For `expect: auto`; a suite that uses it without a binding ends in a step error. */
   readonly oracle?: SuiteOracleBinding;
   readonly policies: PolicyApplier;
+  /** Sources inside the mesh; a suite that names any fails (before any side effect) without it. */
+  readonly sources?: SourceDriver;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
 }

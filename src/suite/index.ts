@@ -6,6 +6,8 @@ import { compileTestFilters, selectSuite } from './selection.js';
 export { createSuiteRunner, resolveTiming, type SuiteRunnerDeps, type Timing } from './runner.js';
 export { loadSuite, parseSuiteText, SuiteError, type LoadedSuite, type SuiteProblem } from './load.js';
 export { kubectlPolicyApplier, KubectlError } from './kubectl-applier.js';
+export { kubectlSources } from './kubectl-sources.js';
+export { clientIdentity, PROBE_CLIENT_LABEL, type ProbeSource } from './sources.js';
 export { DEFAULT_SUITE_PATH, defaultSuiteFile } from './default-suite.js';
 export { DENY_ALL_BASELINE, diagnose, type KnownDefectInCell } from './diagnosis.js';
 export {

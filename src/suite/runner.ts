@@ -26,6 +26,8 @@ import { parseDuration, type StepSpec, type TimingSpec } from './schema.js';
 import { compileTestFilters, describeFilters, selectSuite, type SuiteSelection } from './selection.js';
 import { gateObservation } from './trust-gate.js';
 import { hasAuto, judgeStep, toExpectations, withOracle, type OracleCache } from './oracle-step.js';
+import { routeKey, SourceSession } from './source-session.js';
+import type { Route } from './sources.js';
 
 export interface Timing extends EventualOptions {
   readonly probeTimeoutMs: number;
@@ -147,15 +149,18 @@ function logExpectation(log: (l: string) => void, r: ExpectationResult): void {
     log(`    envoy: ${e.note ?? e.status}`);
 }
 
-/** Deletes what the suite applied, newest first, under its own bound (the run's signal may be aborted). */
+/**
+ * Deletes what the suite applied, newest first, then the probe clients it deployed, each under its
+ * own bound (the run's signal may be aborted).
+ */
 async function cleanup(
   applied: readonly string[],
   suite: LoadedSuite,
   policies: PolicyApplier,
+  sources: SourceSession,
   timeoutMs: number,
   log: (line: string) => void,
 ): Promise<NonNullable<SuiteResult['cleanup']>> {
-  if (applied.length === 0) return { status: 'nothing' };
   const signal = AbortSignal.timeout(timeoutMs);
   const failures: string[] = [];
   for (const rel of [...applied].reverse()) {
@@ -166,8 +171,14 @@ async function cleanup(
       failures.push(`${rel}: ${errText(e)}`);
     }
   }
+  const clients = await sources.close(timeoutMs, log);
+  failures.push(...clients.failed);
   if (failures.length) return { status: 'failed', detail: failures.join('; ') };
-  return { status: 'done', detail: `deleted ${[...applied].reverse().join(', ')}` };
+  const done = [
+    ...(applied.length ? [`deleted ${[...applied].reverse().join(', ')}`] : []),
+    ...(clients.removed.length ? [`removed probe clients ${clients.removed.join(', ')}`] : []),
+  ];
+  return done.length ? { status: 'done', detail: done.join('; ') } : { status: 'nothing' };
 }
 
 /** The counters before or after a step; a read that fails is a note, never a failed step. */
@@ -215,9 +226,27 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
       ...(spec.target.host ? { host: spec.target.host } : {}),
       ...(req.classify ? { classify: req.classify } : {}),
     });
+    const sources = new SourceSession(spec, req.sources, {
+      // The plan's derived bound is for the gateway's own route; a Service's route is not the
+      // harness's, so Istio's defaults apply unless the suite says otherwise.
+      probeTimeoutMs: resolveTiming(spec.timing, undefined, deps.timing).probeTimeoutMs,
+      // The route's connect timeout is the gateway's; a source's route to a Service has its own.
+      ...(req.classify ? { classify: { denyAction: req.classify.denyAction } } : {}),
+    });
+    if (sources.needed && !req.sources) {
+      await prober.close();
+      return suiteError(
+        spec.name,
+        req.suiteFile,
+        'the suite names sources inside the mesh (from:), and this run has no cluster access to reach them',
+      );
+    }
     let trust = req.dikastesReady;
-    const probe: (r: Expectation['request'], s: AbortSignal) => ReturnType<Prober['probe']> = async (r, s) =>
-      gateObservation(await prober.probe(r, s), trust);
+    const probe = async (r: Expectation['request'], s: AbortSignal, e: Expectation) => {
+      const p = e.via ? sources.prober(e.via) : prober;
+      if (!p) throw new Error(`no prober for the source of ${e.name}: its setup did not run`);
+      return gateObservation(await p.probe(r, s), trust);
+    };
 
     log(
       `suite ${spec.name}: ${spec.steps.length} steps against ${req.ingressUrl}${spec.target.host ? ` (Host ${spec.target.host})` : ''}`,
@@ -244,7 +273,11 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
      * deletes its manifests (later selected steps build on the policy state it leaves) and waits for
      * that state, but its expectations count only if they never agree.
      */
-    const runStep = async (step: StepSpec, selected: readonly boolean[]): Promise<SuiteStepResult> => {
+    const runStep = async (
+      step: StepSpec,
+      selected: readonly boolean[],
+      routes: readonly (Route | undefined)[],
+    ): Promise<SuiteStepResult> => {
       const t0 = clock.now();
       const applied: string[] = [];
       const deleted: string[] = [];
@@ -298,17 +331,32 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
         const before = await readStats(req, signal);
         const appliedAt = clock.now();
         const timing = resolveTiming(spec.timing, step.timing, deps.timing, req.defaultProbeTimeoutMs);
-        const all = toExpectations(step, oracle);
+        const all = toExpectations(step, oracle).map((e, j) =>
+          routes[j] ? { ...e, via: routeKey(routes[j]) } : e,
+        );
+        // Which of the suite's expectations are probed, in order (their routes go with them).
+        const probedAt = all.flatMap((_, i) => (!probing || selected[i] ? [i] : []));
         // An unselected step that changed policy is still probed, as a barrier: without it the next
         // selected step could agree with the state before this change and then flap as it lands.
         const probed = await awaitExpectations(
-          probing ? all.filter((_, i) => selected[i]) : all,
+          probedAt.map((i) => all[i]!),
           appliedAt,
           timing,
           { probe, clock, sleep, signal, log, changed },
         );
         const after = await readStats(req, signal);
-        const judged = probed.map((r) => {
+        const judged = probed.map((r, k) => {
+          const route = routes[probedAt[k]!];
+          // The counters are the suite target's pods'; a Service target's sidecar is not read.
+          if (route)
+            return {
+              ...r,
+              ...sources.describe(route),
+              envoy: {
+                status: 'unread' as const,
+                note: `not confirmed by Envoy: counters are read from the suite target's pods, not ${route.to.service}`,
+              },
+            };
           const j = judgeWithCounters(r, before, after);
           return { ...j.result, envoy: j.evidence };
         });
@@ -332,10 +380,21 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
     };
 
     let cleanupResult: SuiteResult['cleanup'];
+    let setupFailed: string | undefined;
     try {
+      try {
+        await sources.open(signal, log);
+      } catch (e) {
+        if (signal.aborted) cancelled = errText(signal.reason);
+        else setupFailed = errText(e);
+      }
       for (const [i, step] of spec.steps.entries()) {
-        if (skipReason || cancelled) {
-          const message = cancelled ? 'not run: the run was cancelled' : `not run: ${skipReason}`;
+        if (setupFailed || skipReason || cancelled) {
+          const message = cancelled
+            ? 'not run: the run was cancelled'
+            : setupFailed
+              ? `not run: ${setupFailed}`
+              : `not run: ${skipReason}`;
           steps.push({
             result: {
               name: step.name,
@@ -367,7 +426,7 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
           });
           continue;
         }
-        const result = await runStep(step, selection.steps[i]!.selected);
+        const result = await runStep(step, selection.steps[i]!.selected, sources.routes[i] ?? []);
         steps.push({ result, beforeAnyPolicy: !everApplied });
         log(`step ${step.name}: ${result.status}`);
         if (result.status !== 'pass' && result.skippedBy !== 'selection' && !spec.continueAfterFailure) {
@@ -380,12 +439,22 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
         live,
         suite,
         policies,
+        sources,
         deps.cleanupTimeoutMs ?? DEFAULT_CLEANUP_TIMEOUT_MS,
         log,
       );
     }
 
     const results = steps.map((s) => s.result);
+    if (setupFailed) {
+      const note = cleanupResult.status === 'failed' ? `; cleanup failed: ${cleanupResult.detail ?? ''}` : '';
+      return {
+        ...suiteError(spec.name, req.suiteFile, setupFailed),
+        diagnosis: `${setupFailed}${note}`,
+        steps: results,
+        cleanup: cleanupResult,
+      };
+    }
     const status: SuiteResult['status'] = results.some((r) => r.status === 'error')
       ? 'error'
       : results.every((r) => r.status === 'pass' || r.skippedBy === 'selection')

@@ -107,9 +107,76 @@ export const RequestSchema = z.strictObject({
     .describe('Extra request headers; `host` overrides the target’s Host.'),
 });
 
+// --- Sources and targets inside the mesh (issue 16) ---
+
+/** Kubernetes object names (ServiceAccount, Service): a DNS subdomain, at most 253 characters. */
+const DNS_SUBDOMAIN_RE = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_KEY_RE = new RegExp(`^${LABEL_KEY}$`);
+const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE}$`);
+
+/**
+ * Where a request starts: an existing workload (`selector`: one of its pods, which must carry an
+ * Istio sidecar and an HTTP client in `container`), or a probe client the harness deploys for the
+ * suite (`serviceAccount` and `labels`: its identity), with the Istio sidecar and no Dikastes.
+ */
+export const SourceSchema = z
+  .strictObject({
+    namespace: z.string().regex(DNS_LABEL_RE, 'must be a Kubernetes namespace name (a DNS label)'),
+    selector: z
+      .string()
+      .regex(SELECTOR_RE, 'must be an equality label selector such as app=frontend')
+      .optional()
+      .describe('An existing workload: requests start in one of the pods this selects.'),
+    container: z
+      .string()
+      .regex(DNS_LABEL_RE, 'must be a container name (a DNS label)')
+      .optional()
+      .describe('With selector: the container that runs curl (default: the first that is not a sidecar).'),
+    serviceAccount: z
+      .string()
+      .regex(DNS_SUBDOMAIN_RE, 'must be a ServiceAccount name (a DNS subdomain)')
+      .optional()
+      .describe('A probe client the harness deploys, running as this ServiceAccount (it must exist).'),
+    labels: z
+      .record(
+        z.string().regex(LABEL_KEY_RE, 'must be a label key'),
+        z.string().max(63).regex(LABEL_VALUE_RE, 'must be a label value'),
+      )
+      .optional()
+      .describe('With serviceAccount: the probe client’s pod labels.'),
+  })
+  .superRefine((s, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if ((s.selector === undefined) === (s.serviceAccount === undefined))
+      issue(
+        s.selector === undefined ? 'selector' : 'serviceAccount',
+        'name either selector (an existing workload) or serviceAccount (a probe client the harness deploys), not both',
+      );
+    if (s.container !== undefined && s.selector === undefined)
+      issue('container', 'is only allowed with selector (an existing workload)');
+    if (s.labels !== undefined && s.serviceAccount === undefined)
+      issue('labels', 'is only allowed with serviceAccount (a probe client)');
+  })
+  .describe('Where requests start inside the mesh; absent, they enter through the ingress gateway.');
+
+/** A Service and port inside the cluster; the namespace defaults to the suite's target namespace. */
+export const ServiceTargetSchema = z
+  .strictObject({
+    service: z.string().regex(DNS_LABEL_RE, 'must be a Service name (a DNS label)'),
+    port: z.number().int().min(1).max(65535).describe('The Service port.'),
+    namespace: z
+      .string()
+      .regex(DNS_LABEL_RE, 'must be a Kubernetes namespace name (a DNS label)')
+      .optional()
+      .describe("Default: the suite's target namespace."),
+  })
+  .describe('A Service the request goes to from a source; absent, the ingress URL.');
+
 export const ExpectSchema = z
   .strictObject({
     name: z.string().regex(NAME_RE, 'must be 1–100 letters, digits, spaces or ._:/()-').optional(),
+    from: SourceSchema.optional(),
+    to: ServiceTargetSchema.optional(),
     request: RequestSchema,
     verdict: z
       .enum(['allow', 'deny'])
@@ -150,6 +217,8 @@ export const StepSchema = z.strictObject({
   timing: TimingSchema.omit({ probeTimeout: true })
     .optional()
     .describe('Polling settings for this step (probeTimeout is suite-wide).'),
+  from: SourceSchema.optional().describe('Default source of this step’s expectations.'),
+  to: ServiceTargetSchema.optional().describe('Default target of this step’s expectations.'),
   expect: z
     .array(ExpectSchema)
     .min(1, 'must list at least one expectation')
@@ -196,6 +265,18 @@ export const SuiteSchema = z
           message: `duplicates the name of step ${first + 1}`,
         });
       } else seen.set(step.name, i);
+      step.expect.forEach((e, j) => {
+        const from = e.from ?? step.from;
+        const to = e.to ?? step.to;
+        if ((from === undefined) !== (to === undefined))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'expect', j, from ? 'to' : 'from'],
+            message: from
+              ? 'a request from a source needs a target Service: to: {service, port} (the ingress URL is reachable from the runner only)'
+              : 'a request to a Service needs a source inside the mesh: from: {namespace, serviceAccount} or {namespace, selector}',
+          });
+      });
       step.apply.forEach((f, j) => {
         if (live.has(f)) {
           ctx.addIssue({
@@ -223,6 +304,8 @@ export type SuiteSpec = z.infer<typeof SuiteSchema>;
 export type StepSpec = z.infer<typeof StepSchema>;
 export type ExpectSpec = z.infer<typeof ExpectSchema>;
 export type TimingSpec = z.infer<typeof TimingSchema>;
+export type SourceSpec = z.infer<typeof SourceSchema>;
+export type ServiceTargetSpec = z.infer<typeof ServiceTargetSchema>;
 
 /** The JSON Schema published for editors (schemas/suite.schema.json). */
 export function suiteJsonSchema(): Record<string, unknown> {

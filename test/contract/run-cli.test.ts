@@ -231,13 +231,25 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
       const calls = w.transcript();
       expect(calls.filter((c) => c.tool !== 'kubectl')).toEqual([]);
       const verbs = new Set(calls.map((c) => c.argv[0]));
-      // exec: Envoy's ext_authz counters of the target pods (pilot-agent request GET stats).
-      expect([...verbs].sort()).toEqual(['apply', 'delete', 'exec', 'get', 'logs', 'version']);
+      // exec: Envoy's ext_authz counters of the target pods (pilot-agent request GET stats) and the
+      // probe clients' requests; rollout: waiting for the probe clients.
+      expect([...verbs].sort()).toEqual(['apply', 'delete', 'exec', 'get', 'logs', 'rollout', 'version']);
       expect(calls.every((c) => c.kubeconfig === kubeconfig)).toBe(true);
-      // Only what the suite applied is deleted.
-      const deleted = calls.filter(is('kubectl', 'delete')).map((c) => c.argv[2]);
-      const applied = calls.filter(is('kubectl', 'apply')).map((c) => c.argv[2]);
-      expect(deleted.sort()).toEqual(applied.sort());
+      // Only what the suite applied is deleted: its files, and the probe clients it deployed (stdin).
+      const files = (verb: string) =>
+        calls
+          .filter(is('kubectl', verb, '-f'))
+          .map((c) => c.argv[2])
+          .filter((f) => f !== '-');
+      expect(files('delete').sort()).toEqual(files('apply').sort());
+      const clientsApplied = calls
+        .filter(is('kubectl', 'apply', '-f', '-'))
+        .map((c) => `deployment/${(JSON.parse(c.stdin) as { metadata: { name: string } }).metadata.name}`);
+      const clientsDeleted = calls
+        .filter((c) => c.tool === 'kubectl' && c.argv[0] === 'delete' && c.argv[1]!.startsWith('deployment/'))
+        .map((c) => c.argv[1]);
+      expect(clientsApplied).toHaveLength(2);
+      expect(clientsDeleted.sort()).toEqual(clientsApplied.sort());
       const result = CellResultSchema.parse(w.results());
       expect(result.verdict).toBe('pass');
       expect(result.cell.cluster).toBe('existing');

@@ -76,7 +76,15 @@ export function readState(s = scenario()) {
   return JSON.parse(readFileSync(f, 'utf8'));
 }
 
-/** Read, change, write atomically (rename), so concurrent readers never see half a file. */
+function holderGone(lock) {
+  try {
+    process.kill(Number(readFileSync(join(lock, 'pid'), 'utf8')), 0);
+    return false;
+  } catch (e) {
+    return e.code === 'ESRCH';
+  }
+}
+
 /**
  * Read, change, write atomically (rename), under a lock held across processes (mkdir is atomic): fake
  * tools run concurrently, and like a real API server the fake cluster must not lose an update.
@@ -88,9 +96,15 @@ export function updateState(fn, s = scenario()) {
   for (let waited = 0; ; waited += 2) {
     try {
       mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
+      // A holder killed mid-update (a cancelled kubectl exec) is gone: its lock is taken over at once.
+      if (holderGone(lock)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
       // A holder that died leaves the lock behind: after 10 s it is taken over.
       if (waited > 10_000) break;
       Atomics.wait(tick, 0, 0, 2);

@@ -81,6 +81,33 @@ describe('size limit', () => {
   });
 });
 
+describe('sources inside the mesh in the reports (issue 16)', () => {
+  it('the summary and JUnit name the source identity and the target of an expectation', async () => {
+    const { junitXml } = await import('../../src/report/junit.js');
+    const r: CellResult = structuredClone(pass);
+    const e = r.suite!.steps[2]!.expectations[0]!;
+    e.from = {
+      kind: 'client',
+      namespace: 'boutique',
+      serviceAccount: 'frontend',
+      labels: { app: 'catalog-client', 'calico-istio-conformance/probe-client': 'cic-probe-frontend-1' },
+      pod: 'cic-probe-frontend-1-5c8d7f9b4-q2w3e',
+    };
+    e.to = { service: 'productcatalogservice', namespace: 'boutique', port: 3550 };
+    e.status = 'fail';
+    const out = cellSummaryMarkdown(r);
+    expect(out).toContain(
+      md('from boutique/sa:frontend {app=catalog-client} to productcatalogservice.boutique:3550'),
+    );
+    const xml = junitXml([r]);
+    expect(xml).toContain(
+      'from boutique/sa:frontend {app=catalog-client} to productcatalogservice.boutique:3550',
+    );
+    // Through the gateway nothing is added.
+    expect(cellSummaryMarkdown(pass)).not.toContain(' to productcatalogservice');
+  });
+});
+
 describe('tool labels', () => {
   it('says a tool from PATH was version-checked, and claims no checksum for it', () => {
     const r: CellResult = structuredClone(pass);

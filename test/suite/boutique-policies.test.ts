@@ -53,14 +53,15 @@ describe('the default suite is the blog scenario', () => {
     ]);
   });
 
-  it('expects allow, then deny at L4 (one connection per request), then allow with L7 denials for the cart', async () => {
+  it('expects allow, then deny at L4 (one connection per request), then allow with L7 denials for the cart, then service to service by identity (L7) and by label (L4)', async () => {
     const { spec } = await loadSuite(defaultSuiteFile());
     expect(spec.target).toEqual({ namespace: WORKLOAD_NAMESPACE, selector: 'app=frontend' });
     const table = spec.steps.map((s) => [
       s.name,
       s.apply,
       s.expect.map(
-        (e) => `${e.request.method} ${e.request.path} ${e.verdict}${e.layer ? ` ${e.layer}` : ''}`,
+        (e) =>
+          `${(e.from ?? s.from)?.serviceAccount ?? ''}${e.from || s.from ? ' -> ' : ''}${e.request.method} ${e.request.path} ${e.verdict}${e.layer ? ` ${e.layer}` : ''}`,
       ),
     ]);
     expect(table).toEqual([
@@ -75,6 +76,23 @@ describe('the default suite is the blog scenario', () => {
           'GET /product/OLJCESPC7Z allow',
           'GET /cart deny l7',
           'POST /cart deny l7',
+        ],
+      ],
+      [
+        'catalog-by-identity',
+        ['productcatalog-new-connections.yaml', 'productcatalog-frontend-identity.yaml'],
+        [
+          'frontend -> POST /hipstershop.ProductCatalogService/ListProducts allow',
+          'default -> POST /hipstershop.ProductCatalogService/ListProducts deny l7',
+          'default -> POST /grpc.health.v1.Health/Check allow',
+        ],
+      ],
+      [
+        'catalog-by-label',
+        ['productcatalog-allow-by-label.yaml'],
+        [
+          'frontend -> POST /hipstershop.ProductCatalogService/ListProducts allow',
+          'default -> POST /hipstershop.ProductCatalogService/ListProducts deny l4',
         ],
       ],
     ]);

@@ -57,9 +57,22 @@ describe('valid suites', () => {
   it('loads the built-in boutique suite with its manifests', async () => {
     const s = await loadSuite(defaultSuiteFile());
     expect(s.spec.name).toBe('boutique');
-    expect(s.spec.steps.map((x) => x.name)).toEqual(['baseline', 'deny-all', 'allow-homepage']);
-    expect([...s.manifests.keys()]).toEqual(['frontend-deny.yaml', 'frontend-allow-homepage.yaml']);
-    for (const abs of s.manifests.values()) expect(abs).toMatch(/e2e-manifests\/suites\/boutique\/frontend-/);
+    expect(s.spec.steps.map((x) => x.name)).toEqual([
+      'baseline',
+      'deny-all',
+      'allow-homepage',
+      'catalog-by-identity',
+      'catalog-by-label',
+    ]);
+    expect([...s.manifests.keys()]).toEqual([
+      'frontend-deny.yaml',
+      'frontend-allow-homepage.yaml',
+      'productcatalog-new-connections.yaml',
+      'productcatalog-frontend-identity.yaml',
+      'productcatalog-allow-by-label.yaml',
+    ]);
+    for (const abs of s.manifests.values())
+      expect(abs).toMatch(/e2e-manifests\/suites\/boutique\/(frontend|productcatalog)-/);
     await expect(loadSuiteTarget(defaultSuiteFile())).resolves.toEqual({
       name: 'boutique',
       namespace: 'boutique',

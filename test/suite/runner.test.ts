@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PolicyApplier, SuiteRunRequest } from '../../src/suite/contract.js';
 import { defectFor } from '../../src/catalog/index.js';
@@ -60,6 +60,7 @@ async function harness(
     () => gateway.close(),
   );
   const policies = kubectlPolicyApplier(FAKE_KUBECTL, { FAKE_KUBECTL_STATE: stateFile, ...env });
+  const suiteFile = await gatewaySteps(dir);
   const state = () =>
     existsSync(stateFile)
       ? (JSON.parse(readFileSync(stateFile, 'utf8')) as {
@@ -79,7 +80,7 @@ async function harness(
     ops: () => state().ops.map((o) => `${o.verb} ${basename(o.file)}`),
     live: () => Object.keys(state().live),
     request: (over = {}) => ({
-      suiteFile: defaultSuiteFile(),
+      suiteFile,
       ingressUrl: gateway.url,
       dikastesReady: { ready: true, evidence: 'dikastes container Ready in 1/1 frontend pods' },
       policies,
@@ -90,6 +91,22 @@ async function harness(
   };
 }
 
+/**
+ * The built-in suite's steps through the ingress gateway (the same files, cut before its
+ * service-to-service steps): this simulated gateway has no mesh inside. Those steps run against the
+ * fake cluster in test/contract/sources.test.ts and test/run/robustness.test.ts.
+ */
+async function gatewaySteps(dir: string): Promise<string> {
+  const dest = join(dir, 'builtin');
+  await cp(dirname(defaultSuiteFile()), dest, { recursive: true });
+  const file = join(dest, 'suite.yaml');
+  const text = readFileSync(file, 'utf8');
+  const cut = text.indexOf('\n  # Service to service');
+  expect(cut).toBeGreaterThan(0);
+  await writeFile(file, text.slice(0, cut + 1));
+  return file;
+}
+
 function valid(r: SuiteResult): SuiteResult {
   expect(SuiteResultSchema.parse(r)).toEqual(r);
   return r;
@@ -97,7 +114,7 @@ function valid(r: SuiteResult): SuiteResult {
 
 const fast = (h: Harness) => h.runner({ timing: FAST, cleanupTimeoutMs: 10_000 });
 
-describe('the default Online Boutique suite, end to end against a simulated gateway', () => {
+describe("the default Online Boutique suite's gateway steps, end to end against a simulated gateway", () => {
   it('passes deny-then-allow on a working Calico, then deletes its policies newest first', async () => {
     const h = await harness({ propagationMs: 250 });
     const r = valid(await fast(h)(h.request()));

@@ -2,6 +2,7 @@ import { kubectlEnvoyStats } from '../../kube/envoy-stats.js';
 import { readPodIdentity, readSourceIdentity } from '../../kube/pod-identity.js';
 import { oracleSemanticsFor } from '../../resolve/oracle-semantics.js';
 import { suiteError } from '../../suite/diagnosis.js';
+import { kubectlSources } from '../../suite/kubectl-sources.js';
 import { readTrust } from '../../verify/collect-checks.js';
 import type { CellPhase } from '../phase-runner.js';
 import { setupOk } from './checks.js';
@@ -58,6 +59,7 @@ export const suitePhase: CellPhase = {
               readSourceIdentity(k, facts.gatewayPods.namespace, facts.gatewayPods.selector, signal),
           },
           policies: run.deps.policyApplier(kubectl, env),
+          sources: kubectlSources(k, facts.probeClient),
           signal,
           log: (line) => run.log.info(line),
         });
