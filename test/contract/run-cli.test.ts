@@ -309,13 +309,16 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
       const result = CellResultSchema.parse(w.results());
       expect(result.verdict).toBe('pass');
       expect(result.reason).toContain(
-        '1 of 7 expectations, selected by --test allow-homepage/GET /(static|cart),!static',
+        '1 of 12 expectations, selected by --test allow-homepage/GET /(static|cart),!static',
       );
       const steps = result.suite!.steps;
       expect(steps.map((s) => [s.name, s.status, s.skippedBy])).toEqual([
         ['baseline', 'skipped', 'selection'],
         ['deny-all', 'skipped', 'selection'],
         ['allow-homepage', 'pass', undefined],
+        // Nothing selected after it: not run at all.
+        ['catalog-by-identity', 'skipped', 'selection'],
+        ['catalog-by-label', 'skipped', 'selection'],
       ]);
       expect(steps[2]!.expectations.map((e) => `${e.request.method} ${e.request.path} ${e.status}`)).toEqual([
         'GET / skipped',
@@ -359,7 +362,7 @@ describe.runIf(upstreamAvailable())('CLI bundle `run` against fake cluster tools
     const none = await start(bundles.cli, args('no-such-step'), w.env(), w.dir).done;
     expect(none.code).toBe(2);
     expect(none.stderr).toContain(
-      'Invalid --test: "no-such-step" selects none of the 7 expectations of suite boutique',
+      'Invalid --test: "no-such-step" selects none of the 12 expectations of suite boutique',
     );
     const bad = await start(bundles.cli, args('deny-(all'), w.env(), w.dir).done;
     expect(bad.code).toBe(2);

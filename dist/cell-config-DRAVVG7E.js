@@ -1,2 +1,0 @@
-import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
-import{COMPONENTS,InputError,MAX_TIMEOUT_MINUTES,MIN_TIMEOUT_MINUTES,defaultInputs,formatInputProblem,parseCellConfig}from"./chunk-VDLHJK2C.js";import"./chunk-QWCR3HRX.js";import"./chunk-3ZUG4J4Z.js";import"./chunk-SIJQXVXH.js";import"./chunk-MQ27VUQ3.js";import"./chunk-5RCLXUUS.js";import"./chunk-E7PT7KKB.js";export{COMPONENTS,InputError,MAX_TIMEOUT_MINUTES,MIN_TIMEOUT_MINUTES,defaultInputs,formatInputProblem,parseCellConfig};
