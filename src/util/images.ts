@@ -1,3 +1,4 @@
+import { parseRuleLines, type RuleLineProblem } from './rule-lines.js';
 /** An image reference as Docker parses it: `[host[:port]/]path[:tag][@sha256:hex]`, lower-case path. */
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const HOST = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::\\d{1,5})?|\\[[0-9a-fA-F:]+\\](?::\\d{1,5})?)';
@@ -35,51 +36,35 @@ export interface ImageMirrorRule {
   readonly mirror: string;
 }
 
-export interface ImageMirrorProblem {
-  readonly line: number;
-  readonly text: string;
-  readonly why: string;
-}
+export type ImageMirrorProblem = RuleLineProblem;
 
 /** `REGISTRY=URL` rules, one per line; a refused line is named by number with why. */
 export function parseImageMirrorRules(
   text: string,
   allowInsecure: boolean,
 ): { rules: ImageMirrorRule[]; problems: ImageMirrorProblem[] } {
-  const rules: ImageMirrorRule[] = [];
-  const problems: ImageMirrorProblem[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    const shown = line.replace(/\/\/[^/@\s]*@/g, '//***@');
-    const refuse = (why: string) => problems.push({ line: i + 1, text: shown, why });
-    const eq = line.indexOf('=');
-    if (eq <= 0) return refuse('is not a REGISTRY=URL pair');
-    const registry = line.slice(0, eq).trim().toLowerCase();
-    const to = line.slice(eq + 1).trim();
+  return parseRuleLines<ImageMirrorRule>(text, 'REGISTRY=URL', (host, to, rules) => {
+    const registry = host.toLowerCase();
     if (/^[a-z][a-z0-9+.-]*:\/\//.test(registry))
-      return refuse('names the registry with a scheme (write the host only, e.g. docker.io)');
-    if (!REGISTRY_RE.test(registry)) return refuse('does not name a registry host (e.g. docker.io, quay.io)');
-    if (rules.some((r) => r.registry === registry)) return refuse(`repeats the registry ${registry}`);
+      return 'names the registry with a scheme (write the host only, e.g. docker.io)';
+    if (!REGISTRY_RE.test(registry)) return 'does not name a registry host (e.g. docker.io, quay.io)';
+    if (rules.some((r) => r.registry === registry)) return `repeats the registry ${registry}`;
     let u: URL;
     try {
       u = new URL(to);
     } catch {
-      return refuse('has a mirror that is not an http(s) URL');
+      return 'has a mirror that is not an http(s) URL';
     }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:')
-      return refuse('has a mirror that is not an http(s) URL');
-    if (u.username || u.password)
-      return refuse('carries credentials in the mirror URL (they would be logged)');
-    if (u.search || u.hash) return refuse('has a query or fragment in the mirror URL');
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return 'has a mirror that is not an http(s) URL';
+    if (u.username || u.password) return 'carries credentials in the mirror URL (they would be logged)';
+    if (u.search || u.hash) return 'has a query or fragment in the mirror URL';
     if (u.protocol === 'http:' && !allowInsecure)
-      return refuse('points to an http:// mirror, which anyone on the network path can tamper with');
+      return 'points to an http:// mirror, which anyone on the network path can tamper with';
     // The normalised URL (percent-encoded) is what hosts.toml gets: no quote or newline can end its key.
     const mirror = u.href.replace(/\/+$/, '');
-    if (/["\\\s\]]/.test(mirror)) return refuse('has a character a hosts.toml key cannot hold');
-    rules.push({ registry, mirror });
+    if (/["\\\s\]]/.test(mirror)) return 'has a character a hosts.toml key cannot hold';
+    return { registry, mirror };
   });
-  return { rules, problems };
 }
 
 /**

@@ -1,11 +1,8 @@
 import type { MirrorRule } from '../config/cell-config.js';
+import { parseRuleLines, type RuleLineProblem } from './rule-lines.js';
 
 /** One refused mirror line: the line as written (1-based number) and why. */
-export interface MirrorProblem {
-  readonly line: number;
-  readonly text: string;
-  readonly why: string;
-}
+export type MirrorProblem = RuleLineProblem;
 
 function parseUrl(s: string): URL | undefined {
   try {
@@ -24,29 +21,17 @@ export function parseMirrorRules(
   text: string,
   allowInsecure: boolean,
 ): { rules: MirrorRule[]; problems: MirrorProblem[] } {
-  const rules: MirrorRule[] = [];
-  const problems: MirrorProblem[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    // A refused line is echoed back: never with the credentials it may carry.
-    const shown = line.replace(/\/\/[^/@\s]*@/g, '//***@');
-    const refuse = (why: string) => problems.push({ line: i + 1, text: shown, why });
-    const eq = line.indexOf('=');
-    if (eq <= 0) return refuse('is not a FROM=TO pair');
-    const from = line.slice(0, eq).trim();
-    const to = line.slice(eq + 1).trim();
+  return parseRuleLines<MirrorRule>(text, 'FROM=TO', (from, to) => {
     const f = parseUrl(from);
     const t = parseUrl(to);
-    if (!f || !t) return refuse('is not a FROM=TO pair of http(s) URL prefixes');
+    if (!f || !t) return 'is not a FROM=TO pair of http(s) URL prefixes';
     if (f.username || f.password || t.username || t.password)
-      return refuse('carries credentials in a URL (they would be logged)');
-    if (f.search || f.hash || t.search || t.hash) return refuse('has a query or fragment in a prefix');
+      return 'carries credentials in a URL (they would be logged)';
+    if (f.search || f.hash || t.search || t.hash) return 'has a query or fragment in a prefix';
     if (t.protocol === 'http:' && !allowInsecure)
-      return refuse('points to an http:// mirror, which anyone on the network path can tamper with');
-    rules.push({ from, to });
+      return 'points to an http:// mirror, which anyone on the network path can tamper with';
+    return { from, to };
   });
-  return { rules, problems };
 }
 
 /** Whether url starts with prefix at a path boundary (`https://github.com` never matches `https://github.com.evil`). */
