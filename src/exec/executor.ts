@@ -71,6 +71,16 @@ interface CommandOutcome {
   readonly cancelled: boolean;
 }
 
+const SUCCEEDED: CommandOutcome = {
+  ok: true,
+  reason: '',
+  output: '',
+  errorTail: '',
+  transientHint: false,
+  timedOut: false,
+  cancelled: false,
+};
+
 type StopReason = 'cancelled' | 'timed-out' | 'drained' | 'finished';
 
 class StepRun {
@@ -232,15 +242,7 @@ class StepRun {
         cancelled: r.cancelled,
       };
     }
-    return {
-      ok: true,
-      reason: '',
-      output: '',
-      errorTail: '',
-      transientHint: false,
-      timedOut: false,
-      cancelled: false,
-    };
+    return SUCCEEDED;
   }
 
   private async fetch({ fetch: f }: FetchCommand, printed: string): Promise<CommandOutcome> {
@@ -270,15 +272,7 @@ class StepRun {
         await writeFile(dest, edited.text);
         this.deps.log.info(`set ${edited.replaced} ${name} image line(s) to ${image}`);
       }
-      return {
-        ok: true,
-        reason: '',
-        output: '',
-        errorTail: '',
-        transientHint: false,
-        timedOut: false,
-        cancelled: false,
-      };
+      return SUCCEEDED;
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       this.deps.log.info(msg);
