@@ -135,8 +135,16 @@ async function download(
   }
 }
 
-/** A user's local build (`file:///…`): copied and hashed like a download; a missing file is no transient. */
-async function copyLocal(url: string, dest: string): Promise<{ sha256: string; bytes: number }> {
+/**
+ * Streams chunks into dest, hashing them on the way; a failed read destroys the half-written file's
+ * stream and throws what `failed` makes of the error and the bytes written so far.
+ */
+async function writeHashed(
+  dest: string,
+  chunks: AsyncIterable<Uint8Array>,
+  failed: (e: unknown, bytes: number) => Error,
+  onChunk: () => void = () => undefined,
+): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
   const out = createWriteStream(dest, { mode: 0o644 });
@@ -145,8 +153,8 @@ async function copyLocal(url: string, dest: string): Promise<{ sha256: string; b
     out.on('error', reject);
   });
   try {
-    for await (const chunk of createReadStream(fileURLToPath(url))) {
-      const buf = chunk as Buffer;
+    for await (const buf of chunks) {
+      onChunk();
       hash.update(buf);
       bytes += buf.byteLength;
       if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
@@ -154,11 +162,21 @@ async function copyLocal(url: string, dest: string): Promise<{ sha256: string; b
   } catch (e) {
     out.destroy();
     await closed.catch(() => undefined);
-    throw new Error(`read ${fileURLToPath(url)}: ${reason(e)}`, { cause: e });
+    throw failed(e, bytes);
   }
   out.end();
   await closed;
   return { sha256: hash.digest('hex'), bytes };
+}
+
+/** A user's local build (`file:///…`): copied and hashed like a download; a missing file is no transient. */
+function copyLocal(url: string, dest: string): Promise<{ sha256: string; bytes: number }> {
+  const path = fileURLToPath(url);
+  return writeHashed(
+    dest,
+    createReadStream(path),
+    (e) => new Error(`read ${path}: ${reason(e)}`, { cause: e }),
+  );
 }
 
 async function downloadOnce(
@@ -178,35 +196,21 @@ async function downloadOnce(
   const encoded = (res.headers.get('content-encoding') ?? 'identity') !== 'identity';
   const lengthHeader = res.headers.get('content-length');
   const expectedBytes = lengthHeader !== null && !encoded ? Number(lengthHeader) : undefined;
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const out = createWriteStream(dest, { mode: 0o644 });
-  const closed = new Promise<void>((resolve, reject) => {
-    out.on('close', resolve);
-    out.on('error', reject);
-  });
-  try {
-    for await (const chunk of res.body) {
-      const buf = chunk as Uint8Array;
-      alive();
-      hash.update(buf);
-      bytes += buf.byteLength;
-      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
-    }
-  } catch (e) {
-    out.destroy();
-    await closed.catch(() => undefined);
-    if (signal.aborted) throw e;
-    throw new TransientFetchError(`GET ${url}: body interrupted after ${bytes} bytes: ${reason(e)}`);
-  }
-  out.end();
-  await closed;
+  const { sha256, bytes } = await writeHashed(
+    dest,
+    res.body,
+    (e, written) =>
+      signal.aborted
+        ? (e as Error)
+        : new TransientFetchError(`GET ${url}: body interrupted after ${written} bytes: ${reason(e)}`),
+    alive,
+  );
   if (expectedBytes !== undefined && Number.isFinite(expectedBytes) && bytes !== expectedBytes) {
     throw new TransientFetchError(
       `GET ${url}: truncated download: ${bytes} of ${expectedBytes} bytes (content-length)`,
     );
   }
-  return { sha256: hash.digest('hex'), bytes };
+  return { sha256, bytes };
 }
 
 export function undiciFetcher(
