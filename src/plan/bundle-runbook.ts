@@ -1,6 +1,7 @@
 import { shellJoin, shellQuote } from '../util/shell.js';
 import { BUNDLE_SUMS, FIELD_MANAGER, type BundleSpec, type BundleStage } from './bundle.js';
 import type { RetryPolicy } from './types.js';
+import { RETRY_FUNCTION } from './runbook.js';
 
 /** A tool as the bundle carries it: the digest of the binary verified at plan time. */
 export interface BundledTool {
@@ -29,16 +30,7 @@ use_tool() {
   echo "$name $version: $path (sha256 $sum)"
 }
 
-# retry ATTEMPTS DELAY CMD...: for what the API serves a little later (CRDs, webhooks, API servers).
-retry() {
-  local n=$1 delay=$2 i; shift 2
-  for ((i = 1; i <= n; i++)); do
-    "$@" && return 0
-    [ "$i" -lt "$n" ] && sleep "$delay"
-  done
-  return 1
-}
-`;
+${RETRY_FUNCTION}`;
 
 const withRetry = (argv: readonly string[], r?: RetryPolicy) =>
   r ? `retry ${r.attempts} ${r.delaySeconds} ${shellJoin(argv)}` : shellJoin(argv);

@@ -2,6 +2,18 @@ import { shellQuote } from '../util/shell.js';
 import { isFetch, type Plan, type PlanStep } from './types.js';
 import { commandLine, FETCH } from './validate.js';
 
+/** retry ATTEMPTS DELAY CMD...: for what appears a little later (objects, CRDs, webhooks, API servers). */
+export const RETRY_FUNCTION = `# retry ATTEMPTS DELAY CMD...: for what the API serves a little later (objects, CRDs, webhooks).
+retry() {
+  local n=$1 delay=$2 i; shift 2
+  for ((i = 1; i <= n; i++)); do
+    "$@" && return 0
+    [ "$i" -lt "$n" ] && sleep "$delay"
+  done
+  return 1
+}
+`;
+
 const PRELUDE = `# ${FETCH} [--sha256 HEX] [--set-image NAME IMAGE] URL DEST: download (or copy a user's file:///
 # build), verify when the catalog pins a digest, then set NAME's image lines to IMAGE.
 ${FETCH}() {
@@ -40,6 +52,15 @@ install_tool() {
   curl -fsSL --retry 3 --proto '=https,http' --speed-time 60 --speed-limit 1 --max-time 600 -o "$tmp/download" "$url"
   want=$(curl -fsSL --retry 3 --proto '=https,http' --max-time 60 "$sumurl" | awk '{print $1; exit}')
   echo "$want  $tmp/download" | sha256sum -c - >/dev/null || { echo "$name $version: checksum mismatch for $url" >&2; exit 1; }
+  place_tool "$name" "$tmp" "$archive"
+  touch "bin/.$name-$version"
+  rm -rf "$tmp"
+  echo "$name $version: verified (sha256 $want)"
+}
+
+# place_tool NAME TMP [PATH_IN_ARCHIVE]: the downloaded file (or the one in its archive) as bin/NAME.
+place_tool() {
+  local name=$1 tmp=$2 archive=\${3:-}
   if [ -n "$archive" ]; then
     tar -xzf "$tmp/download" -C "$tmp" --no-same-owner -- "$archive"
     mv "$tmp/$archive" "bin/$name"
@@ -47,9 +68,6 @@ install_tool() {
     mv "$tmp/download" "bin/$name"
   fi
   chmod +x "bin/$name"
-  touch "bin/.$name-$version"
-  rm -rf "$tmp"
-  echo "$name $version: verified (sha256 $want)"
 }
 
 # install_given_tool NAME SOURCE SHA256 [PATH_IN_ARCHIVE]: the user's own build (a path or a URL) into
@@ -65,27 +83,12 @@ install_given_tool() {
   if [ -n "$sum" ]; then
     echo "$sum  $tmp/download" | sha256sum -c - >/dev/null || { echo "$name: checksum mismatch for $src" >&2; exit 1; }
   fi
-  if [ -n "$archive" ]; then
-    tar -xzf "$tmp/download" -C "$tmp" --no-same-owner -- "$archive"
-    mv "$tmp/$archive" "bin/$name"
-  else
-    mv "$tmp/download" "bin/$name"
-  fi
-  chmod +x "bin/$name"
+  place_tool "$name" "$tmp" "$archive"
   rm -rf "$tmp"
   echo "$name: the given build $src (sha256 $(sha256sum "bin/$name" | awk '{print $1}'))"
 }
 
-# retry ATTEMPTS DELAY CMD...: for waits on objects that appear a little later.
-retry() {
-  local n=$1 delay=$2 i; shift 2
-  for ((i = 1; i <= n; i++)); do
-    "$@" && return 0
-    [ "$i" -lt "$n" ] && sleep "$delay"
-  done
-  return 1
-}
-`;
+${RETRY_FUNCTION}`;
 
 function stepBlock(step: PlanStep, index: number, total: number): string {
   const lines = [`# --- ${index}/${total} ${step.id}: ${step.title}`];
