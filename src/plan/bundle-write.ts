@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Fetcher } from '../exec/fetch.js';
+import { entries } from './write.js';
 import { ChecksumMismatchError } from '../exec/fetch.js';
 import type { Log } from '../exec/log.js';
 import type { ProcessRunner } from '../exec/process.js';
@@ -39,14 +40,6 @@ export class BundleError extends Error {
   override name = 'BundleError';
 }
 
-async function entries(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-}
 
 /**
  * Refused before anything happens: a directory holding files a bundle did not write (a bundle lives in

@@ -11,7 +11,8 @@ export class PlanDirError extends Error {
   override name = 'PlanDirError';
 }
 
-async function entries(dir: string): Promise<string[]> {
+/** A directory's entries; none when it does not exist. */
+export async function entries(dir: string): Promise<string[]> {
   try {
     return await readdir(dir);
   } catch (e) {
