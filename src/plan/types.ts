@@ -1,5 +1,5 @@
 import type { OracleSemantics } from '../oracle/model.js';
-import type { DikastesLogLines, KnownDefect } from '../resolve/cell.js';
+import type { DikastesLogLines, KnownDefect, ProbeClient } from '../resolve/cell.js';
 
 /** Catalog records the plan carries; later stages take their shape from here, not from the catalog. */
 export type { DikastesLogLines, KnownDefect };
@@ -201,17 +201,8 @@ export interface PlanFacts {
   readonly imageMirrors?: readonly { readonly registry: string; readonly mirror: string }[];
 }
 
-export interface ProbeClientFacts {
-  readonly image: string;
-  /** False when the image is named by tag only; `pinNote` says so in words. */
-  readonly pinned: boolean;
-  readonly pinNote: string;
-  readonly container: string;
-  readonly command: readonly string[];
-  readonly runAsUser: number;
-  readonly http: { readonly binary: string; readonly timeoutExit: number };
-  readonly resources: { readonly cpu: string; readonly memory: string };
-}
+/** The probe client as resolved: what the suite deploys and how it sends a request. */
+export type ProbeClientFacts = ProbeClient;
 
 export interface CapacityFacts {
   readonly cpuMillis: number;
