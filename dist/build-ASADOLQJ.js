@@ -1,0 +1,2 @@
+import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
+import{buildPlan,clusterName,preloadImages}from"./chunk-65XXMNBN.js";import"./chunk-U4CZF46E.js";import"./chunk-MBBI5ZHZ.js";import"./chunk-HT235IXZ.js";import"./chunk-75MYLA3Y.js";import"./chunk-STT3FULP.js";import"./chunk-L7D2VKEI.js";import"./chunk-O6N3FYB2.js";import"./chunk-E7PT7KKB.js";export{buildPlan,clusterName,preloadImages};

@@ -1,0 +1,2 @@
+import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
+import{BUNDLE_INDEX,BUNDLE_SUMS,FIELD_MANAGER,bundleIstioOperator,bundleSpec,rootKustomization,stageKustomization}from"./chunk-HA5VKK4C.js";import"./chunk-U4CZF46E.js";import"./chunk-MBBI5ZHZ.js";import"./chunk-HT235IXZ.js";import"./chunk-STT3FULP.js";import"./chunk-O6N3FYB2.js";import"./chunk-E7PT7KKB.js";export{BUNDLE_INDEX,BUNDLE_SUMS,FIELD_MANAGER,bundleIstioOperator,bundleSpec,rootKustomization,stageKustomization};

@@ -1,0 +1,2 @@
+import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
+import{ChecksumMismatchError,RedirectRefusedError,httpGet,undiciFetcher}from"./chunk-FTLAXVQ4.js";import"./chunk-XKPEFFK4.js";import{TransientFetchError}from"./chunk-XRXW5V7S.js";import"./chunk-VP75YX2D.js";import"./chunk-E7PT7KKB.js";export{ChecksumMismatchError,RedirectRefusedError,TransientFetchError,httpGet,undiciFetcher};

@@ -1,0 +1,2 @@
+import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
+import{ToolInstallError,actionsToolCache,dirToolCache,hostArch,installTool,parseChecksumFile,releaseVersion}from"./chunk-ULJBGBEW.js";import"./chunk-FTLAXVQ4.js";import"./chunk-XKPEFFK4.js";import"./chunk-XRXW5V7S.js";import"./chunk-VP75YX2D.js";import"./chunk-GPPFLNOA.js";import"./chunk-5RCLXUUS.js";import"./chunk-E7PT7KKB.js";export{ToolInstallError,actionsToolCache,dirToolCache,hostArch,installTool,parseChecksumFile,releaseVersion};

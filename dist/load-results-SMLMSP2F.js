@@ -1,0 +1,2 @@
+import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
+import{RESULTS_FILE,ReportInputError,fingerprintOf,formatIssues,loadResults,parseResult}from"./chunk-A6YRRONA.js";import"./chunk-72TEV24U.js";import"./chunk-I5KBDSSF.js";import"./chunk-3ZUG4J4Z.js";import"./chunk-E7PT7KKB.js";export{RESULTS_FILE,ReportInputError,fingerprintOf,formatIssues,loadResults,parseResult};

@@ -1,0 +1,2 @@
+import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
+import{INGRESS_GATEWAY,agreesWith,expectationOf,expectedText,judgeQueries,podTemplateOf,worldFromManifests}from"./chunk-AM6VCBH5.js";import"./chunk-LPUCF4YQ.js";import"./chunk-HBPAUUJ4.js";import"./chunk-6KIGLWTF.js";import"./chunk-HT235IXZ.js";import"./chunk-E7PT7KKB.js";export{INGRESS_GATEWAY,agreesWith,expectationOf,expectedText,judgeQueries,podTemplateOf,worldFromManifests};
