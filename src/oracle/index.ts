@@ -58,6 +58,8 @@ export function decidedByText(r: Pick<CaseResult, 'decidedBy'>): string {
 /** One line of a truth table: a case of `evaluate`, an expectation of `suite check`. */
 export interface TruthRow {
   readonly name: string;
+  /** Where the request went when not from the ingress gateway: "from boutique/sa:frontend to productcatalogservice:3550". */
+  readonly via?: string;
   readonly verdict: CaseResult['verdict'];
   /** As written: a verdict, or `denied` (either layer); null when nothing was expected. */
   readonly expected: string | null;
@@ -77,6 +79,7 @@ export function truthTableLines(rows: readonly TruthRow[], width?: number): stri
     lines.push(
       `${pad(r.name, w)}  ${pad(r.verdict, 9)}  ${pad(r.expected ?? '-', 9)}  ${pad(result, 9)}  ${decidedByText(r)}`,
     );
+    if (r.via) lines.push(`  ↳ ${r.via}`);
   }
   return lines;
 }
@@ -85,7 +88,11 @@ export function truthTableLines(rows: readonly TruthRow[], width?: number): stri
 export function truthTableTail(rows: readonly TruthRow[], s: Summary): string[] {
   const lines = [`${s.cases} case(s): ${s.agree} agree, ${s.disagree} disagree, ${s.unchecked} unchecked`];
   for (const r of rows.filter((x) => x.agrees === false))
-    lines.push('', `✗ ${r.name}: expected ${r.expected}, the oracle says ${r.verdict}`, `  ${r.explanation}`);
+    lines.push(
+      '',
+      `✗ ${r.name}${r.via ? ` (${r.via})` : ''}: expected ${r.expected}, the oracle says ${r.verdict}`,
+      `  ${r.explanation}`,
+    );
   return lines;
 }
 
