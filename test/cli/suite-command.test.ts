@@ -134,6 +134,32 @@ describe('calico-istio-conformance suite check', () => {
     expect(j.summary).toEqual({ cases: 3, agree: 1, disagree: 1, unchecked: 1 });
   });
 
+  it('a source or target that cannot be resolved offline exits 2 naming the field', async () => {
+    const dir = await fixture({
+      'web.yaml': WEB,
+      'static.yaml': ALLOW_STATIC,
+      'suite.yaml': `${suite(`      - request: {path: /static/app.css}
+        verdict: allow
+`)}  - name: inside
+    to: {service: api, port: 80}
+    expect:
+      - from: {namespace: shop, selector: app=ghost}
+        request: {path: /}
+        expect: auto
+      - from: {namespace: shop, serviceAccount: web-sa}
+        request: {path: /}
+        verdict: allow
+`,
+    });
+    const r = await cli(['suite', 'check', join(dir, 'suite.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(
+      'steps[1].expect[0].from.selector (GET /): no workload in namespace shop matches app=ghost',
+    );
+    expect(r.err).toContain('steps[1].to.service (GET /): no Service api in namespace shop');
+  });
+
   it('bad input exits 2 naming the file and field; an unknown version names the known ones', async () => {
     const dir = await fixture({ 'suite.yaml': 'apiVersion: calico-istio-conformance/v1\nkind: Suite\n' });
     const r = await cli(['suite', 'check', join(dir, 'suite.yaml')]);
