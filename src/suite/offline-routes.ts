@@ -5,7 +5,7 @@ import {
   type TargetIdentity,
 } from '../oracle/suite-oracle.js';
 import type { SourceSpec } from './schema.js';
-import { clientIdentity, clientName, describeSource, PROBE_CLIENT_LABEL, type Route } from './sources.js';
+import { clientIdentity, clientName, PROBE_CLIENT_LABEL, routeText, type Route } from './sources.js';
 
 /**
  * A route's source and target without a cluster (`suite check`): the probe client's identity from its
@@ -202,12 +202,6 @@ export function offlineServiceTarget(
     ports: t.ports,
     from: `Service ${to.service} (${svc.source}) → ${t.source}`,
   };
-}
-
-/** "from boutique/sa:frontend {app=x} to productcatalogservice:3550" (namespace shown when it differs). */
-export function routeText(route: Route, defaultNamespace?: string): string {
-  const ns = route.to.namespace === defaultNamespace ? '' : `.${route.to.namespace}`;
-  return `from ${describeSource(route.from)} to ${route.to.service}${ns}:${route.to.port}`;
 }
 
 /** Both ends of a route, offline. */
