@@ -1,7 +1,7 @@
 import { CaseInputError, evaluateCase, summarise, type Summary } from './evaluate.js';
 export { summarise, type Summary } from './evaluate.js';
-import { formatField, OracleInputError, type LoadedCases } from './load.js';
-import type { CaseResult, OracleSemantics } from './model.js';
+import { DEFAULT_FROM, formatField, OracleInputError, type LoadedCases } from './load.js';
+import type { Case, CaseResult, OracleSemantics } from './model.js';
 
 export { loadCases, OracleInputError, formatOracleProblem } from './load.js';
 export type { OracleSemantics, CaseResult } from './model.js';
@@ -12,13 +12,29 @@ export interface OracleReport {
   readonly summary: Summary;
 }
 
+const labelText = (l: Readonly<Record<string, string>>) =>
+  Object.entries(l)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
+/** "from shop/sa:web {app=web} to shop/app=api:9000" when the source is not the ingress gateway. */
+function viaText(c: Case): string | undefined {
+  const f = c.from;
+  if (f.namespace === DEFAULT_FROM.namespace && f.serviceAccount === DEFAULT_FROM.serviceAccount)
+    return undefined;
+  const labels = labelText(f.labels);
+  return `from ${f.namespace}/sa:${f.serviceAccount}${labels ? ` {${labels}}` : ''} to ${c.to.namespace}/${labelText(c.to.labels) || '(no labels)'}:${c.to.port}`;
+}
+
 /** Every case of a loaded file under one version's semantics; a case that lacks a fact a rule needs is bad input. */
 export function evaluateCases(loaded: LoadedCases, sem: OracleSemantics): OracleReport {
   const problems = [];
   const results: CaseResult[] = [];
   for (const [i, c] of loaded.cases.entries()) {
     try {
-      results.push(evaluateCase(c, i, loaded.world, sem));
+      const r = evaluateCase(c, i, loaded.world, sem);
+      const via = viaText(c);
+      results.push(via ? { ...r, via } : r);
     } catch (e) {
       if (!(e instanceof CaseInputError)) throw e;
       const field = ['cases', i, ...e.field];
