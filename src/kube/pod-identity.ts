@@ -95,6 +95,8 @@ export async function readServiceTarget(
       `Service ${service} in ${namespace} has no port ${port}; it has ${ports.map((p) => String(p.port)).join(', ') || 'none'}`,
     );
   const pods = await readPodIdentity(k, namespace, selector.join(','), signal);
+  // ServicePort.targetPort (k8s.io/api core/v1 types.go): a number, or a name looked up in the pod's
+  // container ports; absent, the port itself.
   const tp = sp.targetPort;
   const target =
     typeof tp === 'number'

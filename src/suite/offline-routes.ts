@@ -185,6 +185,8 @@ export function offlineServiceTarget(
       'to.service',
       `no pods match Service ${to.service}'s selector ${sel} in the suite's manifests or the pinned Online Boutique`,
     );
+  // ServicePort.targetPort (k8s.io/api core/v1 types.go): a number, or a name looked up in the pod's
+  // container ports; absent, the port itself.
   let port: number | undefined;
   if (typeof sp.targetPort === 'number') port = sp.targetPort;
   else if (/^\d+$/.test(sp.targetPort)) port = Number(sp.targetPort);
