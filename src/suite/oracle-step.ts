@@ -59,25 +59,30 @@ async function routeEnds(
   }
   services.set(toKey, target);
   const client = clientIdentity(route.from);
-  if (client)
-    return {
-      source: { ...client, labels: { ...client.labels, [PROBE_CLIENT_LABEL]: clientName(route.from) } },
-      target,
-    };
-  const selector = route.from.selector ?? '';
+  const name = clientName(route.from);
+  // A client's labels and account are its spec (plus the harness's label); its namespace's labels,
+  // like a workload's identity, are the cluster's.
+  const spec = client && { ...client, labels: { ...client.labels, [PROBE_CLIENT_LABEL]: name } };
+  const selector = spec ? `${PROBE_CLIENT_LABEL}=${name}` : (route.from.selector ?? '');
   const fromKey = `${route.from.namespace}/${selector}`;
   const workloads = (cache.workloads ??= new Map());
   let source = workloads.get(fromKey);
   if (!source) {
-    if (!binding.readPods) return 'a workload source needs the oracle to read its pods, and this run cannot';
-    try {
-      source = await binding.readPods(route.from.namespace, selector, signal);
-    } catch (e) {
-      return `the oracle cannot read the source of ${routeText(route)}: ${e instanceof Error ? e.message : String(e)}`;
+    if (!binding.readPods) {
+      if (!spec) return 'a workload source needs the oracle to read its pods, and this run cannot';
+      source = spec;
+    } else {
+      try {
+        source = await binding.readPods(route.from.namespace, selector, signal);
+      } catch (e) {
+        return `the oracle cannot read the source of ${routeText(route)}: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      const ns = source.namespaceLabels ? { namespaceLabels: source.namespaceLabels } : {};
+      // The pod requests actually come from, when the session picked one.
+      const pod = spec ? undefined : picked?.(route);
+      if (spec) source = { ...spec, ...ns };
+      else if (pod) source = { ...source, labels: { ...pod.labels }, serviceAccount: pod.serviceAccount };
     }
-    // The pod requests actually come from, when the session picked one.
-    const pod = picked?.(route);
-    if (pod) source = { ...source, labels: { ...pod.labels }, serviceAccount: pod.serviceAccount };
     workloads.set(fromKey, source);
   }
   return { source, target };
