@@ -26,7 +26,12 @@ export async function checkMode(): Promise<void> {
     );
   let report;
   try {
-    report = await checkSuite(await loadSuite(file), found.sem, cell.resolveBoutiquePods());
+    report = await checkSuite(
+      await loadSuite(file),
+      found.sem,
+      cell.resolveBoutiquePods(),
+      cell.resolveBoutiqueServices(),
+    );
   } catch (e) {
     if (e instanceof SuiteError || e instanceof SuiteCheckError)
       throw new Error(`Invalid input "suite": ${e.message}`, { cause: e });

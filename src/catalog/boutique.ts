@@ -71,3 +71,22 @@ export const BOUTIQUE_PODS = [
   { labels: { app: 'shippingservice' }, serviceAccount: 'shippingservice', port: 50051 },
   { labels: { app: 'productcatalogservice' }, serviceAccount: 'productcatalogservice', port: 3550 },
 ] as const;
+
+/**
+ * Online Boutique's Services as release/kubernetes-manifests.yaml v0.10.6 declares them: each selects
+ * `app: <name>` and forwards its one port to the targetPort (only emailservice differs: 5000 → 8080).
+ * The policy oracle's service targets (`to: {service, port}`) when `suite check` runs without a cluster.
+ */
+export const BOUTIQUE_SERVICE_PORTS = [
+  { name: 'frontend', port: 80, targetPort: 8080 },
+  { name: 'adservice', port: 9555, targetPort: 9555 },
+  { name: 'currencyservice', port: 7000, targetPort: 7000 },
+  { name: 'cartservice', port: 7070, targetPort: 7070 },
+  { name: 'redis-cart', port: 6379, targetPort: 6379 },
+  { name: 'recommendationservice', port: 8080, targetPort: 8080 },
+  { name: 'checkoutservice', port: 5050, targetPort: 5050 },
+  { name: 'emailservice', port: 5000, targetPort: 8080 },
+  { name: 'paymentservice', port: 50051, targetPort: 50051 },
+  { name: 'shippingservice', port: 50051, targetPort: 50051 },
+  { name: 'productcatalogservice', port: 3550, targetPort: 3550 },
+] as const;

@@ -8,7 +8,7 @@ export * from './istio.js';
 export * from './kind.js';
 export * from './types.js';
 export * from './tools.js';
-export { BOUTIQUE, BOUTIQUE_PODS } from './boutique.js';
+export { BOUTIQUE, BOUTIQUE_PODS, BOUTIQUE_SERVICE_PORTS } from './boutique.js';
 export { PROBE_CLIENT } from './probe-client.js';
 
 /** A lookup either finds one entry or says why not and what is known. */

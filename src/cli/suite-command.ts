@@ -37,19 +37,22 @@ export function registerSuiteCommand(program: Command, io: CliIo): void {
     .option('--calico <version>', 'Calico version whose semantics apply (default: the catalog default)')
     .option('--json', 'one JSON object instead of the truth table')
     .action(async (file: string, opts: CheckOptions) => {
-      const [{ loadSuite, SuiteError }, { checkSuite, checkText, SuiteCheckError }, { resolveBoutiquePods }] =
-        await Promise.all([
-          import('../suite/load.js'),
-          import('../suite/check.js'),
-          import('../resolve/cell.js'),
-        ]);
+      const [
+        { loadSuite, SuiteError },
+        { checkSuite, checkText, SuiteCheckError },
+        { resolveBoutiquePods, resolveBoutiqueServices },
+      ] = await Promise.all([
+        import('../suite/load.js'),
+        import('../suite/check.js'),
+        import('../resolve/cell.js'),
+      ]);
       const found = oracleSemanticsFor(opts.calico);
       if (!found.ok)
         return bad(`--calico: ${JSON.stringify(opts.calico)} ${found.why}; known: ${found.known.join(', ')}`);
       let report;
       try {
         const loaded = await loadSuite(file);
-        report = await checkSuite(loaded, found.sem, resolveBoutiquePods());
+        report = await checkSuite(loaded, found.sem, resolveBoutiquePods(), resolveBoutiqueServices());
       } catch (e) {
         if (e instanceof SuiteError || e instanceof SuiteCheckError) return bad(e.message);
         throw e;

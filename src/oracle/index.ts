@@ -1,7 +1,7 @@
 import { CaseInputError, evaluateCase, summarise, type Summary } from './evaluate.js';
 export { summarise, type Summary } from './evaluate.js';
-import { formatField, OracleInputError, type LoadedCases } from './load.js';
-import type { CaseResult, OracleSemantics } from './model.js';
+import { DEFAULT_FROM, formatField, OracleInputError, type LoadedCases } from './load.js';
+import type { Case, CaseResult, OracleSemantics } from './model.js';
 
 export { loadCases, OracleInputError, formatOracleProblem } from './load.js';
 export type { OracleSemantics, CaseResult } from './model.js';
@@ -12,13 +12,29 @@ export interface OracleReport {
   readonly summary: Summary;
 }
 
+const labelText = (l: Readonly<Record<string, string>>) =>
+  Object.entries(l)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
+/** "from shop/sa:web {app=web} to shop/app=api:9000" when the source is not the ingress gateway. */
+function viaText(c: Case): string | undefined {
+  const f = c.from;
+  if (f.namespace === DEFAULT_FROM.namespace && f.serviceAccount === DEFAULT_FROM.serviceAccount)
+    return undefined;
+  const labels = labelText(f.labels);
+  return `from ${f.namespace}/sa:${f.serviceAccount}${labels ? ` {${labels}}` : ''} to ${c.to.namespace}/${labelText(c.to.labels) || '(no labels)'}:${c.to.port}`;
+}
+
 /** Every case of a loaded file under one version's semantics; a case that lacks a fact a rule needs is bad input. */
 export function evaluateCases(loaded: LoadedCases, sem: OracleSemantics): OracleReport {
   const problems = [];
   const results: CaseResult[] = [];
   for (const [i, c] of loaded.cases.entries()) {
     try {
-      results.push(evaluateCase(c, i, loaded.world, sem));
+      const r = evaluateCase(c, i, loaded.world, sem);
+      const via = viaText(c);
+      results.push(via ? { ...r, via } : r);
     } catch (e) {
       if (!(e instanceof CaseInputError)) throw e;
       const field = ['cases', i, ...e.field];
@@ -58,6 +74,8 @@ export function decidedByText(r: Pick<CaseResult, 'decidedBy'>): string {
 /** One line of a truth table: a case of `evaluate`, an expectation of `suite check`. */
 export interface TruthRow {
   readonly name: string;
+  /** Where the request went when not from the ingress gateway: "from boutique/sa:frontend to productcatalogservice:3550". */
+  readonly via?: string;
   readonly verdict: CaseResult['verdict'];
   /** As written: a verdict, or `denied` (either layer); null when nothing was expected. */
   readonly expected: string | null;
@@ -77,6 +95,7 @@ export function truthTableLines(rows: readonly TruthRow[], width?: number): stri
     lines.push(
       `${pad(r.name, w)}  ${pad(r.verdict, 9)}  ${pad(r.expected ?? '-', 9)}  ${pad(result, 9)}  ${decidedByText(r)}`,
     );
+    if (r.via) lines.push(`  ↳ ${r.via}`);
   }
   return lines;
 }
@@ -85,7 +104,11 @@ export function truthTableLines(rows: readonly TruthRow[], width?: number): stri
 export function truthTableTail(rows: readonly TruthRow[], s: Summary): string[] {
   const lines = [`${s.cases} case(s): ${s.agree} agree, ${s.disagree} disagree, ${s.unchecked} unchecked`];
   for (const r of rows.filter((x) => x.agrees === false))
-    lines.push('', `✗ ${r.name}: expected ${r.expected}, the oracle says ${r.verdict}`, `  ${r.explanation}`);
+    lines.push(
+      '',
+      `✗ ${r.name}${r.via ? ` (${r.via})` : ''}: expected ${r.expected}, the oracle says ${r.verdict}`,
+      `  ${r.explanation}`,
+    );
   return lines;
 }
 

@@ -125,6 +125,8 @@ export interface DecidedBy {
 
 export interface CaseResult {
   readonly name: string;
+  /** Set when the source is not the ingress gateway: who sent the request, and where to. */
+  readonly via?: string;
   readonly verdict: Verdict;
   readonly expected: Verdict | null;
   readonly agrees: boolean | null;

@@ -100,6 +100,7 @@ export function nextStep(result: CellResult): string {
 /** One row of a step's truth table: what was expected (by whom), what was observed, whether they agree. */
 export interface TruthRow {
   readonly name: string;
+  /** Method and path, then the route when the request came from a source inside the mesh. */
   readonly request: string;
   readonly expected: string;
   /** `oracle` for `expect: auto`, `suite` for a written verdict. */
@@ -143,7 +144,8 @@ export function truthTableOf(result: CellResult): TruthStep[] {
         .filter((e) => e.status !== 'skipped')
         .map((e) => ({
           name: e.name,
-          request: `${e.request.method} ${e.request.path}`,
+          // The route rides with the request, so every table that names a request names its source.
+          request: [`${e.request.method} ${e.request.path}`, describeRoute(e)].filter(Boolean).join(' '),
           expected: expectedText(e),
           by: e.oracle ? 'oracle' : 'suite',
           observed: e.observed?.verdict ?? 'nothing',

@@ -1,6 +1,7 @@
 import {
   BOUTIQUE,
   BOUTIQUE_PODS,
+  BOUTIQUE_SERVICE_PORTS,
   CALICO_MANIFESTS_URL,
   CALICO_COMPONENT_IMAGES,
   DEFAULT_CALICO,
@@ -728,6 +729,21 @@ export function resolveBoutiquePods(): {
 }[] {
   return BOUTIQUE_PODS.map((p) => ({
     ...p,
+    source: `Online Boutique ${BOUTIQUE.version} release/kubernetes-manifests.yaml (catalog)`,
+  }));
+}
+
+/** The pinned Online Boutique's Services (selector, port → targetPort): `suite check`'s offline service targets. */
+export function resolveBoutiqueServices(): {
+  readonly name: string;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly ports: readonly { readonly port: number; readonly targetPort: number | string }[];
+  readonly source: string;
+}[] {
+  return BOUTIQUE_SERVICE_PORTS.map((s) => ({
+    name: s.name,
+    selector: { app: s.name },
+    ports: [{ port: s.port, targetPort: s.targetPort }],
     source: `Online Boutique ${BOUTIQUE.version} release/kubernetes-manifests.yaml (catalog)`,
   }));
 }

@@ -17,23 +17,26 @@ import {
   judgeQueries,
   podTemplateOf,
   worldFromManifests,
+  type Identity,
   type ManifestDoc,
   type TargetIdentity,
 } from '../oracle/suite-oracle.js';
 import type { LoadedSuite } from './load.js';
+import { offlineRoute, RouteError, type KnownService, type KnownWorkload } from './offline-routes.js';
+import { routesOf } from './sources.js';
 import { expectationName } from './selection.js';
 
-/** A pinned workload the harness deploys (Online Boutique), as the CLI hands it over from src/resolve. */
-export interface KnownWorkload {
-  readonly labels: Readonly<Record<string, string>>;
-  readonly serviceAccount: string;
-  readonly port: number;
-  readonly source: string;
+export type { KnownService, KnownWorkload } from './offline-routes.js';
+
+/** A truth-table row of `suite check`; a request from a source inside the mesh names both ends. */
+export interface CheckedRow extends TruthRow {
+  readonly source?: Identity;
+  readonly to?: { readonly service: string; readonly port: number; readonly namespace: string };
 }
 
 export interface CheckedStep {
   readonly name: string;
-  readonly cases: readonly TruthRow[];
+  readonly cases: readonly CheckedRow[];
 }
 
 export interface SuiteCheck {
@@ -140,8 +143,10 @@ export async function checkSuite(
   suite: LoadedSuite,
   sem: OracleSemantics,
   known: readonly KnownWorkload[],
+  services: readonly KnownService[] = [],
 ): Promise<SuiteCheck> {
   const docs = await readManifests(suite);
+  const allRoutes = routesOf(suite.spec);
   const target = offlineTarget(suite, docs, known);
   const live: string[] = [];
   const steps: CheckedStep[] = [];
@@ -154,31 +159,58 @@ export async function checkSuite(
       problems.push(...bad.map((b) => `steps[${i}] (${step.name}): ${b}`));
       continue;
     }
-    const answers = judgeQueries(
-      world,
-      target,
-      step.expect.map((e) => ({ name: expectationName(e), method: e.request.method, path: e.request.path })),
-      sem,
-      () => INGRESS_GATEWAY,
-    );
-    const cases: TruthRow[] = [];
+    const routes = allRoutes[i] ?? [];
+    const cases: CheckedRow[] = [];
     for (const [j, e] of step.expect.entries()) {
-      const a = answers[j]!;
+      const name = expectationName(e);
+      const route = routes[j];
+      let ends: { source: Identity; target: TargetIdentity; text?: string } = {
+        source: INGRESS_GATEWAY,
+        target,
+      };
+      if (route) {
+        try {
+          ends = offlineRoute(route, docs, known, services, suite.spec.target.namespace);
+        } catch (err) {
+          if (!(err instanceof RouteError)) throw err;
+          // The route is the expectation's own, or the step's default.
+          const end = err.field.split('.')[0] as 'from' | 'to';
+          const at = e[end] ? `steps[${i}].expect[${j}].${err.field}` : `steps[${i}].${err.field}`;
+          problems.push(`${at} (${name}): ${err.message}`);
+          continue;
+        }
+      }
+      const a = judgeQueries(
+        world,
+        ends.target,
+        [{ name, method: e.request.method, path: e.request.path }],
+        sem,
+        () => ends.source,
+      )[0]!;
       if (!a.ok) {
-        problems.push(
-          `steps[${i}].expect[${j}] (${expectationName(e)}): the oracle cannot judge it: ${a.why}`,
-        );
+        problems.push(`steps[${i}].expect[${j}] (${name}): the oracle cannot judge it: ${a.why}`);
         continue;
       }
       const r = a.result;
       const written = e.verdict ? { verdict: e.verdict, ...(e.layer ? { layer: e.layer } : {}) } : undefined;
       cases.push({
-        name: expectationName(e),
+        name,
+        ...(ends.text ? { via: ends.text } : {}),
         verdict: r.verdict,
         expected: written ? expectedText(written) : null,
         agrees: written ? agreesWith(written, r.verdict) : null,
         decidedBy: r.decidedBy,
         explanation: `${decidedByText(r)}. ${r.explanation}`,
+        ...(route
+          ? {
+              source: {
+                namespace: ends.source.namespace,
+                labels: ends.source.labels,
+                serviceAccount: ends.source.serviceAccount,
+              },
+              to: { ...route.to },
+            }
+          : {}),
       });
     }
     steps.push({ name: step.name, cases });
@@ -203,7 +235,7 @@ export function checkText(report: SuiteCheck, sem: OracleSemantics, file: string
   const width = Math.min(40, Math.max(4, ...rows.map((c) => c.name.length)));
   const lines = [
     `${semanticsText(sem)}: suite ${report.suite} (${file})`,
-    `target ${t.namespace}/${labels || '(no labels)'}, service account ${t.serviceAccount}, port ${t.port} (from ${t.from}); source: the ingress gateway`,
+    `target ${t.namespace}/${labels || '(no labels)'}, service account ${t.serviceAccount}, port ${t.port} (from ${t.from}); source: the ingress gateway${rows.some((r) => r.via) ? ' unless a row names another' : ''}`,
   ];
   for (const [i, s] of report.steps.entries())
     lines.push('', `step ${i + 1}: ${s.name}`, ...truthTableLines(s.cases, width));

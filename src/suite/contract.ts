@@ -71,6 +71,13 @@ export interface SuiteOracleBinding {
   readonly readTarget: (signal: AbortSignal) => Promise<TargetIdentity>;
   /** The default source (the ingress gateway pod as the cluster shows it); absent: its usual identity. */
   readonly readSource?: (signal: AbortSignal) => Promise<Identity>;
+  /** The pods behind a Service and the port `to.port` reaches (for requests from sources inside the mesh). */
+  readonly readService?: (
+    to: { readonly service: string; readonly port: number; readonly namespace: string },
+    signal: AbortSignal,
+  ) => Promise<TargetIdentity>;
+  /** Who the pods a selector picks are (a workload source), with their namespace's labels. */
+  readonly readPods?: (namespace: string, selector: string, signal: AbortSignal) => Promise<Identity>;
 }
 
 export interface SuiteRunRequest {

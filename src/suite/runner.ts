@@ -325,7 +325,9 @@ export function createSuiteRunner(deps: SuiteRunnerDeps = {}): SuiteRunner {
             log(`  trust gate: ${trust.ready ? 'ready' : 'not ready'} (${trust.evidence})`);
         }
         const oracle = hasAuto(step)
-          ? await judgeStep(step, live, suite, req.oracle, oracleCache, signal)
+          ? await judgeStep(step, live, suite, req.oracle, oracleCache, signal, routes, (r) =>
+              sources.picked(r),
+            )
           : undefined;
         if (typeof oracle === 'string') return done({ status: 'error', expectations: [], message: oracle });
         const before = await readStats(req, signal);

@@ -11,6 +11,7 @@ import {
   sourceKey,
   sourcesOf,
   targetUrl,
+  type ProbeSource,
   type Route,
 } from './sources.js';
 
@@ -103,6 +104,11 @@ export class SourceSession {
     });
     this.probers.set(via, prober);
     return prober;
+  }
+
+  /** What a policy sees of the pod a route's requests start from; undefined before the session opened it. */
+  picked(route: Route): ProbeSource | undefined {
+    return this.pods.get(sourceKey(route.from))?.identity;
   }
 
   /** What the results record of a route: the source identity the request carried, and the target. */

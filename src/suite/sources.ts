@@ -76,6 +76,12 @@ export function targetUrl(to: Route['to']): string {
   return `http://${to.service}.${to.namespace}.svc.cluster.local:${to.port}`;
 }
 
+/** "from boutique/sa:frontend {app=x} to productcatalogservice:3550" (namespace shown when it differs). */
+export function routeText(route: Route, defaultNamespace?: string): string {
+  const ns = route.to.namespace === defaultNamespace ? '' : `.${route.to.namespace}`;
+  return `from ${describeSource(route.from)} to ${route.to.service}${ns}:${route.to.port}`;
+}
+
 export function describeSource(s: SourceSpec): string {
   return s.selector !== undefined
     ? `${s.namespace}/${s.selector}`

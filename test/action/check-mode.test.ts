@@ -35,7 +35,10 @@ describe('action mode: check', () => {
     await checkMode();
     expect(process.exitCode).toBeUndefined();
     expect(printed).toMatch(/Calico v3\.32\.1 .*: suite boutique/);
-    expect(printed).toMatch(/0 disagree/);
+    expect(printed).toMatch(/12 case\(s\): 12 agree, 0 disagree/);
+    expect(printed).toContain(
+      '↳ from boutique/sa:frontend {app=catalog-client} to productcatalogservice:3550',
+    );
     expect(await readFile(summaryFile, 'utf8')).toContain('Policy oracle: boutique');
   });
 

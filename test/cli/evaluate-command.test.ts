@@ -72,6 +72,25 @@ describe('calico-istio-conformance evaluate', () => {
     expect(r.out).toContain('raw path /staticfoo matches prefix /static');
   });
 
+  it('a case from another source than the gateway names it under its row', async () => {
+    const r = await cli([
+      'evaluate',
+      await fixture({
+        'cases.yaml': `${CASES}  - name: from the checkout
+    from: {namespace: boutique, labels: {app: checkoutservice}, serviceAccount: checkoutservice}
+    ${FRONTEND}
+    request: {method: GET, path: /cart}
+`,
+      }),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /from the checkout\s+denied-l7\s+-\s+unchecked.*\n {2}↳ from boutique\/sa:checkoutservice \{app=checkoutservice\} to boutique\/app=frontend:8080\n/,
+    );
+    // Gateway cases add nothing.
+    expect(r.out).not.toMatch(/home page.*\n {2}↳/);
+  });
+
   it('--json prints one object in the documented shape', async () => {
     const r = await cli(['evaluate', await fixture({ 'cases.yaml': CASES }), '--json']);
     expect(r.code).toBe(0);

@@ -68,7 +68,34 @@ describe('calico-istio-conformance suite check', () => {
     );
     expect(r.out).toContain('service account frontend, port 8080 (from Online Boutique v0.10.6');
     expect(r.out).toMatch(/step 2: deny-all\n.*\n.*GET \/\s+denied-l4\s+denied-l4\s+agree\s+felix:/);
-    expect(r.out).toMatch(/0 disagree, 0 unchecked/);
+    // Service to service: the probe client's identity, the catalog's pods behind its Service.
+    expect(r.out).toMatch(
+      /another identity cannot list products\s+denied-l7\s+denied-l7\s+agree\s+dikastes: end of tier default.*\n {2}↳ from boutique\/sa:default \{app=catalog-intruder\} to productcatalogservice:3550\n/,
+    );
+    expect(r.out).toMatch(
+      /an unlabelled caller never connects\s+denied-l4\s+denied-l4\s+agree\s+felix: end of tier default/,
+    );
+    expect(r.out).toMatch(/12 case\(s\): 12 agree, 0 disagree, 0 unchecked/);
+  });
+
+  it('agrees on every row of the built-in suite under v3.29.7 too; rows with a source name it in JSON', async () => {
+    const r = await cli(['suite', 'check', BOUTIQUE_SUITE, '--calico', 'v3.29.7', '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.summary).toEqual({ cases: 12, agree: 12, disagree: 0, unchecked: 0 });
+    const byLabel = j.steps.find((s: any) => s.name === 'catalog-by-label');
+    expect(byLabel.cases[0]).toMatchObject({
+      via: 'from boutique/sa:frontend {app=catalog-client} to productcatalogservice:3550',
+      source: {
+        namespace: 'boutique',
+        serviceAccount: 'frontend',
+        labels: { app: 'catalog-client', 'calico-istio-conformance/probe-client': expect.any(String) },
+      },
+      to: { service: 'productcatalogservice', port: 3550, namespace: 'boutique' },
+      verdict: 'allowed',
+    });
+    expect(j.steps[0].cases[0].via).toBeUndefined();
   });
 
   it('under the deny-all defect the written allows disagree: exit 1, the defect named', async () => {
@@ -105,6 +132,32 @@ describe('calico-istio-conformance suite check', () => {
       ['denied-l7', 'allowed', false],
     ]);
     expect(j.summary).toEqual({ cases: 3, agree: 1, disagree: 1, unchecked: 1 });
+  });
+
+  it('a source or target that cannot be resolved offline exits 2 naming the field', async () => {
+    const dir = await fixture({
+      'web.yaml': WEB,
+      'static.yaml': ALLOW_STATIC,
+      'suite.yaml': `${suite(`      - request: {path: /static/app.css}
+        verdict: allow
+`)}  - name: inside
+    to: {service: api, port: 80}
+    expect:
+      - from: {namespace: shop, selector: app=ghost}
+        request: {path: /}
+        expect: auto
+      - from: {namespace: shop, serviceAccount: web-sa}
+        request: {path: /}
+        verdict: allow
+`,
+    });
+    const r = await cli(['suite', 'check', join(dir, 'suite.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(
+      'steps[1].expect[0].from.selector (GET /): no workload in namespace shop matches app=ghost',
+    );
+    expect(r.err).toContain('steps[1].to.service (GET /): no Service api in namespace shop');
   });
 
   it('bad input exits 2 naming the file and field; an unknown version names the known ones', async () => {

@@ -103,6 +103,8 @@ export function podRequest({ state, scenario, src, target, method, path, pool, m
   }
   if (route.maxRequestsPerConnection !== 1) pool[poolKey] = true;
   const upstream = { server: 'envoy', 'x-envoy-upstream-service-time': '2' };
+  // Dikastes's deny-all defect (calico#11857) denies whatever reaches the target's sidecar.
+  if (scenario.denyAll) return { status: 403, headers: { ...upstream, 'content-length': '0' }, body: '' };
   const l7 = policies.length === 0 ? 'Allow' : decideRules(policies, src, method, path, true);
   if (l7 !== 'Allow') return { status: 403, headers: { ...upstream, 'content-length': '0' }, body: '' };
   return {

@@ -103,6 +103,19 @@ describe('sources inside the mesh in the reports (issue 16)', () => {
     expect(xml).toContain(
       'from boutique/sa:frontend {app=catalog-client} to productcatalogservice.boutique:3550',
     );
+    // The step's truth table names the route beside the request, and so does the matrix's disagreement.
+    const truth = out.slice(out.indexOf('#### Truth table'));
+    expect(truth).toContain(
+      md('GET / from boutique/sa:frontend {app=catalog-client} to productcatalogservice.boutique:3550'),
+    );
+    const matrix = matrixMarkdown(
+      buildMatrix({
+        results: [{ ...results.find((l) => l.file.endsWith('/pass/results.json'))!, result: r }],
+        generator: 'g',
+        generatedAt: 'now',
+      }),
+    );
+    expect(matrix).toContain(md('to productcatalogservice.boutique:3550'));
     // Through the gateway nothing is added.
     expect(cellSummaryMarkdown(pass)).not.toContain(' to productcatalogservice');
   });

@@ -1,5 +1,5 @@
 import { kubectlEnvoyStats } from '../../kube/envoy-stats.js';
-import { readPodIdentity, readSourceIdentity } from '../../kube/pod-identity.js';
+import { readPodIdentity, readServiceTarget, readSourceIdentity } from '../../kube/pod-identity.js';
 import { oracleSemanticsFor } from '../../resolve/oracle-semantics.js';
 import { suiteError } from '../../suite/diagnosis.js';
 import { kubectlSources } from '../../suite/kubectl-sources.js';
@@ -57,6 +57,8 @@ export const suitePhase: CellPhase = {
             readTarget: (signal) => readPodIdentity(k, target.namespace, target.selector, signal),
             readSource: (signal) =>
               readSourceIdentity(k, facts.gatewayPods.namespace, facts.gatewayPods.selector, signal),
+            readService: (to, signal) => readServiceTarget(k, to.namespace, to.service, to.port, signal),
+            readPods: (namespace, selector, signal) => readSourceIdentity(k, namespace, selector, signal),
           },
           policies: run.deps.policyApplier(kubectl, env),
           sources: kubectlSources(k, facts.probeClient),
