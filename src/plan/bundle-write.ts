@@ -40,7 +40,6 @@ export class BundleError extends Error {
   override name = 'BundleError';
 }
 
-
 /**
  * Refused before anything happens: a directory holding files a bundle did not write (a bundle lives in
  * a repository: regenerating it must never delete the user's files). An earlier bundle is replaced.
