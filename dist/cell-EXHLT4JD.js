@@ -1,0 +1,2 @@
+import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
+import{cellId,isSupported,resolveBoutiquePods,resolveBoutiqueServices,resolveCalicoSemantics,resolveCell,worstSupport}from"./chunk-SI2YSC4Q.js";import"./chunk-G34XRGYG.js";import"./chunk-5RCLXUUS.js";import"./chunk-E7PT7KKB.js";export{cellId,isSupported,resolveBoutiquePods,resolveBoutiqueServices,resolveCalicoSemantics,resolveCell,worstSupport};

@@ -1,2 +1,0 @@
-import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
-import{resolveCalicoSemantics}from"./chunk-NSUKFTC6.js";function oracleSemanticsFor(spec){let found=resolveCalicoSemantics(spec);if(!found.ok)return found;let d=found.defect;return{ok:!0,sem:{calico:found.version,httpPaths:found.httpPaths,dikastesChecksNegations:found.dikastesChecksNegations,...d?.symptom==="deny-all"?{denyAllDefect:{id:d.id,issue:d.issue,diagnosis:d.diagnosis}}:{}}}}export{oracleSemanticsFor};

@@ -1,2 +1,0 @@
-import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
-import{checkLocalSources}from"./chunk-CK3DXT2I.js";import"./chunk-WANEHL6L.js";import"./chunk-L7X4F7WB.js";import"./chunk-3ZUG4J4Z.js";import"./chunk-UK55EA47.js";import"./chunk-L7D2VKEI.js";import"./chunk-O6N3FYB2.js";import"./chunk-ETEZMYEY.js";import"./chunk-5RCLXUUS.js";import"./chunk-E7PT7KKB.js";export{checkLocalSources};

@@ -1,0 +1,2 @@
+import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
+import{checkLocalSources}from"./chunk-OSUGW2AO.js";import"./chunk-KGLXDDML.js";import"./chunk-WM4LFYDL.js";import"./chunk-3ZUG4J4Z.js";import"./chunk-UK55EA47.js";import"./chunk-L7D2VKEI.js";import"./chunk-O6N3FYB2.js";import"./chunk-G34XRGYG.js";import"./chunk-5RCLXUUS.js";import"./chunk-E7PT7KKB.js";export{checkLocalSources};

@@ -1,2 +1,0 @@
-import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);
-import{decidedByText,evaluateCases,semanticsText,truthTable,truthTableLines,truthTableTail}from"./chunk-H3G2J5P4.js";import{OracleInputError,formatOracleProblem,loadCases,summarise}from"./chunk-LPUCF4YQ.js";import"./chunk-HBPAUUJ4.js";import"./chunk-6KIGLWTF.js";import"./chunk-HT235IXZ.js";import"./chunk-E7PT7KKB.js";export{OracleInputError,decidedByText,evaluateCases,formatOracleProblem,loadCases,semanticsText,summarise,truthTable,truthTableLines,truthTableTail};
