@@ -71,6 +71,13 @@ interface CommandOutcome {
   readonly cancelled: boolean;
 }
 
+/** How a program (or a pipe) ended, for the step's one-line reason. */
+function howItEnded(r: RunResult): string {
+  if (r.timedOut) return 'was killed at the step time bound';
+  if (r.cancelled) return 'was stopped';
+  return r.exitCode === null ? 'could not run or was killed' : `exited ${r.exitCode}`;
+}
+
 const SUCCEEDED: CommandOutcome = {
   ok: true,
   reason: '',
@@ -179,13 +186,7 @@ class StepRun {
       this.deps.log.warn(`${shellJoin(argv)} failed; falling back to ${c.orElse.map(pipeLine).join(' && ')}`);
       return this.fallback(c.orElse, output);
     }
-    const how = r.timedOut
-      ? 'was killed at the step time bound'
-      : r.cancelled
-        ? 'was stopped'
-        : r.exitCode === null
-          ? 'could not run or was killed'
-          : `exited ${r.exitCode}`;
+    const how = howItEnded(r);
     return {
       ok,
       reason: `${printed} ${how}`,
@@ -222,13 +223,7 @@ class StepRun {
           };
       const ok = r.exitCode === 0 && !r.timedOut && !r.cancelled;
       if (ok) continue;
-      const how = r.timedOut
-        ? 'was killed at the step time bound'
-        : r.cancelled
-          ? 'was stopped'
-          : r.exitCode === null
-            ? 'could not run or was killed'
-            : `exited ${r.exitCode}`;
+      const how = howItEnded(r);
       const output = [firstOutput, r.stdout, r.stderr].filter(Boolean).join('\n');
       return {
         ok: false,
